@@ -1,0 +1,85 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sprintdeck",
+    version,
+    about = "A terminal dashboard for agile teams whose issues live in GitLab and Jira",
+    long_about = "sprintdeck keeps a local SQLite copy of your team's GitLab and Jira issues and \
+shows it as a backlog table, a sprint board, KPI dashboards and an AI chat whose suggestions you \
+approve by keypress.\n\nWith no sources configured it opens a generated demo workspace, so you can \
+try everything without credentials.",
+    after_help = "Examples:\n  sprintdeck                         open the workspace (the demo when nothing is configured)\n  sprintdeck demo --out big.db --issues 100000 --seed 7\n  sprintdeck export --format csv --query 'status:doing assignee:@me'\n  sprintdeck --db big.db doctor\n\nEnvironment:\n  SPRINTDECK_CONFIG    config file (same as --config)\n  SPRINTDECK_DATA_DIR  where databases and logs live\n  SPRINTDECK_NOW       freeze the clock (RFC 3339 or YYYY-MM-DD), for demos and tests\n  SPRINTDECK_LOG       log level or filter, e.g. debug or sprintdeck::store=trace"
+)]
+pub struct Cli {
+    /// Config file to use instead of the platform default.
+    #[arg(long, global = true, env = "SPRINTDECK_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Open this SQLite database instead of the configured one (e.g. a generated data set).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
+    /// Disable every action that writes (for managers viewing over SSH).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or refresh the demo workspace, or write a generated data set to a file.
+    #[command(
+        after_help = "Examples:\n  sprintdeck demo                                  refresh the demo in the data dir\n  sprintdeck demo --out /tmp/demo.db              write the demo to a file\n  sprintdeck demo --issues 100000 --seed 7 --out big.db   a large data set for benchmarks\n\nThe data is deterministic for a given seed, size and day; dates follow the clock\n(SPRINTDECK_NOW freezes it), so the demo always has an active sprint."
+    )]
+    Demo {
+        /// Number of issues to generate.
+        #[arg(long, default_value_t = crate::demo::DEFAULT_ISSUES, value_name = "N")]
+        issues: usize,
+        /// Random seed; the same seed gives the same data.
+        #[arg(long, default_value_t = crate::demo::DEFAULT_SEED, value_name = "N")]
+        seed: u64,
+        /// Write to this file instead of the demo database in the data dir. An existing file is
+        /// replaced only if it holds a sprintdeck demo.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+
+    /// Export the backlog as CSV, JSON or Markdown, filtered with the query language.
+    #[command(
+        after_help = "Examples:\n  sprintdeck export --format csv > backlog.csv\n  sprintdeck export --format json --query 'is:open sprint:current' --out sprint.json\n  sprintdeck export --format md --query 'is:overdue sort:due'\n\nQuery language (see docs/query-language.md):\n  words and \"quoted phrases\"  full-text search on key, title, description, labels\n  status:todo|doing|done|NAME  assignee:@me|none|NAME  label:X  project:X  type:story\n  sprint:current|next|none|NAME  epic:KEY  priority:high  points:>=5\n  is:open|closed|overdue|blocked|unestimated\n  created:>7d  updated:<2026-01-01  closed:2026-01-01..2026-02-01  due:<7d  in-progress:>5d\n  -label:x (negation)   sort:updated-desc"
+    )]
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Filter in the query language; all issues when absent.
+        #[arg(long, short, value_name = "QUERY", default_value = "")]
+        query: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// At most this many issues.
+        #[arg(long, value_name = "N")]
+        limit: Option<i64>,
+    },
+
+    /// Check the config, the database and each source, and say what to fix.
+    Doctor,
+
+    /// Print shell completions, e.g. `sprintdeck completions bash > /etc/bash_completion.d/sprintdeck`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Md,
+}

@@ -1,0 +1,296 @@
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+
+use super::args::{Cli, Command, ExportFormat};
+use super::output;
+use super::workspace::{self, Kind, Workspace};
+use crate::Error;
+use crate::clock::Clock;
+use crate::config::{self, Config, Paths};
+use crate::demo::{self, DemoSpec, Outcome};
+use crate::domain::query;
+use crate::export;
+use crate::store::filter::{self, FilterContext};
+use crate::store::{Create, Store, read};
+
+/// Everything a command needs, resolved once.
+pub struct Context {
+    pub cli: Cli,
+    pub paths: Paths,
+    pub config: Config,
+    pub config_found: bool,
+    pub clock: Clock,
+}
+
+impl Context {
+    pub fn load(cli: Cli) -> Result<Self, Error> {
+        let clock = Clock::from_env()?;
+        let paths = Paths::resolve(cli.config.clone())?;
+        let loaded = config::load(&paths.config_file, paths.config_explicit)?;
+        let config_found = loaded.is_some();
+        let config = loaded.unwrap_or_default();
+        Ok(Self {
+            cli,
+            paths,
+            config,
+            config_found,
+            clock,
+        })
+    }
+}
+
+pub async fn run(ctx: Context) -> Result<(), Error> {
+    for warning in config::secrets::warnings(&ctx.config) {
+        tracing::warn!("{warning}");
+        output::warn(&warning);
+    }
+    match &ctx.cli.command {
+        None => overview(&ctx).await,
+        Some(Command::Demo { issues, seed, out }) => {
+            demo_command(&ctx, *issues, *seed, out.as_deref()).await
+        }
+        Some(Command::Export {
+            format,
+            query,
+            out,
+            limit,
+        }) => export_command(&ctx, *format, query, out.as_deref(), *limit).await,
+        Some(Command::Doctor) => doctor(&ctx).await,
+        Some(Command::Completions { shell }) => {
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "sprintdeck", &mut buf);
+            output::out(&String::from_utf8_lossy(&buf))?;
+            Ok(())
+        }
+    }
+}
+
+async fn open_workspace(ctx: &Context) -> Result<Workspace, Error> {
+    workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await
+}
+
+/// `sprintdeck` with no command. The interactive UI is the next milestone; until it lands this
+/// prepares the workspace and says what is in it.
+async fn overview(ctx: &Context) -> Result<(), Error> {
+    let ws = open_workspace(ctx).await?;
+    let summary = read::summary(ws.store.pool()).await?;
+    output::out(&format!(
+        "workspace {}{} at {}\n{} issues in {} projects, {} sprints, {} people\n\n\
+         The interactive terminal UI is not built yet. Meanwhile:\n  \
+         sprintdeck export --format md --query 'sprint:current'\n  sprintdeck doctor\n",
+        ws.name,
+        if ws.kind == Kind::Demo { " (demo)" } else { "" },
+        ws.db_path.display(),
+        summary.issues,
+        summary.projects,
+        summary.sprints,
+        summary.people,
+    ))?;
+    ws.store.close().await?;
+    Ok(())
+}
+
+async fn demo_command(
+    ctx: &Context,
+    issues: usize,
+    seed: u64,
+    out: Option<&Path>,
+) -> Result<(), Error> {
+    if issues == 0 {
+        return Err(Error::Usage("--issues must be at least 1".into()));
+    }
+    let spec = DemoSpec::new(issues, seed, ctx.clock.now());
+    let started = std::time::Instant::now();
+    let target: PathBuf = out.map_or_else(|| ctx.paths.demo_database(), Path::to_path_buf);
+    if target.exists() {
+        refuse_non_demo(&target).await?;
+    }
+    let (store, outcome) = demo::ensure(&target, spec).await?;
+    let summary = read::summary(store.pool()).await?;
+    store.close().await?;
+    let verb = match outcome {
+        Outcome::Generated => "generated",
+        Outcome::UpToDate => "up to date:",
+    };
+    output::out(&format!(
+        "{verb} demo workspace {} ({} issues, {} status events, {} sprints) in {:.2}s\n",
+        target.display(),
+        summary.issues,
+        summary.status_events,
+        summary.sprints,
+        started.elapsed().as_secs_f64()
+    ))?;
+    Ok(())
+}
+
+/// `demo --out` replaces demo data only: a synced database is somebody's work.
+async fn refuse_non_demo(path: &Path) -> Result<(), Error> {
+    let store = Store::open(path, Create::MustExist).await?;
+    let is_demo = read::meta(store.pool(), "demo").await?.is_some();
+    let summary = read::summary(store.pool()).await?;
+    store.close().await?;
+    if !is_demo && summary.issues > 0 {
+        return Err(Error::Usage(format!(
+            "{} holds a database that is not a sprintdeck demo ({} issues); choose another --out path",
+            path.display(),
+            summary.issues
+        )));
+    }
+    Ok(())
+}
+
+async fn export_command(
+    ctx: &Context,
+    format: ExportFormat,
+    query_text: &str,
+    out: Option<&Path>,
+    limit: Option<i64>,
+) -> Result<(), Error> {
+    let parsed = query::parse(query_text).map_err(|e| Error::Query(e.caret(query_text)))?;
+    let ws = open_workspace(ctx).await?;
+    let fctx = FilterContext {
+        now: ctx.clock.now(),
+        me: ws.me.clone(),
+    };
+    let compiled = filter::compile(&parsed, &fctx).map_err(|e| Error::Query(e.to_string()))?;
+    let rows = read::backlog(ws.store.pool(), &compiled, limit).await?;
+    ws.store.close().await?;
+    let text = match format {
+        ExportFormat::Csv => export::csv(&rows).map_err(|e| Error::Io(std::io::Error::other(e)))?,
+        ExportFormat::Json => {
+            export::json(&rows, query_text, ctx.clock.now()).map_err(|e| Error::Io(e.into()))?
+        }
+        ExportFormat::Md => export::markdown(&rows, query_text),
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| {
+                Error::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("writing {}: {e}", path.display()),
+                ))
+            })?;
+            output::note(&format!(
+                "wrote {} issues to {}",
+                rows.len(),
+                path.display()
+            ));
+        }
+        None => output::out(&text)?,
+    }
+    Ok(())
+}
+
+async fn doctor(ctx: &Context) -> Result<(), Error> {
+    let mut report = String::new();
+    let config_state = if ctx.config_found {
+        "found and valid"
+    } else {
+        "not found: defaults in use (the demo workspace opens)"
+    };
+    let _ = writeln!(
+        report,
+        "config     {} ({config_state})",
+        ctx.paths.config_file.display()
+    );
+    let _ = writeln!(report, "data dir   {}", ctx.paths.data_dir.display());
+    let _ = writeln!(report, "logs       {}", ctx.paths.log_dir().display());
+    let mut healthy = true;
+    match open_workspace(ctx).await {
+        Ok(ws) => {
+            let pool = ws.store.pool();
+            let version = read::schema_version(pool).await?;
+            let summary = read::summary(pool).await?;
+            let kind = match ws.kind {
+                Kind::Demo => "demo",
+                Kind::File => "file",
+                Kind::Synced => "synced",
+            };
+            let _ = writeln!(
+                report,
+                "database   {} ({kind}, workspace {})",
+                ws.db_path.display(),
+                ws.name
+            );
+            let _ = writeln!(
+                report,
+                "schema     version {version} (this build knows {})",
+                crate::store::known_schema_version()
+            );
+            let _ = writeln!(
+                report,
+                "contents   {} projects, {} issues, {} people, {} sprints, {} status events, {} links, {} pending proposals",
+                summary.projects,
+                summary.issues,
+                summary.people,
+                summary.sprints,
+                summary.status_events,
+                summary.links,
+                summary.pending_proposals
+            );
+            let synced = read::last_sync(pool).await?;
+            ws.store.close().await?;
+            sources(&mut report, &ctx.config, &synced);
+        }
+        Err(e) => {
+            healthy = false;
+            let _ = writeln!(report, "database   problem: {e}");
+        }
+    }
+    let llm = match &ctx.config.llm {
+        Some(llm) => format!(
+            "{:?} model {} (provider checks arrive with the chat)",
+            llm.provider,
+            llm.model.as_deref().unwrap_or("(none set)")
+        )
+        .to_lowercase(),
+        None => "not configured (the chat pane will show how)".to_owned(),
+    };
+    let _ = writeln!(report, "llm        {llm}");
+    output::out(&report)?;
+    if healthy {
+        Ok(())
+    } else {
+        Err(Error::Unhealthy)
+    }
+}
+
+fn sources(report: &mut String, config: &Config, synced: &[(String, Option<String>)]) {
+    if !config.has_sources() {
+        let _ = writeln!(
+            report,
+            "sources    none configured (add [[gitlab]] or [[jira]]; see config.example.toml)"
+        );
+        return;
+    }
+    let last = |name: &str| {
+        synced
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, at)| at.clone())
+            .map_or_else(
+                || "never synced".to_owned(),
+                |at| format!("last synced {at}"),
+            )
+    };
+    for s in &config.gitlab {
+        let _ = writeln!(
+            report,
+            "source     gitlab {:?} {} ({}; reachability checks arrive with GitLab sync)",
+            s.name,
+            s.base_url,
+            last(&s.name)
+        );
+    }
+    for s in &config.jira {
+        let _ = writeln!(
+            report,
+            "source     jira {:?} {} ({}; reachability checks arrive with Jira sync)",
+            s.name,
+            s.base_url,
+            last(&s.name)
+        );
+    }
+}

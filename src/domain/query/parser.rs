@@ -1,0 +1,234 @@
+use chrono::NaiveDate;
+
+use super::QueryError;
+use super::ast::{
+    Cmp, DateCondition, DateField, Filter, IsFlag, PersonMatch, Query, Sort, SortField,
+    SprintMatch, StatusMatch, Term,
+};
+use super::lexer::{RawTerm, lex};
+use crate::domain::{IssueType, StatusCategory};
+
+/// Every field the language knows, in the order help lists them.
+pub const FIELDS: &[&str] = &[
+    "status",
+    "assignee",
+    "label",
+    "project",
+    "type",
+    "sprint",
+    "epic",
+    "priority",
+    "is",
+    "points",
+    "created",
+    "updated",
+    "closed",
+    "due",
+    "in-progress",
+    "sort",
+];
+
+pub fn parse(input: &str) -> Result<Query, QueryError> {
+    let mut query = Query::default();
+    for raw in lex(input)? {
+        let Some(field) = raw.field.clone() else {
+            query.terms.push(Term {
+                negated: raw.negated,
+                filter: Filter::Text {
+                    text: raw.value,
+                    phrase: raw.quoted,
+                },
+            });
+            continue;
+        };
+        if raw.value.trim().is_empty() {
+            return Err(QueryError::new(
+                raw.value_column,
+                format!("expected a value after `{field}:`"),
+            ));
+        }
+        if field == "sort" {
+            if raw.negated {
+                return Err(QueryError::new(raw.column, "`sort:` cannot be negated"));
+            }
+            query.sort = Some(sort(&raw)?);
+            continue;
+        }
+        let filter = field_filter(&field, &raw)?;
+        query.terms.push(Term {
+            negated: raw.negated,
+            filter,
+        });
+    }
+    Ok(query)
+}
+
+fn field_filter(field: &str, raw: &RawTerm) -> Result<Filter, QueryError> {
+    let value = raw.value.trim();
+    let at = raw.value_column;
+    Ok(match field {
+        "status" => match StatusCategory::from_user(value) {
+            Some(cat) if !raw.quoted => Filter::Status(StatusMatch::Category(cat)),
+            _ => Filter::Status(StatusMatch::Name(value.to_owned())),
+        },
+        "assignee" => Filter::Assignee(match value.to_ascii_lowercase().as_str() {
+            "@me" if !raw.quoted => PersonMatch::Me,
+            "none" if !raw.quoted => PersonMatch::Nobody,
+            _ => PersonMatch::Name(value.trim_start_matches('@').to_owned()),
+        }),
+        "label" => Filter::Label(value.to_owned()),
+        "project" => Filter::Project(value.to_owned()),
+        "type" => Filter::Type(
+            value
+                .parse::<IssueType>()
+                .map_err(|_| QueryError::new(at, "expected a type: epic, story, task or bug"))?,
+        ),
+        "sprint" => Filter::Sprint(match value.to_ascii_lowercase().as_str() {
+            "current" | "active" if !raw.quoted => SprintMatch::Current,
+            "next" if !raw.quoted => SprintMatch::Next,
+            "none" if !raw.quoted => SprintMatch::Nothing,
+            _ => SprintMatch::Name(value.to_owned()),
+        }),
+        "epic" => Filter::Epic(value.to_owned()),
+        "priority" => Filter::Priority(value.to_owned()),
+        "is" => Filter::Is(match value.to_ascii_lowercase().as_str() {
+            "open" => IsFlag::Open,
+            "closed" | "done" => IsFlag::Closed,
+            "overdue" => IsFlag::Overdue,
+            "blocked" => IsFlag::Blocked,
+            "unestimated" => IsFlag::Unestimated,
+            _ => {
+                return Err(QueryError::new(
+                    at,
+                    "expected open, closed, overdue, blocked or unestimated after `is:`",
+                ));
+            }
+        }),
+        "points" => {
+            let (cmp, rest, offset) = comparison(value);
+            let points = rest
+                .parse::<f64>()
+                .ok()
+                .filter(|p| p.is_finite())
+                .ok_or_else(|| {
+                    QueryError::new(at + offset, "expected a number of points, e.g. points:>=5")
+                })?;
+            Filter::Points(cmp, points)
+        }
+        "created" | "updated" | "closed" | "due" => {
+            let field = match field {
+                "created" => DateField::Created,
+                "updated" => DateField::Updated,
+                "closed" => DateField::Closed,
+                _ => DateField::Due,
+            };
+            Filter::Date(field, date_condition(value, at)?)
+        }
+        "in-progress" | "in_progress" => {
+            let (cmp, rest, offset) = comparison(value);
+            let secs = duration(rest).ok_or_else(|| {
+                QueryError::new(at + offset, "expected a duration such as >5d, 2w or 12h")
+            })?;
+            Filter::InProgress(cmp, secs)
+        }
+        unknown => {
+            let hint = FIELDS
+                .iter()
+                .map(|f| (strsim::levenshtein(unknown, f), *f))
+                .min()
+                .filter(|(d, _)| *d <= 2)
+                .map(|(_, f)| format!("did you mean `{f}:`? "))
+                .unwrap_or_default();
+            return Err(QueryError::new(
+                raw.column + usize::from(raw.negated),
+                format!(
+                    "unknown field `{unknown}:`; {hint}fields are {}; quote the text to search for it",
+                    FIELDS.join(", ")
+                ),
+            ));
+        }
+    })
+}
+
+/// Splits a leading comparison operator; returns the operator, the rest, and the rest's offset.
+fn comparison(value: &str) -> (Cmp, &str, usize) {
+    for (op, cmp) in [
+        (">=", Cmp::Ge),
+        ("<=", Cmp::Le),
+        (">", Cmp::Gt),
+        ("<", Cmp::Lt),
+        ("=", Cmp::Eq),
+    ] {
+        if let Some(rest) = value.strip_prefix(op) {
+            return (cmp, rest, op.len());
+        }
+    }
+    (Cmp::Eq, value, 0)
+}
+
+/// `7d`, `2w`, `12h` → seconds.
+fn duration(text: &str) -> Option<i64> {
+    let unit = text.chars().last()?;
+    let count: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    let unit_secs = match unit {
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return None,
+    };
+    (count >= 0).then(|| count.checked_mul(unit_secs)).flatten()
+}
+
+fn day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+fn date_condition(value: &str, at: usize) -> Result<DateCondition, QueryError> {
+    if let Some((from, to)) = value.split_once("..") {
+        let from_day =
+            day(from).ok_or_else(|| QueryError::new(at, "expected a date YYYY-MM-DD"))?;
+        let to_at = at + from.chars().count() + 2;
+        let to_day = day(to).ok_or_else(|| QueryError::new(to_at, "expected a date YYYY-MM-DD"))?;
+        if to_day < from_day {
+            return Err(QueryError::new(to_at, "the range ends before it starts"));
+        }
+        return Ok(DateCondition::Range(from_day, to_day));
+    }
+    let (cmp, rest, offset) = comparison(value);
+    if let Some(d) = day(rest) {
+        return Ok(DateCondition::Day(cmp, d));
+    }
+    if let Some(secs) = duration(rest) {
+        return Ok(DateCondition::Age(cmp, secs));
+    }
+    Err(QueryError::new(
+        at + offset,
+        "expected a date (2026-01-31), an age (>7d, <2w) or a range (2026-01-01..2026-02-01)",
+    ))
+}
+
+fn sort(raw: &RawTerm) -> Result<Sort, QueryError> {
+    let value = raw.value.to_ascii_lowercase();
+    let (name, descending) = if let Some(n) = value.strip_suffix("-desc") {
+        (n, true)
+    } else if let Some(n) = value.strip_suffix("-asc") {
+        (n, false)
+    } else {
+        (value.as_str(), false)
+    };
+    let field = SortField::ALL
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| *f)
+        .ok_or_else(|| {
+            let names: Vec<&str> = SortField::ALL.iter().map(|(n, _)| *n).collect();
+            QueryError::new(
+                raw.value_column,
+                format!(
+                    "expected a sort field ({}), optionally with -asc or -desc",
+                    names.join(", ")
+                ),
+            )
+        })?;
+    Ok(Sort { field, descending })
+}

@@ -1,0 +1,45 @@
+//! sprintdeck: a terminal dashboard for agile teams whose issues live in GitLab and Jira.
+//! See DESIGN.md for the architecture; `cli::run` is the entry point.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod export;
+pub mod logging;
+pub mod store;
+pub mod terminal;
+
+/// Errors that end a command. `exit_code` maps them: 2 for things the user must fix in their
+/// input (config, arguments, query), 1 for everything else.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Clock(#[from] clock::ClockError),
+    #[error(transparent)]
+    Paths(#[from] config::paths::NoHome),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("bad query:\n{0}")]
+    Query(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("doctor found problems (see above)")]
+    Unhealthy,
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Config(_) | Self::Clock(_) | Self::Paths(_) | Self::Query(_) | Self::Usage(_) => {
+                2
+            }
+            Self::Store(_) | Self::Io(_) | Self::Unhealthy => 1,
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! Bulk writes of a [`Batch`]: multi-row inserts inside the writer's transaction. The demo
+//! generator uses it for a whole workspace; sync builds its upserts on the same record types.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::{Result, StoreError};
+use crate::domain::records::Batch;
+use crate::domain::time::{date_to_db, to_db};
+
+/// Rows per INSERT statement; 500 rows of ~20 columns stays far below SQLite's variable limit.
+const CHUNK: usize = 500;
+
+/// Deletes everything that came from `source_name` (issues and their history cascade).
+pub async fn clear_source(conn: &mut SqliteConnection, source_name: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sprints WHERE source_name = ?")
+        .bind(source_name)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM projects WHERE source_name = ?")
+        .bind(source_name)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM people WHERE source_name = ?")
+        .bind(source_name)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM labels WHERE id NOT IN (SELECT label_id FROM issue_labels)")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO workspace_meta (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a batch whose rows are not in the database yet.
+pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<()> {
+    let source = batch.source_name.as_str();
+
+    for chunk in batch.projects.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO projects (source, source_name, remote_id, key, name, web_url) ",
+        );
+        q.push_values(chunk, |mut row, p| {
+            row.push_bind(p.source.as_str())
+                .push_bind(source)
+                .push_bind(&p.remote_id)
+                .push_bind(&p.key)
+                .push_bind(&p.name)
+                .push_bind(&p.web_url);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    let projects = id_map(
+        conn,
+        "SELECT remote_id, id FROM projects WHERE source_name = ?",
+        source,
+    )
+    .await?;
+
+    for chunk in batch.people.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO people (source_name, remote_id, username, display_name, capacity) ",
+        );
+        q.push_values(chunk, |mut row, p| {
+            row.push_bind(source)
+                .push_bind(&p.remote_id)
+                .push_bind(&p.username)
+                .push_bind(&p.display_name)
+                .push_bind(p.capacity);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    let people = id_map(
+        conn,
+        "SELECT remote_id, id FROM people WHERE source_name = ?",
+        source,
+    )
+    .await?;
+
+    for chunk in batch.sprints.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sprints (source, source_name, remote_id, project_id, name, state, \
+             start_at, end_at, completed_at, goal, capacity) ",
+        );
+        q.push_values(chunk, |mut row, s| {
+            row.push_bind(s.origin.as_str())
+                .push_bind(source)
+                .push_bind(&s.remote_id)
+                .push_bind(
+                    s.project_remote_id
+                        .as_ref()
+                        .and_then(|r| projects.get(r))
+                        .copied(),
+                )
+                .push_bind(&s.name)
+                .push_bind(s.state.as_str())
+                .push_bind(s.start_at.map(to_db))
+                .push_bind(s.end_at.map(to_db))
+                .push_bind(s.completed_at.map(to_db))
+                .push_bind(&s.goal)
+                .push_bind(s.capacity);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    let sprints = id_map(
+        conn,
+        "SELECT remote_id, id FROM sprints WHERE source_name = ?",
+        source,
+    )
+    .await?;
+
+    for chunk in batch.issues.chunks(CHUNK) {
+        let mut missing = None;
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, \
+             description, status, status_category, reporter_id, priority, priority_rank, \
+             story_points, due_date, created_at, updated_at, closed_at, web_url, raw_json) ",
+        );
+        q.push_values(chunk, |mut row, i| {
+            let project = projects.get(&i.project_remote_id).copied();
+            if project.is_none() {
+                missing = Some(format!(
+                    "issue {} names unknown project {}",
+                    i.key, i.project_remote_id
+                ));
+            }
+            row.push_bind(project)
+                .push_bind(i.source.as_str())
+                .push_bind(&i.remote_id)
+                .push_bind(&i.key)
+                .push_bind(i.issue_type.as_str())
+                .push_bind(&i.title)
+                .push_bind(&i.description)
+                .push_bind(&i.status)
+                .push_bind(i.status_category.as_str())
+                .push_bind(i.reporter.as_ref().and_then(|r| people.get(r)).copied())
+                .push_bind(&i.priority)
+                .push_bind(
+                    i.priority
+                        .as_deref()
+                        .and_then(crate::domain::issue::priority_rank),
+                )
+                .push_bind(i.story_points)
+                .push_bind(i.due_date.map(date_to_db))
+                .push_bind(to_db(i.created_at))
+                .push_bind(to_db(i.updated_at))
+                .push_bind(i.closed_at.map(to_db))
+                .push_bind(&i.web_url)
+                .push_bind(&i.raw_json);
+        });
+        if let Some(problem) = missing {
+            return Err(StoreError::Invalid(problem));
+        }
+        q.build().execute(&mut *conn).await?;
+    }
+    let issues = id_map(
+        conn,
+        "SELECT i.key, i.id FROM issues i JOIN projects p ON p.id = i.project_id WHERE p.source_name = ?",
+        source,
+    )
+    .await?;
+    let issue_id = |key: &str| {
+        issues
+            .get(key)
+            .copied()
+            .ok_or_else(|| StoreError::Invalid(format!("reference to unknown issue {key}")))
+    };
+
+    let mut parents = Vec::new();
+    for i in &batch.issues {
+        if let Some(parent) = &i.parent_key {
+            parents.push((issue_id(parent)?, issue_id(&i.key)?));
+        }
+    }
+    for (parent, child) in parents {
+        sqlx::query("UPDATE issues SET parent_id = ? WHERE id = ?")
+            .bind(parent)
+            .bind(child)
+            .execute(&mut *conn)
+            .await?;
+    }
+
+    let label_names: BTreeSet<&str> = batch
+        .issues
+        .iter()
+        .flat_map(|i| i.labels.iter().map(String::as_str))
+        .collect();
+    for chunk in label_names.iter().collect::<Vec<_>>().chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new("INSERT OR IGNORE INTO labels (name) ");
+        q.push_values(chunk, |mut row, name| {
+            row.push_bind(**name);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    let labels: HashMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("SELECT name, id FROM labels")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+
+    let mut issue_labels = Vec::new();
+    let mut assignees = Vec::new();
+    for i in &batch.issues {
+        let id = issue_id(&i.key)?;
+        for label in &i.labels {
+            let label_id = labels
+                .get(label.as_str())
+                .copied()
+                .ok_or_else(|| StoreError::Invalid(format!("label {label} was not stored")))?;
+            issue_labels.push((id, label_id));
+        }
+        for person in &i.assignees {
+            let person_id = people.get(person).copied().ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "issue {} assigned to unknown person {person}",
+                    i.key
+                ))
+            })?;
+            assignees.push((id, person_id));
+        }
+    }
+    insert_pairs(
+        conn,
+        "INSERT OR IGNORE INTO issue_labels (issue_id, label_id) ",
+        &issue_labels,
+    )
+    .await?;
+    insert_pairs(
+        conn,
+        "INSERT OR IGNORE INTO issue_assignees (issue_id, person_id) ",
+        &assignees,
+    )
+    .await?;
+
+    let mut memberships = Vec::with_capacity(batch.memberships.len());
+    for m in &batch.memberships {
+        let sprint = sprints.get(&m.sprint_remote_id).copied().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "membership names unknown sprint {}",
+                m.sprint_remote_id
+            ))
+        })?;
+        memberships.push((
+            sprint,
+            issue_id(&m.issue_key)?,
+            to_db(m.added_at),
+            m.removed_at.map(to_db),
+        ));
+    }
+    for chunk in memberships.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sprint_issues (sprint_id, issue_id, added_at, removed_at) ",
+        );
+        q.push_values(chunk, |mut row, (s, i, added, removed)| {
+            row.push_bind(s)
+                .push_bind(i)
+                .push_bind(added)
+                .push_bind(removed);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+
+    let mut events = Vec::with_capacity(batch.events.len());
+    for e in &batch.events {
+        events.push((issue_id(&e.issue_key)?, e));
+    }
+    for chunk in events.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO status_events (issue_id, from_status, to_status, from_category, \
+             to_category, at, source, remote_id) ",
+        );
+        q.push_values(chunk, |mut row, (id, e)| {
+            row.push_bind(*id)
+                .push_bind(&e.from_status)
+                .push_bind(&e.to_status)
+                .push_bind(e.from_category.map(|c| c.as_str()))
+                .push_bind(e.to_category.as_str())
+                .push_bind(to_db(e.at))
+                .push_bind(e.source.as_str())
+                .push_bind(&e.remote_id);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+
+    let mut links = Vec::with_capacity(batch.links.len());
+    for l in &batch.links {
+        links.push((
+            issue_id(&l.from_key)?,
+            issue_id(&l.to_key)?,
+            l.kind.as_str(),
+        ));
+    }
+    for chunk in links.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO issue_links (from_issue_id, to_issue_id, kind) ",
+        );
+        q.push_values(chunk, |mut row, (from, to, kind)| {
+            row.push_bind(from).push_bind(to).push_bind(*kind);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn id_map(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    source: &str,
+) -> Result<HashMap<String, i64>> {
+    Ok(sqlx::query_as::<_, (String, i64)>(sql)
+        .bind(source)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+async fn insert_pairs(
+    conn: &mut SqliteConnection,
+    head: &'static str,
+    pairs: &[(i64, i64)],
+) -> Result<()> {
+    for chunk in pairs.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(head);
+        q.push_values(chunk, |mut row, (a, b)| {
+            row.push_bind(a).push_bind(b);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

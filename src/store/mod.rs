@@ -1,0 +1,181 @@
+//! SQLite: one writer task owns the only write connection; reads use a small pool.
+//! Queries are runtime `query_as` + `FromRow`, so building needs no database.
+
+pub mod filter;
+pub mod import;
+pub mod queries;
+pub mod read;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::ConnectOptions;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+
+pub use writer::{BoxFuture, Writer};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no database at {0}; run `sprintdeck demo` or configure a source and sync")]
+    Missing(PathBuf),
+    #[error("cannot create the data directory {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open database {}: {source}", path.display())]
+    Open { path: PathBuf, source: sqlx::Error },
+    #[error(
+        "database {} was written by a newer sprintdeck (schema {found}, this build knows {known}); upgrade sprintdeck",
+        path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("migrating database {}: {source}", path.display())]
+    Migrate {
+        path: PathBuf,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the database writer has stopped")]
+    WriterGone,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Whether opening may create a new database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    IfMissing,
+    MustExist,
+}
+
+pub struct Store {
+    pool: SqlitePool,
+    writer: Writer,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (and migrates) a database file: the writer first, then the read pool.
+    pub async fn open(path: &Path, create: Create) -> Result<Self> {
+        if create == Create::MustExist && !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = options(path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .map_err(open_err)?;
+        migrate(&mut conn, path).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options(path).read_only(true))
+            .await
+            .map_err(open_err)?;
+        Ok(Self {
+            pool,
+            writer: Writer::spawn(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes the read pool and stops the writer, so the WAL is checkpointed into the file.
+    pub async fn close(self) -> Result<()> {
+        self.pool.close().await;
+        self.writer.shutdown().await
+    }
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        .pragma("temp_store", "memory")
+}
+
+async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
+    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let applied: Option<i64> = match sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(&mut *conn)
+        .await
+    {
+        Ok(v) => v,
+        // No migrations table yet: a new database.
+        Err(_) => None,
+    };
+    if let Some(found) = applied.filter(|v| *v > known) {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known,
+        });
+    }
+    MIGRATOR
+        .run(&mut *conn)
+        .await
+        .map_err(|source| StoreError::Migrate {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// The newest migration this build carries.
+pub fn known_schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// A database in memory, for tests of code that needs a connection but no file.
+pub async fn memory_connection() -> Result<SqliteConnection> {
+    let mut conn = SqliteConnectOptions::from_str("sqlite::memory:")?
+        .foreign_keys(true)
+        .connect()
+        .await?;
+    MIGRATOR
+        .run(&mut conn)
+        .await
+        .map_err(|source| StoreError::Migrate {
+            path: PathBuf::from(":memory:"),
+            source,
+        })?;
+    Ok(conn)
+}

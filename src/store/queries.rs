@@ -1,0 +1,47 @@
+//! Every fixed read query, in one place, so one test can prepare each against a freshly migrated
+//! schema (see `tests/it/store.rs`). Dynamic filters are built on [`BACKLOG_SELECT`].
+
+/// The backlog read model; a compiled filter appends `WHERE … ORDER BY … LIMIT ?`.
+pub const BACKLOG_SELECT: &str = "SELECT i.id, i.key, p.key AS project_key, i.issue_type, i.title, \
+    i.status, i.status_category, i.priority, i.priority_rank, i.story_points, i.due_date, \
+    i.created_at, i.updated_at, i.closed_at, i.web_url, par.key AS parent_key, \
+    (SELECT group_concat(pe.username, ', ' ORDER BY pe.username) FROM issue_assignees ia \
+        JOIN people pe ON pe.id = ia.person_id WHERE ia.issue_id = i.id) AS assignees, \
+    (SELECT group_concat(l.name, ', ' ORDER BY l.name) FROM issue_labels il \
+        JOIN labels l ON l.id = il.label_id WHERE il.issue_id = i.id) AS labels, \
+    (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+        WHERE si.issue_id = i.id AND si.removed_at IS NULL \
+        ORDER BY s.start_at DESC NULLS LAST, s.id DESC LIMIT 1) AS sprint, \
+    (SELECT s.start_at FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+        WHERE si.issue_id = i.id AND si.removed_at IS NULL \
+        ORDER BY s.start_at DESC NULLS LAST, s.id DESC LIMIT 1) AS sprint_start \
+    FROM issues i JOIN projects p ON p.id = i.project_id LEFT JOIN issues par ON par.id = i.parent_id";
+
+pub const BACKLOG_COUNT: &str =
+    "SELECT count(*) FROM issues i JOIN projects p ON p.id = i.project_id";
+
+pub const SUMMARY: &str = "SELECT \
+    (SELECT count(*) FROM projects) AS projects, \
+    (SELECT count(*) FROM issues WHERE gone_at IS NULL) AS issues, \
+    (SELECT count(*) FROM people) AS people, \
+    (SELECT count(*) FROM sprints) AS sprints, \
+    (SELECT count(*) FROM status_events) AS status_events, \
+    (SELECT count(*) FROM issue_links) AS links, \
+    (SELECT count(*) FROM proposals WHERE state = 'pending') AS pending_proposals";
+
+pub const META_GET: &str = "SELECT value FROM workspace_meta WHERE key = ?";
+
+pub const SCHEMA_VERSION: &str = "SELECT coalesce(max(version), 0) FROM _sqlx_migrations";
+
+pub const LAST_SYNC: &str = "SELECT source_name, max(finished_at) AS finished_at FROM sync_runs \
+    WHERE state = 'ok' GROUP BY source_name ORDER BY source_name";
+
+/// Name and SQL of every fixed query (the backlog ones with a trivial filter).
+pub const ALL: &[(&str, &str)] = &[
+    ("backlog", BACKLOG_SELECT),
+    ("backlog_count", BACKLOG_COUNT),
+    ("summary", SUMMARY),
+    ("meta_get", META_GET),
+    ("schema_version", SCHEMA_VERSION),
+    ("last_sync", LAST_SYNC),
+];

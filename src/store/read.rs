@@ -1,0 +1,113 @@
+//! Read models over the pool. Rows keep the database's text forms; callers format them.
+
+use serde::Serialize;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{AssertSqlSafe, FromRow, SqlitePool};
+
+use super::Result;
+use super::filter::{Bind, SqlFilter};
+use super::queries;
+
+/// One backlog row: what the table, the exports and the detail header show.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct IssueRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub key: String,
+    pub project_key: String,
+    pub issue_type: String,
+    pub title: String,
+    pub status: String,
+    pub status_category: String,
+    pub priority: Option<String>,
+    #[serde(skip)]
+    pub priority_rank: Option<i64>,
+    pub story_points: Option<f64>,
+    pub due_date: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    pub web_url: Option<String>,
+    pub parent_key: Option<String>,
+    pub assignees: Option<String>,
+    pub labels: Option<String>,
+    pub sprint: Option<String>,
+    #[serde(skip)]
+    pub sprint_start: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow, Serialize)]
+pub struct Summary {
+    pub projects: i64,
+    pub issues: i64,
+    pub people: i64,
+    pub sprints: i64,
+    pub status_events: i64,
+    pub links: i64,
+    pub pending_proposals: i64,
+}
+
+fn arguments(binds: &[Bind]) -> SqliteArguments {
+    use sqlx::Arguments;
+    let mut args = SqliteArguments::default();
+    for bind in binds {
+        // Adding a plain value to SQLite arguments cannot fail; a failure would surface at execute.
+        let _ = match bind {
+            Bind::Text(t) => args.add(t.clone()),
+            Bind::Real(r) => args.add(*r),
+            Bind::Int(i) => args.add(*i),
+        };
+    }
+    args
+}
+
+/// Backlog rows matching `filter`, in its order, at most `limit` (all when `None`).
+pub async fn backlog(
+    pool: &SqlitePool,
+    filter: &SqlFilter,
+    limit: Option<i64>,
+) -> Result<Vec<IssueRow>> {
+    let sql = format!(
+        "{} WHERE {} ORDER BY {} LIMIT ?",
+        queries::BACKLOG_SELECT,
+        filter.where_sql,
+        filter.order_sql
+    );
+    let mut binds = filter.binds.clone();
+    binds.push(Bind::Int(limit.unwrap_or(-1)));
+    Ok(
+        sqlx::query_as_with::<_, IssueRow, _>(AssertSqlSafe(sql), arguments(&binds))
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+pub async fn backlog_count(pool: &SqlitePool, filter: &SqlFilter) -> Result<i64> {
+    let sql = format!("{} WHERE {}", queries::BACKLOG_COUNT, filter.where_sql);
+    Ok(
+        sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(sql), arguments(&filter.binds))
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+pub async fn summary(pool: &SqlitePool) -> Result<Summary> {
+    Ok(sqlx::query_as(queries::SUMMARY).fetch_one(pool).await?)
+}
+
+pub async fn meta(pool: &SqlitePool, key: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(queries::META_GET)
+        .bind(key)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn schema_version(pool: &SqlitePool) -> Result<i64> {
+    Ok(sqlx::query_scalar(queries::SCHEMA_VERSION)
+        .fetch_one(pool)
+        .await?)
+}
+
+pub async fn last_sync(pool: &SqlitePool) -> Result<Vec<(String, Option<String>)>> {
+    Ok(sqlx::query_as(queries::LAST_SYNC).fetch_all(pool).await?)
+}
