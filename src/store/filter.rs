@@ -85,7 +85,22 @@ fn fts_expression(text: &str, phrase: bool) -> Option<String> {
         return None;
     }
     let quoted = format!("\"{}\"", text.replace('"', "\"\""));
-    Some(if phrase { quoted } else { format!("{quoted}*") })
+    Some(if phrase || looks_like_key(text) {
+        quoted
+    } else {
+        format!("{quoted}*")
+    })
+}
+
+/// `OPS-12`, `web/shop#12`: a typed key should find that issue, not OPS-120 to OPS-129 too.
+fn looks_like_key(text: &str) -> bool {
+    let Some((head, number)) = text.rsplit_once(['-', '#']) else {
+        return false;
+    };
+    !head.is_empty()
+        && head.chars().next().is_some_and(char::is_alphabetic)
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
 }
 
 fn like_pattern(text: &str) -> String {
