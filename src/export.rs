@@ -1,6 +1,8 @@
 //! Backlog exports: CSV for spreadsheets, JSON for scripts (with a schema version), Markdown for
 //! pasting into a wiki or a sprint review. Pure formatting over read-model rows.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -109,11 +111,12 @@ pub fn markdown(rows: &[IssueRow], query: &str) -> String {
     } else {
         format!(" matching `{}`", query.replace('`', "'"))
     };
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "{} issue{}{what}\n\n",
         rows.len(),
         if rows.len() == 1 { "" } else { "s" }
-    ));
+    );
     out.push_str(
         "| Key | Type | Title | Status | Assignee | Points | Sprint | Priority | Due | Updated |\n",
     );
@@ -123,8 +126,9 @@ pub fn markdown(rows: &[IssueRow], query: &str) -> String {
             Some(url) => format!("[{}]({})", cell(&r.key), cell(url)),
             None => cell(&r.key),
         };
-        out.push_str(&format!(
-            "| {key} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        let _ = writeln!(
+            out,
+            "| {key} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.issue_type,
             cell(&r.title),
             cell(&r.status),
@@ -134,7 +138,7 @@ pub fn markdown(rows: &[IssueRow], query: &str) -> String {
             cell(r.priority.as_deref().unwrap_or("")),
             r.due_date.as_deref().unwrap_or(""),
             r.updated_at.get(..10).unwrap_or(&r.updated_at),
-        ));
+        );
     }
     out
 }

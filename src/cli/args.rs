@@ -18,7 +18,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "SPRINTDECK_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// Open this SQLite database instead of the configured one (e.g. a generated data set).
+    /// Open this `SQLite` database instead of the configured one (e.g. a generated data set).
     #[arg(long, global = true, value_name = "FILE")]
     pub db: Option<PathBuf>,
 

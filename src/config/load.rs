@@ -149,6 +149,8 @@ fn explain(message: &str, key: &str) -> (String, Option<String>) {
 
 type Problem = (String, String, String);
 
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
 /// Checks that need more than types: names, ranges, references.
 fn validate(config: &Config) -> Result<(), Problem> {
     let mut names = std::collections::BTreeSet::new();
@@ -217,7 +219,6 @@ fn validate(config: &Config) -> Result<(), Problem> {
             ));
         }
     }
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     for day in &config.metrics.working_days {
         if !DAYS.contains(&day.to_ascii_lowercase().as_str()) {
             return Err((
@@ -282,12 +283,11 @@ pub(crate) fn locate_key(text: &str, key: &str) -> Option<usize> {
             };
             continue;
         }
-        if in_table {
-            if let Some((k, _)) = line.split_once('=') {
-                if k.trim().trim_matches('"') == leaf {
-                    return Some(n + 1);
-                }
-            }
+        if in_table
+            && let Some((k, _)) = line.split_once('=')
+            && k.trim().trim_matches('"') == leaf
+        {
+            return Some(n + 1);
         }
     }
     None

@@ -11,7 +11,7 @@ use serde::Deserialize;
 pub struct Config {
     /// Shown in the status bar; defaults to the config file's directory name or "sprintdeck".
     pub workspace: Option<String>,
-    /// A SQLite file to use instead of `<data dir>/sprintdeck.db`.
+    /// A `SQLite` file to use instead of `<data dir>/sprintdeck.db`.
     pub database: Option<PathBuf>,
     #[serde(default)]
     pub gitlab: Vec<GitlabSource>,

@@ -110,13 +110,13 @@ pub fn warnings(config: &Config) -> Vec<String> {
                 preview(value)
             ));
         }
-        if let Some(name) = secret.env {
-            if !looks_like_env_name(name) {
-                out.push(format!(
+        if let Some(name) = secret.env
+            && !looks_like_env_name(name)
+        {
+            out.push(format!(
                     "{place}.{env_key} should name an environment variable, but {} looks like the secret itself; set {env_key} = \"MY_TOKEN\" and export MY_TOKEN",
                     preview(name)
                 ));
-            }
         }
     };
     for (i, s) in config.gitlab.iter().enumerate() {

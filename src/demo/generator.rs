@@ -1,4 +1,4 @@
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -72,6 +72,9 @@ struct Sprint {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 }
+
+/// Sprint index, added at, removed at.
+type Membership = (usize, DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// Where an issue's life is spent.
 #[derive(Clone, Copy)]
@@ -351,7 +354,7 @@ impl Gen {
         &mut self,
         k: usize,
         created: &mut DateTime<Utc>,
-        memberships: &mut Vec<(usize, DateTime<Utc>, Option<DateTime<Utc>>)>,
+        memberships: &mut Vec<Membership>,
     ) -> Timeline {
         let (start, end) = (self.sprints[k].start, self.sprints[k].end);
         let added = if self.rng.random_bool(0.10) {
@@ -366,7 +369,7 @@ impl Gen {
             // Taken out of the sprint again: back to the backlog.
             let removed = added + self.minutes(4, 24 * 3);
             memberships.push((k, added, Some(removed.min(end))));
-        } else if roll < 20 && k + 1 <= ACTIVE {
+        } else if roll < 20 && k < ACTIVE {
             // Not finished in time: carried over into the next sprint.
             memberships.push((k, added, None));
             let next = &self.sprints[k + 1];
@@ -392,7 +395,7 @@ impl Gen {
     fn active_sprint(
         &mut self,
         created: &mut DateTime<Utc>,
-        memberships: &mut Vec<(usize, DateTime<Utc>, Option<DateTime<Utc>>)>,
+        memberships: &mut Vec<Membership>,
     ) -> Timeline {
         let start = self.sprints[ACTIVE].start;
         let elapsed = (self.anchor - start).num_hours().max(2);
@@ -460,6 +463,80 @@ impl Gen {
         }
     }
 
+    fn estimate(&mut self, issue_type: IssueType) -> Option<f64> {
+        let (chance, scale): (f64, &[f64]) = match issue_type {
+            IssueType::Epic => return None,
+            IssueType::Story => (0.88, &[1.0, 2.0, 3.0, 3.0, 5.0, 5.0, 8.0, 13.0]),
+            IssueType::Task => (0.45, &[1.0, 1.0, 2.0, 3.0]),
+            IssueType::Bug => (0.35, &[1.0, 2.0, 3.0, 5.0]),
+        };
+        if !self.rng.random_bool(chance) {
+            return None;
+        }
+        scale.get(self.rng.random_range(0..scale.len())).copied()
+    }
+
+    fn person(&mut self) -> String {
+        PEOPLE[self.rng.random_range(0..PEOPLE.len())].0.to_owned()
+    }
+
+    /// Work that has started always has someone on it; half the backlog does.
+    fn assignees(&mut self, started: bool) -> Vec<String> {
+        let mut assignees = Vec::new();
+        if started || self.rng.random_bool(0.5) {
+            assignees.push(self.person());
+            if self.rng.random_bool(0.03) {
+                let second = self.person();
+                if !assignees.contains(&second) {
+                    assignees.push(second);
+                }
+            }
+        }
+        assignees
+    }
+
+    fn labels(&mut self, project: usize, issue_type: IssueType) -> Vec<String> {
+        let mut labels: Vec<String> = Vec::new();
+        for _ in 0..self.rng.random_range(0..3) {
+            let label = self.pick(PROJECTS[project].labels).to_owned();
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        if issue_type == IssueType::Bug {
+            labels.push("bug".to_owned());
+        }
+        labels
+    }
+
+    fn priority(&mut self) -> &'static str {
+        match self.rng.random_range(0..100) {
+            0..4 => "Highest",
+            4..20 => "High",
+            20..75 => "Medium",
+            75..93 => "Low",
+            _ => "Lowest",
+        }
+    }
+
+    /// Due dates near the finish for done work, around "now" for open work (some overdue).
+    fn due_date(
+        &mut self,
+        issue_type: IssueType,
+        closed: Option<DateTime<Utc>>,
+    ) -> Option<NaiveDate> {
+        let chance = if issue_type == IssueType::Epic {
+            0.6
+        } else {
+            0.2
+        };
+        if !self.rng.random_bool(chance) {
+            return None;
+        }
+        let base = closed.unwrap_or(self.anchor);
+        Some((base + Duration::days(self.rng.random_range(-21..35))).date_naive())
+    }
+
     fn finish(
         &mut self,
         project: usize,
@@ -472,63 +549,11 @@ impl Gen {
         let created = t.events[0].0;
         let (last_at, last_step) = t.last();
         let done = last_step == Step::Done;
-        let story_points = match issue_type {
-            IssueType::Epic => None,
-            IssueType::Story if self.rng.random_bool(0.88) => Some(
-                *[1.0, 2.0, 3.0, 3.0, 5.0, 5.0, 8.0, 13.0]
-                    .get(self.rng.random_range(0..8))
-                    .unwrap_or(&3.0),
-            ),
-            IssueType::Task if self.rng.random_bool(0.45) => Some(
-                *[1.0, 1.0, 2.0, 3.0]
-                    .get(self.rng.random_range(0..4))
-                    .unwrap_or(&1.0),
-            ),
-            IssueType::Bug if self.rng.random_bool(0.35) => Some(
-                *[1.0, 2.0, 3.0, 5.0]
-                    .get(self.rng.random_range(0..4))
-                    .unwrap_or(&2.0),
-            ),
-            _ => None,
-        };
-        let people = PEOPLE.len();
-        let mut assignees = Vec::new();
-        if last_step != Step::Todo || self.rng.random_bool(0.5) {
-            assignees.push(PEOPLE[self.rng.random_range(0..people)].0.to_owned());
-            if self.rng.random_bool(0.03) {
-                let second = PEOPLE[self.rng.random_range(0..people)].0.to_owned();
-                if second != assignees[0] {
-                    assignees.push(second);
-                }
-            }
-        }
-        let mut labels: Vec<String> = Vec::new();
-        for _ in 0..self.rng.random_range(0..3) {
-            let label = self.pick(p.labels).to_owned();
-            if !labels.contains(&label) {
-                labels.push(label);
-            }
-        }
-        if issue_type == IssueType::Bug {
-            labels.push("bug".to_owned());
-        }
-        let priority = match self.rng.random_range(0..100) {
-            0..4 => "Highest",
-            4..20 => "High",
-            20..75 => "Medium",
-            75..93 => "Low",
-            _ => "Lowest",
-        };
-        let due_date = if self.rng.random_bool(if issue_type == IssueType::Epic {
-            0.6
-        } else {
-            0.2
-        }) {
-            let base = if done { last_at } else { self.anchor };
-            Some((base + Duration::days(self.rng.random_range(-21..35))).date_naive())
-        } else {
-            None
-        };
+        let story_points = self.estimate(issue_type);
+        let assignees = self.assignees(last_step != Step::Todo);
+        let labels = self.labels(project, issue_type);
+        let priority = self.priority();
+        let due_date = self.due_date(issue_type, t.closed_at());
         let parent_key = self.parent(project, issue_type, created);
         let description = self.description(issue_type, &title);
         let number = key.rsplit(['#', '-']).next().unwrap_or("0").to_owned();
@@ -536,7 +561,7 @@ impl Gen {
             Source::Gitlab => format!("https://gitlab.example.com/{}/-/issues/{number}", p.key),
             Source::Jira => format!("https://example.atlassian.net/browse/{key}"),
         };
-        let reporter = PEOPLE[self.rng.random_range(0..people)].0.to_owned();
+        let reporter = self.person();
         let mut previous: Option<Step> = None;
         for (at, step) in &t.events {
             self.batch.events.push(StatusEventRecord {

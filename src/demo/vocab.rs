@@ -1,5 +1,5 @@
 //! Words the demo generator builds titles and descriptions from. Mixed scripts on purpose:
-//! accents, CJK and emoji must survive every layer from SQLite to the terminal.
+//! accents, CJK and emoji must survive every layer from `SQLite` to the terminal.
 
 pub const PEOPLE: &[(&str, &str, f64)] = &[
     ("ana.souza", "Ana Souza", 13.0),

@@ -1,5 +1,5 @@
 //! Timestamps are stored as `YYYY-MM-DDTHH:MM:SSZ` text so that string order is time order in
-//! SQLite and PostgreSQL alike.
+//! `SQLite` and `PostgreSQL` alike.
 
 use chrono::{DateTime, NaiveDate, Utc};
 

@@ -33,10 +33,10 @@ pub fn register(secret: &str) {
     if secret.len() < 6 {
         return;
     }
-    if let Ok(mut known) = KNOWN.write() {
-        if !known.iter().any(|k| k == secret) {
-            known.push(secret.to_owned());
-        }
+    if let Ok(mut known) = KNOWN.write()
+        && !known.iter().any(|k| k == secret)
+    {
+        known.push(secret.to_owned());
     }
 }
 

@@ -52,11 +52,11 @@ pub fn compile(query: &Query, ctx: &FilterContext) -> Result<SqlFilter, FilterEr
     // Positive free-text terms share one FTS MATCH (implicit AND), which FTS5 answers in one pass.
     let mut fts_terms = Vec::new();
     for term in &query.terms {
-        if let (false, Filter::Text { text, phrase }) = (term.negated, &term.filter) {
-            if let Some(expr) = fts_expression(text, *phrase) {
-                fts_terms.push(expr);
-                continue;
-            }
+        if let (false, Filter::Text { text, phrase }) = (term.negated, &term.filter)
+            && let Some(expr) = fts_expression(text, *phrase)
+        {
+            fts_terms.push(expr);
+            continue;
         }
         let mut local = Vec::new();
         let sql = condition(&term.filter, ctx, &mut local)?;
@@ -119,6 +119,8 @@ fn day_after(day: NaiveDate) -> String {
     date_to_db(day.succ_opt().unwrap_or(day))
 }
 
+// One arm per operator: reading them side by side is the point, so the length is accepted.
+#[allow(clippy::too_many_lines)]
 fn condition(
     filter: &Filter,
     ctx: &FilterContext,
@@ -128,16 +130,15 @@ fn condition(
         Filter::Text {
             text: words,
             phrase,
-        } => match fts_expression(words, *phrase) {
-            Some(expr) => {
+        } => {
+            if let Some(expr) = fts_expression(words, *phrase) {
                 text(binds, &expr);
                 "i.id IN (SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?)".into()
-            }
-            None => {
+            } else {
                 text(binds, &like_pattern(words));
                 "i.title LIKE ? ESCAPE '\\'".into()
             }
-        },
+        }
         Filter::Status(StatusMatch::Category(cat)) => {
             text(binds, cat.as_str());
             "i.status_category = ?".into()
@@ -201,16 +202,15 @@ fn condition(
                  (SELECT m.id FROM issues m WHERE m.parent_id IN ({epic_match}))"
             )
         }
-        Filter::Priority(name) => match priority_rank(name) {
-            Some(rank) => {
+        Filter::Priority(name) => {
+            if let Some(rank) = priority_rank(name) {
                 binds.push(Bind::Int(rank));
                 "i.priority_rank = ?".into()
-            }
-            None => {
+            } else {
                 text(binds, name);
                 "lower(i.priority) = lower(?)".into()
             }
-        },
+        }
         Filter::Is(IsFlag::Open) => "i.status_category <> 'done'".into(),
         Filter::Is(IsFlag::Closed) => "i.status_category = 'done'".into(),
         Filter::Is(IsFlag::Overdue) => {

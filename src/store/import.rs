@@ -7,10 +7,15 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::{Result, StoreError};
-use crate::domain::records::Batch;
+use crate::domain::StatusCategory;
+use crate::domain::issue::priority_rank;
+use crate::domain::records::{
+    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectRecord, SprintRecord,
+    StatusEventRecord,
+};
 use crate::domain::time::{date_to_db, to_db};
 
-/// Rows per INSERT statement; 500 rows of ~20 columns stays far below SQLite's variable limit.
+/// Rows per INSERT statement; 500 rows of ~20 columns stays far below `SQLite`'s variable limit.
 const CHUNK: usize = 500;
 
 /// Deletes everything that came from `source_name` (issues and their history cascade).
@@ -45,11 +50,34 @@ pub async fn set_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Re
     Ok(())
 }
 
+type Ids = HashMap<String, i64>;
+
 /// Inserts a batch whose rows are not in the database yet.
 pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<()> {
     let source = batch.source_name.as_str();
+    let projects = insert_projects(conn, source, &batch.projects).await?;
+    let people = insert_people(conn, source, &batch.people).await?;
+    let sprints = insert_sprints(conn, source, &batch.sprints, &projects).await?;
+    let issues = insert_issues(conn, source, &batch.issues, &projects, &people).await?;
+    let issue_id = |key: &str| {
+        issues
+            .get(key)
+            .copied()
+            .ok_or_else(|| StoreError::Invalid(format!("reference to unknown issue {key}")))
+    };
+    link_parents(conn, &batch.issues, &issue_id).await?;
+    insert_labels_and_assignees(conn, &batch.issues, &people, &issue_id).await?;
+    insert_memberships(conn, &batch.memberships, &sprints, &issue_id).await?;
+    insert_events(conn, &batch.events, &issue_id).await?;
+    insert_links(conn, &batch.links, &issue_id).await
+}
 
-    for chunk in batch.projects.chunks(CHUNK) {
+async fn insert_projects(
+    conn: &mut SqliteConnection,
+    source: &str,
+    projects: &[ProjectRecord],
+) -> Result<Ids> {
+    for chunk in projects.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO projects (source, source_name, remote_id, key, name, web_url) ",
         );
@@ -63,14 +91,20 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
         });
         q.build().execute(&mut *conn).await?;
     }
-    let projects = id_map(
+    id_map(
         conn,
         "SELECT remote_id, id FROM projects WHERE source_name = ?",
         source,
     )
-    .await?;
+    .await
+}
 
-    for chunk in batch.people.chunks(CHUNK) {
+async fn insert_people(
+    conn: &mut SqliteConnection,
+    source: &str,
+    people: &[PersonRecord],
+) -> Result<Ids> {
+    for chunk in people.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO people (source_name, remote_id, username, display_name, capacity) ",
         );
@@ -83,14 +117,21 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
         });
         q.build().execute(&mut *conn).await?;
     }
-    let people = id_map(
+    id_map(
         conn,
         "SELECT remote_id, id FROM people WHERE source_name = ?",
         source,
     )
-    .await?;
+    .await
+}
 
-    for chunk in batch.sprints.chunks(CHUNK) {
+async fn insert_sprints(
+    conn: &mut SqliteConnection,
+    source: &str,
+    sprints: &[SprintRecord],
+    projects: &Ids,
+) -> Result<Ids> {
+    for chunk in sprints.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO sprints (source, source_name, remote_id, project_id, name, state, \
              start_at, end_at, completed_at, goal, capacity) ",
@@ -115,29 +156,38 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
         });
         q.build().execute(&mut *conn).await?;
     }
-    let sprints = id_map(
+    id_map(
         conn,
         "SELECT remote_id, id FROM sprints WHERE source_name = ?",
         source,
     )
-    .await?;
+    .await
+}
 
-    for chunk in batch.issues.chunks(CHUNK) {
-        let mut missing = None;
+async fn insert_issues(
+    conn: &mut SqliteConnection,
+    source: &str,
+    issues: &[IssueRecord],
+    projects: &Ids,
+    people: &Ids,
+) -> Result<Ids> {
+    if let Some(i) = issues
+        .iter()
+        .find(|i| !projects.contains_key(&i.project_remote_id))
+    {
+        return Err(StoreError::Invalid(format!(
+            "issue {} names unknown project {}",
+            i.key, i.project_remote_id
+        )));
+    }
+    for chunk in issues.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, \
              description, status, status_category, reporter_id, priority, priority_rank, \
              story_points, due_date, created_at, updated_at, closed_at, web_url, raw_json) ",
         );
         q.push_values(chunk, |mut row, i| {
-            let project = projects.get(&i.project_remote_id).copied();
-            if project.is_none() {
-                missing = Some(format!(
-                    "issue {} names unknown project {}",
-                    i.key, i.project_remote_id
-                ));
-            }
-            row.push_bind(project)
+            row.push_bind(projects.get(&i.project_remote_id).copied())
                 .push_bind(i.source.as_str())
                 .push_bind(&i.remote_id)
                 .push_bind(&i.key)
@@ -148,11 +198,7 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
                 .push_bind(i.status_category.as_str())
                 .push_bind(i.reporter.as_ref().and_then(|r| people.get(r)).copied())
                 .push_bind(&i.priority)
-                .push_bind(
-                    i.priority
-                        .as_deref()
-                        .and_then(crate::domain::issue::priority_rank),
-                )
+                .push_bind(i.priority.as_deref().and_then(priority_rank))
                 .push_bind(i.story_points)
                 .push_bind(i.due_date.map(date_to_db))
                 .push_bind(to_db(i.created_at))
@@ -161,60 +207,68 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
                 .push_bind(&i.web_url)
                 .push_bind(&i.raw_json);
         });
-        if let Some(problem) = missing {
-            return Err(StoreError::Invalid(problem));
-        }
         q.build().execute(&mut *conn).await?;
     }
-    let issues = id_map(
+    id_map(
         conn,
         "SELECT i.key, i.id FROM issues i JOIN projects p ON p.id = i.project_id WHERE p.source_name = ?",
         source,
     )
-    .await?;
-    let issue_id = |key: &str| {
-        issues
-            .get(key)
-            .copied()
-            .ok_or_else(|| StoreError::Invalid(format!("reference to unknown issue {key}")))
-    };
+    .await
+}
 
-    let mut parents = Vec::new();
-    for i in &batch.issues {
+/// Parents are set after all issues exist, so a child may come before its parent in the batch.
+async fn link_parents(
+    conn: &mut SqliteConnection,
+    issues: &[IssueRecord],
+    issue_id: &impl Fn(&str) -> Result<i64>,
+) -> Result<()> {
+    let mut pairs = Vec::new();
+    for i in issues {
         if let Some(parent) = &i.parent_key {
-            parents.push((issue_id(parent)?, issue_id(&i.key)?));
+            pairs.push((issue_id(&i.key)?, issue_id(parent)?));
         }
     }
-    for (parent, child) in parents {
-        sqlx::query("UPDATE issues SET parent_id = ? WHERE id = ?")
-            .bind(parent)
-            .bind(child)
-            .execute(&mut *conn)
-            .await?;
+    // One UPDATE per chunk through a VALUES table instead of one statement per child.
+    for chunk in pairs.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new("WITH p(child, parent) AS (SELECT * FROM (");
+        q.push_values(chunk, |mut row, (child, parent)| {
+            row.push_bind(child).push_bind(parent);
+        });
+        q.push(
+            ")) UPDATE issues SET parent_id = (SELECT parent FROM p WHERE p.child = issues.id) \
+             WHERE id IN (SELECT child FROM p)",
+        );
+        q.build().execute(&mut *conn).await?;
     }
+    Ok(())
+}
 
-    let label_names: BTreeSet<&str> = batch
-        .issues
+async fn insert_labels_and_assignees(
+    conn: &mut SqliteConnection,
+    issues: &[IssueRecord],
+    people: &Ids,
+    issue_id: &impl Fn(&str) -> Result<i64>,
+) -> Result<()> {
+    let names: BTreeSet<&str> = issues
         .iter()
         .flat_map(|i| i.labels.iter().map(String::as_str))
         .collect();
-    for chunk in label_names.iter().collect::<Vec<_>>().chunks(CHUNK) {
+    for chunk in names.iter().collect::<Vec<_>>().chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new("INSERT OR IGNORE INTO labels (name) ");
         q.push_values(chunk, |mut row, name| {
             row.push_bind(**name);
         });
         q.build().execute(&mut *conn).await?;
     }
-    let labels: HashMap<String, i64> =
-        sqlx::query_as::<_, (String, i64)>("SELECT name, id FROM labels")
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-
+    let labels: Ids = sqlx::query_as::<_, (String, i64)>("SELECT name, id FROM labels")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
     let mut issue_labels = Vec::new();
     let mut assignees = Vec::new();
-    for i in &batch.issues {
+    for i in issues {
         let id = issue_id(&i.key)?;
         for label in &i.labels {
             let label_id = labels
@@ -244,24 +298,31 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
         "INSERT OR IGNORE INTO issue_assignees (issue_id, person_id) ",
         &assignees,
     )
-    .await?;
+    .await
+}
 
-    let mut memberships = Vec::with_capacity(batch.memberships.len());
-    for m in &batch.memberships {
+async fn insert_memberships(
+    conn: &mut SqliteConnection,
+    memberships: &[MembershipRecord],
+    sprints: &Ids,
+    issue_id: &impl Fn(&str) -> Result<i64>,
+) -> Result<()> {
+    let mut rows = Vec::with_capacity(memberships.len());
+    for m in memberships {
         let sprint = sprints.get(&m.sprint_remote_id).copied().ok_or_else(|| {
             StoreError::Invalid(format!(
                 "membership names unknown sprint {}",
                 m.sprint_remote_id
             ))
         })?;
-        memberships.push((
+        rows.push((
             sprint,
             issue_id(&m.issue_key)?,
             to_db(m.added_at),
             m.removed_at.map(to_db),
         ));
     }
-    for chunk in memberships.chunks(CHUNK) {
+    for chunk in rows.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO sprint_issues (sprint_id, issue_id, added_at, removed_at) ",
         );
@@ -273,12 +334,19 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
         });
         q.build().execute(&mut *conn).await?;
     }
+    Ok(())
+}
 
-    let mut events = Vec::with_capacity(batch.events.len());
-    for e in &batch.events {
-        events.push((issue_id(&e.issue_key)?, e));
+async fn insert_events(
+    conn: &mut SqliteConnection,
+    events: &[StatusEventRecord],
+    issue_id: &impl Fn(&str) -> Result<i64>,
+) -> Result<()> {
+    let mut rows = Vec::with_capacity(events.len());
+    for e in events {
+        rows.push((issue_id(&e.issue_key)?, e));
     }
-    for chunk in events.chunks(CHUNK) {
+    for chunk in rows.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO status_events (issue_id, from_status, to_status, from_category, \
              to_category, at, source, remote_id) ",
@@ -287,7 +355,7 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
             row.push_bind(*id)
                 .push_bind(&e.from_status)
                 .push_bind(&e.to_status)
-                .push_bind(e.from_category.map(|c| c.as_str()))
+                .push_bind(e.from_category.map(StatusCategory::as_str))
                 .push_bind(e.to_category.as_str())
                 .push_bind(to_db(e.at))
                 .push_bind(e.source.as_str())
@@ -295,16 +363,23 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
         });
         q.build().execute(&mut *conn).await?;
     }
+    Ok(())
+}
 
-    let mut links = Vec::with_capacity(batch.links.len());
-    for l in &batch.links {
-        links.push((
+async fn insert_links(
+    conn: &mut SqliteConnection,
+    links: &[LinkRecord],
+    issue_id: &impl Fn(&str) -> Result<i64>,
+) -> Result<()> {
+    let mut rows = Vec::with_capacity(links.len());
+    for l in links {
+        rows.push((
             issue_id(&l.from_key)?,
             issue_id(&l.to_key)?,
             l.kind.as_str(),
         ));
     }
-    for chunk in links.chunks(CHUNK) {
+    for chunk in rows.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT OR IGNORE INTO issue_links (from_issue_id, to_issue_id, kind) ",
         );

@@ -1,4 +1,4 @@
-//! SQLite: one writer task owns the only write connection; reads use a small pool.
+//! `SQLite`: one writer task owns the only write connection; reads use a small pool.
 //! Queries are runtime `query_as` + `FromRow`, so building needs no database.
 
 pub mod filter;
@@ -135,14 +135,11 @@ fn options(path: &Path) -> SqliteConnectOptions {
 
 async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
     let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-    let applied: Option<i64> = match sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+    // A new database has no migrations table yet: the query fails and nothing is applied.
+    let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
         .fetch_one(&mut *conn)
         .await
-    {
-        Ok(v) => v,
-        // No migrations table yet: a new database.
-        Err(_) => None,
-    };
+        .unwrap_or_default();
     if let Some(found) = applied.filter(|v| *v > known) {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),

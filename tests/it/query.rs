@@ -282,9 +282,8 @@ async fn injection_attempts_match_nothing_and_break_nothing() {
         "\"a\" OR \"b\"",
         "title:x",
     ] {
-        let parsed = match query::parse(q) {
-            Ok(p) => p,
-            Err(_) => continue,
+        let Ok(parsed) = query::parse(q) else {
+            continue;
         };
         let compiled = filter::compile(
             &parsed,

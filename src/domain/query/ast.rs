@@ -94,6 +94,7 @@ impl Cmp {
     }
 
     /// The comparison that holds for timestamps when this one holds for ages (older = earlier).
+    #[must_use]
     pub fn flipped(self) -> Self {
         match self {
             Self::Eq => Self::Eq,

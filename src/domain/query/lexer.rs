@@ -135,8 +135,8 @@ mod tests {
         assert_eq!(terms[0].value, "needs review");
         assert_eq!(terms[1].value, "log in");
         assert!(terms[1].quoted);
-        assert_eq!(terms[2].column, 30);
-        assert_eq!(terms[2].value_column, 37);
+        assert_eq!(terms[2].column, 32);
+        assert_eq!(terms[2].value_column, 39);
     }
 
     #[test]
