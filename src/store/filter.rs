@@ -19,7 +19,8 @@ pub enum Bind {
 }
 
 /// A compiled filter: `where_sql` is a boolean SQL expression with `?` placeholders filled, in
-/// order, from `binds`.
+/// order, from `binds`; `order_sql` needs only `i` (issues) and `p` (projects), so it can order
+/// ids without building whole rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqlFilter {
     pub where_sql: String,
@@ -42,8 +43,10 @@ pub enum FilterError {
     UnknownMe,
 }
 
-const OPEN_MEMBERSHIP: &str = "SELECT 1 FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-     WHERE si.issue_id = i.id AND si.removed_at IS NULL";
+/// Issues currently in a sprint; callers add a condition on `s`. A non-correlated `IN` is
+/// evaluated once per query, not once per row.
+const OPEN_MEMBERSHIP: &str = "SELECT si.issue_id FROM sprint_issues si \
+     JOIN sprints s ON s.id = si.sprint_id WHERE si.removed_at IS NULL";
 
 pub fn compile(query: &Query, ctx: &FilterContext) -> Result<SqlFilter, FilterError> {
     let mut conditions = vec!["i.gone_at IS NULL".to_owned()];
@@ -148,7 +151,7 @@ fn condition(
             "lower(i.status) = lower(?)".into()
         }
         Filter::Assignee(PersonMatch::Nobody) => {
-            "NOT EXISTS (SELECT 1 FROM issue_assignees ia WHERE ia.issue_id = i.id)".into()
+            "i.id NOT IN (SELECT ia.issue_id FROM issue_assignees ia)".into()
         }
         Filter::Assignee(who) => {
             let name = match who {
@@ -158,14 +161,14 @@ fn condition(
             };
             text(binds, name);
             text(binds, name);
-            "EXISTS (SELECT 1 FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
-             WHERE ia.issue_id = i.id AND (lower(pe.username) = lower(?) OR lower(pe.display_name) = lower(?)))"
+            "i.id IN (SELECT ia.issue_id FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
+             WHERE lower(pe.username) = lower(?) OR lower(pe.display_name) = lower(?))"
                 .into()
         }
         Filter::Label(name) => {
             text(binds, name);
-            "EXISTS (SELECT 1 FROM issue_labels il JOIN labels l ON l.id = il.label_id \
-             WHERE il.issue_id = i.id AND lower(l.name) = lower(?))"
+            "i.id IN (SELECT il.issue_id FROM issue_labels il JOIN labels l ON l.id = il.label_id \
+             WHERE lower(l.name) = lower(?))"
                 .into()
         }
         Filter::Project(name) => {
@@ -178,18 +181,18 @@ fn condition(
             "i.issue_type = ?".into()
         }
         Filter::Sprint(SprintMatch::Current) => {
-            format!("EXISTS ({OPEN_MEMBERSHIP} AND s.state = 'active')")
+            format!("i.id IN ({OPEN_MEMBERSHIP} AND s.state = 'active')")
         }
         Filter::Sprint(SprintMatch::Next) => format!(
-            "EXISTS ({OPEN_MEMBERSHIP} AND s.state = 'future' AND NOT EXISTS (SELECT 1 FROM sprints s2 \
+            "i.id IN ({OPEN_MEMBERSHIP} AND s.state = 'future' AND NOT EXISTS (SELECT 1 FROM sprints s2 \
              WHERE s2.source_name = s.source_name AND s2.state = 'future' AND s2.start_at < s.start_at))"
         ),
         Filter::Sprint(SprintMatch::Nothing) => {
-            format!("NOT EXISTS ({OPEN_MEMBERSHIP} AND s.state IN ('active', 'future'))")
+            format!("i.id NOT IN ({OPEN_MEMBERSHIP} AND s.state IN ('active', 'future'))")
         }
         Filter::Sprint(SprintMatch::Name(name)) => {
             text(binds, name);
-            format!("EXISTS ({OPEN_MEMBERSHIP} AND lower(s.name) = lower(?))")
+            format!("i.id IN ({OPEN_MEMBERSHIP} AND lower(s.name) = lower(?))")
         }
         Filter::Epic(epic) => {
             let epic_match = "SELECT e.id FROM issues e WHERE lower(e.key) = lower(?) OR e.title LIKE ? ESCAPE '\\'";
@@ -218,8 +221,8 @@ fn condition(
             "i.due_date < ? AND i.status_category <> 'done'".into()
         }
         Filter::Is(IsFlag::Blocked) => {
-            "EXISTS (SELECT 1 FROM issue_links lk JOIN issues b ON b.id = lk.from_issue_id \
-             WHERE lk.to_issue_id = i.id AND lk.kind = 'blocks' AND b.status_category <> 'done')"
+            "i.id IN (SELECT lk.to_issue_id FROM issue_links lk JOIN issues b ON b.id = lk.from_issue_id \
+             WHERE lk.kind = 'blocks' AND b.status_category <> 'done')"
                 .into()
         }
         Filter::Is(IsFlag::Unestimated) => "i.story_points IS NULL".into(),
@@ -310,9 +313,15 @@ fn order_by(query: &Query) -> String {
         SortField::Status => format!(
             "CASE i.status_category WHEN 'todo' THEN 0 WHEN 'in_progress' THEN 1 ELSE 2 END {dir}, i.status {dir}"
         ),
-        SortField::Assignee => format!("assignees {dir} NULLS LAST"),
+        SortField::Assignee => format!(
+            "(SELECT min(pe.username) FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
+             WHERE ia.issue_id = i.id) {dir} NULLS LAST"
+        ),
         SortField::Points => format!("i.story_points {dir} NULLS LAST"),
-        SortField::Sprint => format!("sprint_start {dir} NULLS LAST"),
+        SortField::Sprint => format!(
+            "(SELECT max(s.start_at) FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+             WHERE si.issue_id = i.id AND si.removed_at IS NULL) {dir} NULLS LAST"
+        ),
         SortField::Priority => format!("i.priority_rank {dir} NULLS LAST"),
         SortField::Created => format!("i.created_at {dir}"),
         SortField::Updated => format!("i.updated_at {dir}"),

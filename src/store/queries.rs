@@ -1,7 +1,7 @@
 //! Every fixed read query, in one place, so one test can prepare each against a freshly migrated
 //! schema (see `tests/it/store.rs`). Dynamic filters are built on [`BACKLOG_SELECT`].
 
-/// The backlog read model; a compiled filter appends `WHERE … ORDER BY … LIMIT ?`.
+/// The backlog read model; callers restrict it to a page of ids (see `read::backlog`).
 pub const BACKLOG_SELECT: &str = "SELECT i.id, i.key, p.key AS project_key, i.issue_type, i.title, \
     i.status, i.status_category, i.priority, i.priority_rank, i.story_points, i.due_date, \
     i.created_at, i.updated_at, i.closed_at, i.web_url, par.key AS parent_key, \
@@ -11,11 +11,11 @@ pub const BACKLOG_SELECT: &str = "SELECT i.id, i.key, p.key AS project_key, i.is
         JOIN labels l ON l.id = il.label_id WHERE il.issue_id = i.id) AS labels, \
     (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
         WHERE si.issue_id = i.id AND si.removed_at IS NULL \
-        ORDER BY s.start_at DESC NULLS LAST, s.id DESC LIMIT 1) AS sprint, \
-    (SELECT s.start_at FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-        WHERE si.issue_id = i.id AND si.removed_at IS NULL \
-        ORDER BY s.start_at DESC NULLS LAST, s.id DESC LIMIT 1) AS sprint_start \
+        ORDER BY s.start_at DESC NULLS LAST, s.id DESC LIMIT 1) AS sprint \
     FROM issues i JOIN projects p ON p.id = i.project_id LEFT JOIN issues par ON par.id = i.parent_id";
+
+/// Matching ids only; a compiled filter appends `WHERE … ORDER BY …`.
+pub const BACKLOG_IDS: &str = "SELECT i.id FROM issues i JOIN projects p ON p.id = i.project_id";
 
 pub const BACKLOG_COUNT: &str =
     "SELECT count(*) FROM issues i JOIN projects p ON p.id = i.project_id";
@@ -39,6 +39,7 @@ pub const LAST_SYNC: &str = "SELECT source_name, max(finished_at) AS finished_at
 /// Name and SQL of every fixed query (the backlog ones with a trivial filter).
 pub const ALL: &[(&str, &str)] = &[
     ("backlog", BACKLOG_SELECT),
+    ("backlog_ids", BACKLOG_IDS),
     ("backlog_count", BACKLOG_COUNT),
     ("summary", SUMMARY),
     ("meta_get", META_GET),

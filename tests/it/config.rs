@@ -116,3 +116,67 @@ fn literal_tokens_warn_without_echoing_them() {
         );
     }
 }
+
+#[test]
+fn the_example_config_is_valid_and_documents_every_key() {
+    let c = config::load(Path::new("config.example.toml"), true)
+        .expect("valid")
+        .expect("exists");
+    assert!(c.has_sources());
+    let text = std::fs::read_to_string("config.example.toml").expect("readable");
+    // Keys of every section, read off the defaults and the schema.
+    for key in [
+        "workspace",
+        "database",
+        "name",
+        "base_url",
+        "projects",
+        "groups",
+        "include_subgroups",
+        "auth",
+        "token_env",
+        "token_cmd",
+        "ca_file",
+        "status_labels",
+        "webhook_secret_env",
+        "deployment",
+        "email",
+        "jql",
+        "boards",
+        "fields",
+        "interval_minutes",
+        "reconcile_hour",
+        "closed_window_days",
+        "concurrency",
+        "timeout_secs",
+        "provider",
+        "model",
+        "api_key_env",
+        "api_key_cmd",
+        "api_version",
+        "headers",
+        "temperature",
+        "max_tokens",
+        "price_input_per_1k",
+        "price_output_per_1k",
+        "send_descriptions",
+        "profiles",
+        "theme",
+        "keymap",
+        "columns",
+        "read_only",
+        "start_pane",
+        "me",
+        "views",
+        "done_statuses",
+        "working_days",
+        "aging_wip_days",
+        "default_capacity",
+        "capacity",
+    ] {
+        assert!(
+            text.contains(&format!("{key} =")) || text.contains(&format!(".{key}.")),
+            "{key} is not documented"
+        );
+    }
+}

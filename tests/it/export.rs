@@ -68,7 +68,6 @@ fn hostile_text_cannot_break_out_of_cells() {
         assignees: None,
         labels: None,
         sprint: None,
-        sprint_start: None,
     };
     let md = export::markdown(std::slice::from_ref(&row), "");
     let line = md
