@@ -275,22 +275,19 @@ fn sources(report: &mut String, config: &Config, synced: &[(String, Option<Strin
                 |at| format!("last synced {at}"),
             )
     };
-    for s in &config.gitlab {
+    let gitlab = config
+        .gitlab
+        .iter()
+        .map(|s| ("gitlab", "GitLab", &s.name, &s.base_url));
+    let jira = config
+        .jira
+        .iter()
+        .map(|s| ("jira", "Jira", &s.name, &s.base_url));
+    for (kind, product, name, url) in gitlab.chain(jira) {
         let _ = writeln!(
             report,
-            "source     gitlab {:?} {} ({}; reachability checks arrive with GitLab sync)",
-            s.name,
-            s.base_url,
-            last(&s.name)
-        );
-    }
-    for s in &config.jira {
-        let _ = writeln!(
-            report,
-            "source     jira {:?} {} ({}; reachability checks arrive with Jira sync)",
-            s.name,
-            s.base_url,
-            last(&s.name)
+            "source     {kind} {name:?} {url} ({}; reachability checks arrive with {product} sync)",
+            last(name)
         );
     }
 }

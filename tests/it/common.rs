@@ -3,6 +3,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use sprintdeck::clock::parse_instant;
 use sprintdeck::demo::{self, DemoSpec};
+use sprintdeck::domain::query;
+use sprintdeck::store::filter::{self, FilterContext};
+use sprintdeck::store::read::{self, IssueRow};
 use sprintdeck::store::{Create, Store};
 
 /// A Wednesday: the demo's active sprint is in its first week.
@@ -34,4 +37,21 @@ pub async fn demo_store(dir: &tempfile::TempDir) -> Store {
     .await
     .expect("demo writes");
     store
+}
+
+/// Runs a backlog query at [`NOW`], as `me` (if any), returning up to `limit` rows.
+pub async fn query_rows(
+    store: &Store,
+    text: &str,
+    me: Option<&str>,
+    limit: Option<i64>,
+) -> Vec<IssueRow> {
+    let ctx = FilterContext {
+        now: now(),
+        me: me.map(str::to_owned),
+    };
+    let compiled = filter::compile(&query::parse(text).expect("parses"), &ctx).expect("compiles");
+    read::backlog(store.pool(), &compiled, limit)
+        .await
+        .expect("runs")
 }

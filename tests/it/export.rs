@@ -1,9 +1,7 @@
-use sprintdeck::domain::query;
 use sprintdeck::export;
-use sprintdeck::store::filter::{self, FilterContext};
-use sprintdeck::store::read::{self, IssueRow};
+use sprintdeck::store::read::IssueRow;
 
-use crate::common::{demo_store, now};
+use crate::common::{demo_store, now, query_rows};
 
 /// A small fixed slice of the demo: OPS bugs of high priority, by key.
 const QUERY: &str = "project:OPS type:bug priority:high sort:key";
@@ -11,17 +9,7 @@ const QUERY: &str = "project:OPS type:bug priority:high sort:key";
 async fn fixed_rows() -> Vec<IssueRow> {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = demo_store(&dir).await;
-    let compiled = filter::compile(
-        &query::parse(QUERY).expect("parses"),
-        &FilterContext {
-            now: now(),
-            me: None,
-        },
-    )
-    .expect("compiles");
-    let rows = read::backlog(store.pool(), &compiled, Some(6))
-        .await
-        .expect("rows");
+    let rows = query_rows(&store, QUERY, None, Some(6)).await;
     store.close().await.expect("closes");
     assert_eq!(rows.len(), 6, "the demo has enough high-priority OPS bugs");
     rows

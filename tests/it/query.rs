@@ -9,7 +9,7 @@ use sprintdeck::store::Store;
 use sprintdeck::store::filter::{self, FilterContext, FilterError};
 use sprintdeck::store::read::{self, IssueRow};
 
-use crate::common::{demo_store, now};
+use crate::common::{demo_store, now, query_rows};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -116,17 +116,7 @@ fn caret_marks_the_column() {
 }
 
 async fn rows(store: &Store, q: &str) -> Vec<IssueRow> {
-    let compiled = filter::compile(
-        &query::parse(q).expect("parses"),
-        &FilterContext {
-            now: now(),
-            me: Some("ana.souza".into()),
-        },
-    )
-    .expect("compiles");
-    read::backlog(store.pool(), &compiled, None)
-        .await
-        .expect("runs")
+    query_rows(store, q, Some("ana.souza"), None).await
 }
 
 async fn count(store: &Store, q: &str) -> usize {

@@ -4,9 +4,9 @@ use sprintdeck::domain::records::{Batch, IssueRecord, ProjectRecord};
 use sprintdeck::domain::{IssueType, Source, StatusCategory};
 use sprintdeck::store::filter::{self, FilterContext};
 use sprintdeck::store::{Create, Store, StoreError, import, queries, read};
-use sqlx::{Executor, SqlitePool};
+use sqlx::Executor;
 
-use crate::common::{demo_store, empty_store, now};
+use crate::common::{demo_store, empty_store, now, query_rows};
 
 fn issue(key: &str, title: &str, labels: &[&str]) -> IssueRecord {
     IssueRecord {
@@ -57,19 +57,9 @@ async fn insert(store: &Store, b: Batch) {
         .expect("batch inserts");
 }
 
-async fn fts(pool: &SqlitePool, q: &str) -> Vec<String> {
-    let parsed = query::parse(q).expect("parses");
-    let compiled = filter::compile(
-        &parsed,
-        &FilterContext {
-            now: now(),
-            me: None,
-        },
-    )
-    .expect("compiles");
-    read::backlog(pool, &compiled, None)
+async fn fts(store: &Store, q: &str) -> Vec<String> {
+    query_rows(store, q, None, None)
         .await
-        .expect("runs")
         .into_iter()
         .map(|r| r.key)
         .collect()
@@ -245,19 +235,19 @@ async fn full_text_index_follows_inserts_updates_and_deletes() {
     )
     .await;
     let pool = store.pool();
-    assert_eq!(fts(pool, "checkout").await, vec!["T-1"]);
+    assert_eq!(fts(&store, "checkout").await, vec!["T-1"]);
     assert_eq!(
-        fts(pool, "check").await,
+        fts(&store, "check").await,
         vec!["T-1"],
         "prefix match while typing"
     );
     assert_eq!(
-        fts(pool, "payments").await,
+        fts(&store, "payments").await,
         vec!["T-1"],
         "labels are indexed"
     );
-    assert_eq!(fts(pool, "resume").await, vec!["T-2"], "diacritics fold");
-    assert_eq!(fts(pool, "T-2").await, vec!["T-2"], "keys are indexed");
+    assert_eq!(fts(&store, "resume").await, vec!["T-2"], "diacritics fold");
+    assert_eq!(fts(&store, "T-2").await, vec!["T-2"], "keys are indexed");
 
     store
         .writer()
@@ -277,17 +267,17 @@ async fn full_text_index_follows_inserts_updates_and_deletes() {
         .await
         .expect("updates");
     assert!(
-        fts(pool, "checkout").await.is_empty(),
+        fts(&store, "checkout").await.is_empty(),
         "old title no longer matches"
     );
-    assert_eq!(fts(pool, "basket").await, vec!["T-1"]);
+    assert_eq!(fts(&store, "basket").await, vec!["T-1"]);
     assert_eq!(
-        fts(pool, "mobile").await,
+        fts(&store, "mobile").await,
         vec!["T-2"],
         "added label matches"
     );
     assert!(
-        fts(pool, "payments").await.is_empty(),
+        fts(&store, "payments").await.is_empty(),
         "removed label no longer matches"
     );
 
@@ -303,7 +293,7 @@ async fn full_text_index_follows_inserts_updates_and_deletes() {
         })
         .await
         .expect("deletes");
-    assert!(fts(pool, "mobile").await.is_empty());
+    assert!(fts(&store, "mobile").await.is_empty());
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM issues_fts")
         .fetch_one(pool)
         .await
