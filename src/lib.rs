@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod export;
+pub mod keymap;
 pub mod logging;
 pub mod store;
 pub mod terminal;

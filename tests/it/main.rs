@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod demo;
 mod export;
+mod keymap;
 mod logging;
 mod query;
 mod store;
