@@ -68,6 +68,7 @@ pub fn csv(rows: &[IssueRow]) -> Result<String, csv::Error> {
             r.created_at.clone(),
             r.updated_at.clone(),
             opt(r.web_url.as_ref()),
+            r.blocked.to_string(),
         ])?;
     }
     let bytes = w.into_inner().map_err(csv::IntoInnerError::into_error)?;

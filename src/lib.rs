@@ -1,6 +1,7 @@
 //! sprintdeck: a terminal dashboard for agile teams whose issues live in GitLab and Jira.
 //! See DESIGN.md for the architecture; `cli::run` is the entry point.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod keymap;
 pub mod logging;
 pub mod store;
 pub mod terminal;
+pub mod ui;
 
 /// Errors that end a command. `exit_code` maps them: 2 for things the user must fix in their
 /// input (config, arguments, query), 1 for everything else.

@@ -28,6 +28,70 @@ pub struct SqlFilter {
     pub order_sql: String,
 }
 
+/// How the backlog is grouped. Group keys are text: the epic's key and title, the first
+/// assignee's username, the current sprint's name; `None` collects issues without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupBy {
+    #[default]
+    Nothing,
+    Epic,
+    Assignee,
+    Sprint,
+}
+
+impl GroupBy {
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::Nothing => Self::Epic,
+            Self::Epic => Self::Assignee,
+            Self::Assignee => Self::Sprint,
+            Self::Sprint => Self::Nothing,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Nothing => "none",
+            Self::Epic => "epic",
+            Self::Assignee => "assignee",
+            Self::Sprint => "sprint",
+        }
+    }
+
+    /// The SQL expression of an issue's group key over `i`, or `None` when not grouping.
+    pub fn sql(self) -> Option<&'static str> {
+        match self {
+            Self::Nothing => None,
+            Self::Epic => Some(
+                "(CASE WHEN i.issue_type = 'epic' THEN i.key || ' ' || i.title ELSE \
+                 (SELECT CASE WHEN e.issue_type = 'epic' THEN e.key || ' ' || e.title ELSE \
+                 (SELECT g.key || ' ' || g.title FROM issues g WHERE g.id = e.parent_id AND g.issue_type = 'epic') END \
+                 FROM issues e WHERE e.id = i.parent_id) END)",
+            ),
+            Self::Assignee => Some(
+                "(SELECT min(pe.username) FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
+                 WHERE ia.issue_id = i.id)",
+            ),
+            Self::Sprint => Some(
+                "(SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+                 WHERE si.issue_id = i.id AND si.removed_at IS NULL \
+                 ORDER BY s.start_at DESC NULLS LAST, s.id DESC LIMIT 1)",
+            ),
+        }
+    }
+}
+
+/// Grouping plus the groups folded away (their rows are not listed).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Grouping {
+    pub by: GroupBy,
+    pub collapsed: Vec<Option<String>>,
+}
+
+/// Stands for "no group" in SQL lists, where NULL cannot be compared.
+pub const NO_GROUP: &str = "\u{0}";
+
 /// What a query means depends on who is asking and when.
 #[derive(Debug, Clone)]
 pub struct FilterContext {

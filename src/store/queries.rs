@@ -11,7 +11,9 @@ pub const BACKLOG_SELECT: &str = "SELECT i.id, i.key, p.key AS project_key, i.is
         JOIN labels l ON l.id = il.label_id WHERE il.issue_id = i.id) AS labels, \
     (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
         WHERE si.issue_id = i.id AND si.removed_at IS NULL \
-        ORDER BY s.start_at DESC NULLS LAST, s.id DESC LIMIT 1) AS sprint \
+        ORDER BY s.start_at DESC NULLS LAST, s.id DESC LIMIT 1) AS sprint, \
+    EXISTS (SELECT 1 FROM issue_links lk JOIN issues b ON b.id = lk.from_issue_id \
+        WHERE lk.to_issue_id = i.id AND lk.kind = 'blocks' AND b.status_category <> 'done') AS blocked \
     FROM issues i JOIN projects p ON p.id = i.project_id LEFT JOIN issues par ON par.id = i.parent_id";
 
 /// Matching ids only; a compiled filter appends `WHERE … ORDER BY …`.
@@ -36,6 +38,23 @@ pub const SCHEMA_VERSION: &str = "SELECT coalesce(max(version), 0) FROM _sqlx_mi
 pub const LAST_SYNC: &str = "SELECT source_name, max(finished_at) AS finished_at FROM sync_runs \
     WHERE state = 'ok' GROUP BY source_name ORDER BY source_name";
 
+pub const DETAIL_EXTRA: &str = "SELECT i.description, \
+    (SELECT display_name FROM people WHERE id = i.reporter_id) AS reporter, \
+    par.id AS parent_id, par.key AS parent_key, par.title AS parent_title \
+    FROM issues i LEFT JOIN issues par ON par.id = i.parent_id WHERE i.id = ?";
+
+/// Links seen from one issue (bound four times).
+pub const DETAIL_LINKS: &str = "SELECT o.id AS issue_id, o.key, o.title, o.status_category, \
+    CASE WHEN l.kind = 'relates' THEN 'relates to' WHEN l.from_issue_id = ? THEN 'blocks' ELSE 'blocked by' END AS relation \
+    FROM issue_links l JOIN issues o ON o.id = CASE WHEN l.from_issue_id = ? THEN l.to_issue_id ELSE l.from_issue_id END \
+    WHERE l.from_issue_id = ? OR l.to_issue_id = ? ORDER BY relation, o.key";
+
+pub const DETAIL_EVENTS: &str = "SELECT from_status, to_status, to_category, at FROM status_events \
+    WHERE issue_id = ? ORDER BY at, id";
+
+pub const DETAIL_OVERRIDES: &str = "SELECT internal_status, notes, target_date, internal_priority \
+    FROM overrides WHERE issue_id = ?";
+
 /// Name and SQL of every fixed query (the backlog ones with a trivial filter).
 pub const ALL: &[(&str, &str)] = &[
     ("backlog", BACKLOG_SELECT),
@@ -45,4 +64,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("meta_get", META_GET),
     ("schema_version", SCHEMA_VERSION),
     ("last_sync", LAST_SYNC),
+    ("detail_extra", DETAIL_EXTRA),
+    ("detail_links", DETAIL_LINKS),
+    ("detail_events", DETAIL_EVENTS),
+    ("detail_overrides", DETAIL_OVERRIDES),
 ];

@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{AssertSqlSafe, FromRow, SqlitePool};
 
-use super::filter::{Bind, SqlFilter};
+use super::filter::{Bind, GroupBy, Grouping, NO_GROUP, SqlFilter};
 use super::queries;
 use super::{Result, StoreError};
 
@@ -32,6 +32,8 @@ pub struct IssueRow {
     pub assignees: Option<String>,
     pub labels: Option<String>,
     pub sprint: Option<String>,
+    /// Blocked by an issue that is not done.
+    pub blocked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow, Serialize)]
@@ -76,19 +78,68 @@ pub async fn backlog_page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<IssueRow>> {
+    grouped_page(pool, filter, &Grouping::default(), offset, limit).await
+}
+
+/// A page of rows ordered by group first, without the rows of collapsed groups.
+pub async fn grouped_page(
+    pool: &SqlitePool,
+    filter: &SqlFilter,
+    grouping: &Grouping,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<IssueRow>> {
+    let mut binds = filter.binds.clone();
+    let (extra, order) = grouping_sql(grouping, &filter.order_sql, &mut binds);
     let sql = format!(
-        "{select} JOIN ({ids} WHERE {filter} ORDER BY {order} LIMIT ? OFFSET ?) page \
+        "{select} JOIN ({ids} WHERE {filter}{extra} ORDER BY {order} LIMIT ? OFFSET ?) page \
          ON page.id = i.id ORDER BY {order}",
         select = queries::BACKLOG_SELECT,
         ids = queries::BACKLOG_IDS,
         filter = filter.where_sql,
-        order = filter.order_sql,
     );
-    let mut binds = filter.binds.clone();
     binds.push(Bind::Int(limit));
     binds.push(Bind::Int(offset));
     Ok(
         sqlx::query_as_with::<_, IssueRow, _>(AssertSqlSafe(sql), arguments(&binds))
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// The condition excluding collapsed groups and the ORDER BY that keeps groups together.
+fn grouping_sql(grouping: &Grouping, order: &str, binds: &mut Vec<Bind>) -> (String, String) {
+    let Some(group) = grouping.by.sql() else {
+        return (String::new(), order.to_owned());
+    };
+    let extra = if grouping.collapsed.is_empty() {
+        String::new()
+    } else {
+        for key in &grouping.collapsed {
+            binds.push(Bind::Text(key.clone().unwrap_or_else(|| NO_GROUP.to_owned())));
+        }
+        let marks = vec!["?"; grouping.collapsed.len()].join(", ");
+        format!(" AND coalesce({group}, char(0)) NOT IN ({marks})")
+    };
+    (extra, format!("({group}) IS NULL, ({group}), {order}"))
+}
+
+/// Group keys with their number of matching issues, in display order (no group last).
+pub async fn backlog_groups(
+    pool: &SqlitePool,
+    filter: &SqlFilter,
+    by: GroupBy,
+) -> Result<Vec<(Option<String>, i64)>> {
+    let Some(group) = by.sql() else {
+        return Ok(Vec::new());
+    };
+    let sql = format!(
+        "SELECT {group} AS g, count(*) FROM issues i JOIN projects p ON p.id = i.project_id \
+         WHERE {} GROUP BY g ORDER BY g IS NULL, g",
+        filter.where_sql
+    );
+    Ok(
+        sqlx::query_as_with::<_, (Option<String>, i64), _>(AssertSqlSafe(sql), arguments(&filter.binds))
             .fetch_all(pool)
             .await?,
     )

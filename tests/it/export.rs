@@ -56,6 +56,7 @@ fn hostile_text_cannot_break_out_of_cells() {
         assignees: None,
         labels: None,
         sprint: None,
+        blocked: false,
     };
     let md = export::markdown(std::slice::from_ref(&row), "");
     let line = md

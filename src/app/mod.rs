@@ -1,0 +1,12 @@
+//! The application: state, messages, effects, `update`, and the runtime that runs effects.
+//! `update(&mut State, Msg) -> Vec<Effect>` is testable with no terminal, tokio or network.
+
+mod backlog;
+mod detail;
+pub mod msg;
+pub mod state;
+mod update;
+
+pub use msg::{BacklogPage, BacklogRequest, Effect, Msg, SourceFreshness};
+pub use state::State;
+pub use update::{context, flash, init, update};

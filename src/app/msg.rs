@@ -1,0 +1,96 @@
+//! Everything that can happen to the app (`Msg`) and everything it can ask for (`Effect`).
+//! Effects are data; the runtime executes them and answers with messages.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::domain::overrides::OverrideField;
+use crate::store::detail::IssueDetail;
+use crate::store::filter::{Grouping, SqlFilter};
+use crate::store::read::IssueRow;
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    FocusGained,
+    FocusLost,
+    /// Once a second, with the injected clock's time.
+    Tick(DateTime<Utc>),
+    BacklogLoaded {
+        generation: u64,
+        result: Result<BacklogPage, String>,
+    },
+    WindowLoaded {
+        generation: u64,
+        start: usize,
+        result: Result<Vec<IssueRow>, String>,
+    },
+    DetailLoaded {
+        generation: u64,
+        result: Result<Box<IssueDetail>, String>,
+    },
+    OverrideSaved {
+        issue_id: i64,
+        field: OverrideField,
+        result: Result<(), String>,
+    },
+    Freshness(Vec<SourceFreshness>),
+    /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
+    Notice { text: String, error: bool },
+}
+
+/// The first answer to a backlog query: how many match, the groups, and a window of rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacklogPage {
+    pub matches: usize,
+    pub groups: Vec<(Option<String>, usize)>,
+    pub window_start: usize,
+    pub rows: Vec<IssueRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFreshness {
+    pub name: String,
+    pub last_ok: Option<DateTime<Utc>>,
+}
+
+/// A backlog query as the store runs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacklogRequest {
+    pub filter: SqlFilter,
+    pub grouping: Grouping,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadBacklog {
+        generation: u64,
+        request: BacklogRequest,
+        window: (usize, usize),
+    },
+    LoadWindow {
+        generation: u64,
+        request: BacklogRequest,
+        start: usize,
+        len: usize,
+    },
+    LoadDetail {
+        generation: u64,
+        issue_id: i64,
+    },
+    SaveOverride {
+        issue_id: i64,
+        field: OverrideField,
+        value: Option<String>,
+    },
+    SaveHistory(Vec<String>),
+    LoadFreshness,
+    OpenUrl(String),
+    Copy {
+        text: String,
+        what: String,
+    },
+}

@@ -1,0 +1,361 @@
+//! The whole UI state. `update` changes it; `ui::render` only reads it.
+
+use chrono::{DateTime, Utc};
+use ratatui_textarea::TextArea;
+
+use super::msg::SourceFreshness;
+use crate::config::SavedView;
+use crate::domain::overrides::OverrideField;
+use crate::domain::query::{Query, QueryError, Sort, SortField};
+use crate::keymap::{Key, Keymap};
+use crate::store::detail::IssueDetail;
+use crate::store::filter::Grouping;
+use crate::store::read::IssueRow;
+use crate::ui::theme::Theme;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Backlog,
+    Board,
+    Dashboard,
+    Chat,
+    Proposals,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Backlog, Tab::Board, Tab::Dashboard, Tab::Chat, Tab::Proposals];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Backlog => "Backlog",
+            Self::Board => "Board",
+            Self::Dashboard => "Dashboard",
+            Self::Chat => "Chat",
+            Self::Proposals => "Proposals",
+        }
+    }
+
+    /// What a pane not built yet will hold: said plainly, with no invented data.
+    pub fn placeholder(self) -> Option<&'static str> {
+        match self {
+            Self::Backlog => None,
+            Self::Board => Some("The sprint board will show the active sprint's issues in columns by status, with WIP limits and card moves."),
+            Self::Dashboard => Some("The dashboard will show KPIs, the active sprint's burndown, velocity, cycle time and each person's load."),
+            Self::Chat => Some("The chat will answer questions about this backlog with an LLM, citing issue keys."),
+            Self::Proposals => Some("Proposals will list AI and planner suggestions to apply or reject by keypress, after a diff."),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Key,
+    Type,
+    Title,
+    Status,
+    Assignee,
+    Points,
+    Sprint,
+    Priority,
+    Updated,
+}
+
+impl Column {
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "key" => Self::Key,
+            "type" => Self::Type,
+            "title" => Self::Title,
+            "status" => Self::Status,
+            "assignee" => Self::Assignee,
+            "points" => Self::Points,
+            "sprint" => Self::Sprint,
+            "priority" => Self::Priority,
+            "updated" => Self::Updated,
+            _ => return None,
+        })
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Key => "Key",
+            Self::Type => "Type",
+            Self::Title => "Title",
+            Self::Status => "Status",
+            Self::Assignee => "Assignee",
+            Self::Points => "Pts",
+            Self::Sprint => "Sprint",
+            Self::Priority => "Priority",
+            Self::Updated => "Updated",
+        }
+    }
+
+    pub fn sort_field(self) -> SortField {
+        match self {
+            Self::Key => SortField::Key,
+            Self::Type => SortField::Type,
+            Self::Title => SortField::Title,
+            Self::Status => SortField::Status,
+            Self::Assignee => SortField::Assignee,
+            Self::Points => SortField::Points,
+            Self::Sprint => SortField::Sprint,
+            Self::Priority => SortField::Priority,
+            Self::Updated => SortField::Updated,
+        }
+    }
+}
+
+/// Rows `start..start + rows.len()` of the current result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Window {
+    pub start: usize,
+    pub rows: Vec<IssueRow>,
+}
+
+impl Window {
+    pub fn get(&self, position: usize) -> Option<&IssueRow> {
+        position.checked_sub(self.start).and_then(|i| self.rows.get(i))
+    }
+
+    pub fn covers(&self, from: usize, to: usize) -> bool {
+        from >= self.start && to <= self.start + self.rows.len()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRow {
+    pub key: Option<String>,
+    pub count: usize,
+    pub collapsed: bool,
+    /// Where its header sits in the display list.
+    pub display_index: usize,
+    /// Row position of its first issue (meaningless when collapsed).
+    pub first_row: usize,
+}
+
+/// One line of the backlog table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Header(usize),
+    Row(usize),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Backlog {
+    pub query_text: String,
+    pub query: Query,
+    pub sort_override: Option<Sort>,
+    pub grouping: Grouping,
+    pub generation: u64,
+    pub loaded: bool,
+    pub matches: usize,
+    pub groups: Vec<GroupRow>,
+    /// Rows listed (matches minus collapsed groups).
+    pub rows_total: usize,
+    pub window: Window,
+    pub window_pending: Option<usize>,
+    pub selected: usize,
+    pub offset: usize,
+    pub error: Option<String>,
+}
+
+impl Backlog {
+    pub fn grouped(&self) -> bool {
+        !self.groups.is_empty()
+    }
+
+    pub fn display_len(&self) -> usize {
+        self.groups.len() + self.rows_total
+    }
+
+    pub fn item(&self, display_index: usize) -> Option<Item> {
+        if display_index >= self.display_len() {
+            return None;
+        }
+        if !self.grouped() {
+            return Some(Item::Row(display_index));
+        }
+        let g = self
+            .groups
+            .partition_point(|g| g.display_index <= display_index)
+            .checked_sub(1)?;
+        let group = &self.groups[g];
+        if group.display_index == display_index {
+            Some(Item::Header(g))
+        } else {
+            Some(Item::Row(group.first_row + display_index - group.display_index - 1))
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&IssueRow> {
+        match self.item(self.selected)? {
+            Item::Row(pos) => self.window.get(pos),
+            Item::Header(_) => None,
+        }
+    }
+
+    pub fn effective_sort(&self) -> Sort {
+        self.sort_override.or(self.query.sort).unwrap_or(Sort {
+            field: SortField::Updated,
+            descending: true,
+        })
+    }
+}
+
+pub struct FilterInput {
+    pub open: bool,
+    pub input: TextArea<'static>,
+    /// The filter applied when the input opened, restored by Esc.
+    pub previous: String,
+    pub error: Option<QueryError>,
+    pub history: Vec<String>,
+    pub history_pos: Option<usize>,
+}
+
+impl Default for FilterInput {
+    fn default() -> Self {
+        Self {
+            open: false,
+            input: TextArea::default(),
+            previous: String::new(),
+            error: None,
+            history: Vec::new(),
+            history_pos: None,
+        }
+    }
+}
+
+impl FilterInput {
+    pub fn text(&self) -> String {
+        self.input.lines().join(" ")
+    }
+}
+
+/// A line of the status history: when the issue entered a status and how long it stayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub status: String,
+    pub category: String,
+    pub duration: String,
+}
+
+pub struct Editor {
+    pub field: OverrideField,
+    pub input: TextArea<'static>,
+    pub error: Option<String>,
+}
+
+pub struct Detail {
+    pub issue_id: i64,
+    pub generation: u64,
+    pub data: Option<Box<IssueDetail>>,
+    pub error: Option<String>,
+    /// Over the selectable lines: the links, then the local fields.
+    pub cursor: usize,
+    pub scroll: u16,
+    pub editing: Option<Editor>,
+    /// Issues left by following links, for Back.
+    pub trail: Vec<i64>,
+    pub timeline: Vec<TimelineEntry>,
+    pub description: Vec<crate::ui::markdown::MdLine>,
+}
+
+impl Detail {
+    pub fn new(issue_id: i64, generation: u64) -> Self {
+        Self {
+            issue_id,
+            generation,
+            data: None,
+            error: None,
+            cursor: 0,
+            scroll: 0,
+            editing: None,
+            trail: Vec::new(),
+            timeline: Vec::new(),
+            description: Vec::new(),
+        }
+    }
+
+    pub fn link_count(&self) -> usize {
+        self.data.as_ref().map_or(0, |d| d.links.len())
+    }
+
+    pub fn selectable(&self) -> usize {
+        self.link_count() + OverrideField::ALL.len()
+    }
+
+    /// The local field under the cursor, if the cursor is on one.
+    pub fn selected_field(&self) -> Option<OverrideField> {
+        self.cursor
+            .checked_sub(self.link_count())
+            .and_then(|i| OverrideField::ALL.get(i).copied())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub until: DateTime<Utc>,
+}
+
+/// Fixed facts about this session.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub workspace: String,
+    pub is_demo: bool,
+    pub read_only: bool,
+    pub me: Option<String>,
+    pub columns: Vec<Column>,
+    pub views: Vec<SavedView>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// Configured source names, for the freshness list.
+    pub sources: Vec<String>,
+}
+
+pub struct State {
+    pub settings: Settings,
+    pub tab: Tab,
+    pub size: (u16, u16),
+    pub now: DateTime<Utc>,
+    pub pending_keys: Vec<Key>,
+    pub help: bool,
+    pub flash: Option<Flash>,
+    pub backlog: Backlog,
+    pub filter: FilterInput,
+    pub detail: Option<Detail>,
+    pub detail_generation: u64,
+    pub freshness: Vec<SourceFreshness>,
+    pub quit: bool,
+    pub dirty: bool,
+}
+
+impl State {
+    pub fn new(settings: Settings, now: DateTime<Utc>, size: (u16, u16), start: Tab) -> Self {
+        Self {
+            settings,
+            tab: start,
+            size,
+            now,
+            pending_keys: Vec::new(),
+            help: false,
+            flash: None,
+            backlog: Backlog::default(),
+            filter: FilterInput::default(),
+            detail: None,
+            detail_generation: 0,
+            freshness: Vec::new(),
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// Smaller than this, only a message is drawn.
+    pub const MIN_SIZE: (u16, u16) = (40, 10);
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < Self::MIN_SIZE.0 || self.size.1 < Self::MIN_SIZE.1
+    }
+}

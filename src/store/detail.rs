@@ -1,0 +1,116 @@
+//! The issue detail read model and the one write the detail view makes: local overrides.
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{AssertSqlSafe, FromRow, SqlitePool};
+
+use super::read::{IssueRow, rows_by_ids};
+use super::{Result, StoreError, queries};
+use crate::domain::overrides::OverrideField;
+use crate::domain::time::to_db;
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct DetailExtra {
+    pub description: String,
+    pub reporter: Option<String>,
+    pub parent_id: Option<i64>,
+    pub parent_key: Option<String>,
+    pub parent_title: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct LinkRow {
+    pub issue_id: i64,
+    pub key: String,
+    pub title: String,
+    pub status_category: String,
+    /// `blocks`, `blocked by` or `relates to`, seen from this issue.
+    pub relation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct EventRow {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub to_category: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromRow)]
+pub struct Overrides {
+    pub internal_status: Option<String>,
+    pub notes: Option<String>,
+    pub target_date: Option<String>,
+    pub internal_priority: Option<String>,
+}
+
+impl Overrides {
+    pub fn get(&self, field: OverrideField) -> Option<&str> {
+        match field {
+            OverrideField::InternalStatus => self.internal_status.as_deref(),
+            OverrideField::Notes => self.notes.as_deref(),
+            OverrideField::TargetDate => self.target_date.as_deref(),
+            OverrideField::InternalPriority => self.internal_priority.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueDetail {
+    pub row: IssueRow,
+    pub extra: DetailExtra,
+    pub links: Vec<LinkRow>,
+    pub events: Vec<EventRow>,
+    pub overrides: Overrides,
+}
+
+pub async fn issue_detail(pool: &SqlitePool, id: i64) -> Result<IssueDetail> {
+    let row = rows_by_ids(pool, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Invalid(format!("issue {id} no longer exists")))?;
+    let extra = sqlx::query_as(queries::DETAIL_EXTRA).bind(id).fetch_one(pool).await?;
+    let links = sqlx::query_as(queries::DETAIL_LINKS)
+        .bind(id)
+        .bind(id)
+        .bind(id)
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    let events = sqlx::query_as(queries::DETAIL_EVENTS).bind(id).fetch_all(pool).await?;
+    let overrides = sqlx::query_as(queries::DETAIL_OVERRIDES)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or_default();
+    Ok(IssueDetail {
+        row,
+        extra,
+        links,
+        events,
+        overrides,
+    })
+}
+
+/// Sets (or, with `None`, clears) one local field.
+pub async fn set_override(
+    conn: &mut SqliteConnection,
+    issue_id: i64,
+    field: OverrideField,
+    value: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let column = field.column();
+    let sql = format!(
+        "INSERT INTO overrides (issue_id, {column}, updated_at) VALUES (?, ?, ?) \
+         ON CONFLICT (issue_id) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(issue_id)
+        .bind(value)
+        .bind(to_db(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,148 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::markdown;
+use super::theme::symbols;
+use crate::app::State;
+use crate::app::state::Detail;
+use crate::domain::overrides::OverrideField;
+use crate::domain::text::sanitize;
+
+pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let Some(data) = &d.data else {
+        let text = d.error.as_deref().map_or_else(|| " loading…".to_owned(), |e| format!(" {}", sanitize(e, false)));
+        let style = if d.error.is_some() { theme.error } else { theme.dim };
+        frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
+        return;
+    };
+    let row = &data.row;
+    let clean = |s: &str| sanitize(s, false);
+    let opt = |s: Option<&str>| s.map_or_else(|| "—".to_owned(), |v| sanitize(v, false));
+    let (cat_style, symbol) = match row.status_category.as_str() {
+        "done" => (theme.done, symbols::DONE),
+        "in_progress" => (theme.doing, symbols::DOING),
+        _ => (theme.todo, symbols::TODO),
+    };
+
+    let header = vec![
+        Line::from(vec![
+            Span::styled(clean(&row.key), theme.header),
+            Span::raw("  "),
+            Span::styled(clean(&row.title), theme.header),
+        ]),
+        Line::from(Span::styled(opt(row.web_url.as_deref()), theme.dim)),
+    ];
+
+    let field = |name: &str, value: String| Line::from(vec![Span::styled(format!("{name:<11}"), theme.dim), Span::raw(value)]);
+    let mut left = vec![
+        field("type", row.issue_type.clone()),
+        Line::from(vec![
+            Span::styled(format!("{:<11}", "status"), theme.dim),
+            Span::styled(format!("{symbol} {} ({})", clean(&row.status), row.status_category.replace('_', " ")), cat_style),
+        ]),
+        field("assignees", opt(row.assignees.as_deref())),
+        field("reporter", opt(data.extra.reporter.as_deref())),
+        field("labels", opt(row.labels.as_deref())),
+        field("points", row.story_points.map_or_else(|| "—".to_owned(), |p| p.to_string())),
+        field("sprint", opt(row.sprint.as_deref())),
+        field("priority", opt(row.priority.as_deref())),
+        field(
+            "parent",
+            match (&data.extra.parent_key, &data.extra.parent_title) {
+                (Some(k), Some(t)) => format!("{} {}", clean(k), clean(t)),
+                _ => "—".to_owned(),
+            },
+        ),
+        field("due", opt(row.due_date.as_deref())),
+        field("created", row.created_at.replace('T', " ").replace('Z', "")),
+        field("updated", row.updated_at.replace('T', " ").replace('Z', "")),
+        field("closed", opt(row.closed_at.as_deref()).replace('T', " ").replace('Z', "")),
+        Line::raw(""),
+        Line::from(Span::styled("links", theme.header)),
+    ];
+    if data.links.is_empty() {
+        left.push(Line::from(Span::styled("  none", theme.dim)));
+    }
+    for (i, link) in data.links.iter().enumerate() {
+        let selected = d.cursor == i;
+        let (style, symbol) = match link.status_category.as_str() {
+            "done" => (theme.done, symbols::DONE),
+            "in_progress" => (theme.doing, symbols::DOING),
+            _ => (theme.todo, symbols::TODO),
+        };
+        let mut line = Line::from(vec![
+            Span::raw(if selected { "› " } else { "  " }),
+            Span::styled(format!("{:<11}", link.relation), theme.dim),
+            Span::styled(format!("{symbol} "), style),
+            Span::raw(format!("{} {}", clean(&link.key), clean(&link.title))),
+        ]);
+        if selected {
+            line = line.style(theme.selected);
+        }
+        left.push(line);
+    }
+    left.push(Line::raw(""));
+    left.push(Line::from(Span::styled("local fields (never synced)", theme.header)));
+    for (i, f) in OverrideField::ALL.iter().enumerate() {
+        let selected = d.cursor == d.link_count() + i;
+        let editing = d.editing.as_ref().filter(|e| e.field == *f);
+        let value = match editing {
+            Some(e) => format!("{}▏", e.input.lines().join(" ")),
+            None => opt(data.overrides.get(*f)),
+        };
+        let mut line = Line::from(vec![
+            Span::raw(if selected { "› " } else { "  " }),
+            Span::styled(format!("{:<18}", f.label()), theme.dim),
+            Span::raw(value),
+        ]);
+        if selected {
+            line = line.style(theme.selected);
+        }
+        left.push(line);
+        if let Some(error) = editing.and_then(|e| e.error.as_deref()) {
+            left.push(Line::from(Span::styled(format!("    {error}"), theme.error)));
+        }
+    }
+
+    let mut right = vec![Line::from(Span::styled("description", theme.header))];
+    if d.description.is_empty() {
+        right.push(Line::from(Span::styled("(none)", theme.dim)));
+    }
+    right.extend(markdown::to_lines(&d.description, theme));
+    right.push(Line::raw(""));
+    right.push(Line::from(Span::styled("status history", theme.header)));
+    for entry in &d.timeline {
+        let (style, symbol) = match entry.category.as_str() {
+            "done" => (theme.done, symbols::DONE),
+            "in_progress" => (theme.doing, symbols::DOING),
+            _ => (theme.todo, symbols::TODO),
+        };
+        right.push(Line::from(vec![
+            Span::styled(format!("{}  ", entry.at), theme.dim),
+            Span::styled(format!("{symbol} {:<18}", clean(&entry.status)), style),
+            Span::raw(entry.duration.clone()),
+        ]));
+    }
+
+    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(Paragraph::new(header).wrap(Wrap { trim: false }), head);
+    if body.width >= 90 {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+        frame.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }), l);
+        frame.render_widget(
+            Paragraph::new(right)
+                .wrap(Wrap { trim: false })
+                .scroll((d.scroll, 0))
+                .block(Block::default().borders(Borders::LEFT).border_style(theme.border)),
+            r,
+        );
+    } else {
+        // Narrow terminals: one column, scrolled as a whole.
+        left.push(Line::raw(""));
+        left.extend(right);
+        frame.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }).scroll((d.scroll, 0)), body);
+    }
+}

@@ -1,0 +1,66 @@
+//! Rendering: pure functions of the state. No I/O, no clock, no sorting or filtering here;
+//! untrusted text is sanitised on its way to the screen.
+
+mod backlog;
+mod detail;
+mod help;
+pub mod layout;
+pub mod markdown;
+mod status;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::State;
+use crate::app::state::Tab;
+
+pub fn render(state: &State, frame: &mut Frame) {
+    let area = frame.area();
+    if state.too_small() {
+        too_small(state, frame, area);
+        return;
+    }
+    let areas = layout::areas(state);
+    tabs(state, frame, areas.tabs);
+    match (state.tab, &state.detail) {
+        (Tab::Backlog, Some(d)) => detail::render(state, d, frame, areas.body),
+        (Tab::Backlog, None) => backlog::render(state, frame, &areas),
+        (tab, _) => {
+            let text = tab.placeholder().unwrap_or_default();
+            frame.render_widget(
+                Paragraph::new(Span::styled(text, state.settings.theme.dim)).wrap(Wrap { trim: true }),
+                areas.body.inner(ratatui::layout::Margin::new(1, 1)),
+            );
+        }
+    }
+    status::render(state, frame, areas.status);
+    if state.help {
+        help::render(state, frame, area);
+    }
+}
+
+fn tabs(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let mut spans = Vec::new();
+    for (tab, label, _, _) in layout::tab_spans() {
+        let style = if tab == state.tab { theme.tab_active } else { theme.tab_inactive };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn too_small(state: &State, frame: &mut Frame, area: Rect) {
+    let (w, h) = State::MIN_SIZE;
+    let text = format!("terminal too small (needs {w}x{h})");
+    let y = area.height / 2;
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, state.settings.theme.error))
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        Rect::new(area.x, area.y + y.saturating_sub(1), area.width, area.height - y.saturating_sub(1)),
+    );
+}

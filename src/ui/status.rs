@@ -1,0 +1,100 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::State;
+use crate::app::context;
+use crate::domain::text::sanitize;
+use crate::domain::time::relative;
+use crate::keymap::{Action, Context};
+
+/// The actions worth a hint in each context, most useful first.
+fn hinted(context: Context) -> &'static [Action] {
+    match context {
+        Context::Backlog => &[Action::Filter, Action::Open, Action::SortNext, Action::GroupNext, Action::Help, Action::Quit],
+        Context::Detail => &[Action::Back, Action::Open, Action::Edit, Action::CopyKey, Action::OpenUrl, Action::Help],
+        Context::Filter => &[Action::Apply, Action::Cancel, Action::HistoryPrev],
+        _ => &[Action::NextTab, Action::Help, Action::Quit],
+    }
+}
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let mut left = vec![Span::raw(" "), Span::raw(sanitize(&state.settings.workspace, false))];
+    if state.settings.is_demo {
+        left.push(Span::styled(" [demo]", theme.accent));
+    }
+    if state.settings.read_only {
+        left.push(Span::styled(" [read-only]", theme.accent));
+    }
+    left.push(Span::raw(" │ "));
+    if state.settings.is_demo {
+        left.push(Span::raw("demo data"));
+    } else if state.freshness.is_empty() {
+        left.push(Span::raw("no sources"));
+    }
+    for (i, source) in state.freshness.iter().enumerate() {
+        if i > 0 {
+            left.push(Span::raw(", "));
+        }
+        let when = source
+            .last_ok
+            .map_or_else(|| "never synced".to_owned(), |at| format!("synced {}", relative(at, state.now)));
+        left.push(Span::raw(format!("{} {when}", sanitize(&source.name, false))));
+    }
+    left.push(Span::raw(" │ "));
+    let b = &state.backlog;
+    let count = if !b.loaded {
+        "loading…".to_owned()
+    } else if b.query_text.is_empty() {
+        format!("{} issues", b.matches)
+    } else {
+        format!("{} matches", b.matches)
+    };
+    left.push(Span::raw(count));
+
+    let right: Vec<Span> = match &state.flash {
+        Some(f) => vec![Span::styled(f.text.clone(), if f.error { theme.error } else { theme.accent })],
+        None => {
+            let ctx = context(state);
+            let mut spans = Vec::new();
+            for action in hinted(ctx) {
+                if let Some(key) = state.settings.keymap.keys_for(ctx, *action).first() {
+                    spans.push(Span::styled(key.clone(), theme.key_hint));
+                    spans.push(Span::raw(format!(" {}  ", short(*action))));
+                }
+            }
+            spans
+        }
+    };
+    let left_width: usize = left.iter().map(Span::width).sum();
+    let right_width: usize = right.iter().map(Span::width).sum();
+    let gap = usize::from(area.width).saturating_sub(left_width + right_width);
+    let mut spans = left;
+    if gap > 0 {
+        spans.push(Span::raw(" ".repeat(gap)));
+        spans.extend(right);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status_bar), area);
+}
+
+fn short(action: Action) -> &'static str {
+    match action {
+        Action::Filter => "filter",
+        Action::Open => "open",
+        Action::SortNext => "sort",
+        Action::GroupNext => "group",
+        Action::Help => "help",
+        Action::Quit => "quit",
+        Action::Back => "back",
+        Action::Edit => "edit",
+        Action::CopyKey => "copy key",
+        Action::OpenUrl => "browser",
+        Action::Apply => "apply",
+        Action::Cancel => "cancel",
+        Action::HistoryPrev => "history",
+        Action::NextTab => "next tab",
+        _ => "",
+    }
+}
