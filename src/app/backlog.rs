@@ -63,7 +63,11 @@ pub fn set_query(state: &mut State, text: &str) -> Result<Vec<Effect>, QueryErro
     Ok(reload(state))
 }
 
-pub fn on_loaded(state: &mut State, generation: u64, result: Result<BacklogPage, String>) -> Vec<Effect> {
+pub fn on_loaded(
+    state: &mut State,
+    generation: u64,
+    result: Result<BacklogPage, String>,
+) -> Vec<Effect> {
     if generation != state.backlog.generation {
         return Vec::new();
     }
@@ -97,7 +101,11 @@ pub fn on_loaded(state: &mut State, generation: u64, result: Result<BacklogPage,
             row += count;
         }
     }
-    b.rows_total = if b.groups.is_empty() { page.matches } else { row };
+    b.rows_total = if b.groups.is_empty() {
+        page.matches
+    } else {
+        row
+    };
     b.window = Window {
         start: page.window_start,
         rows: page.rows,
@@ -108,7 +116,12 @@ pub fn on_loaded(state: &mut State, generation: u64, result: Result<BacklogPage,
     ensure_window(state)
 }
 
-pub fn on_window(state: &mut State, generation: u64, start: usize, result: Result<Vec<IssueRow>, String>) -> Vec<Effect> {
+pub fn on_window(
+    state: &mut State,
+    generation: u64,
+    start: usize,
+    result: Result<Vec<IssueRow>, String>,
+) -> Vec<Effect> {
     let b = &mut state.backlog;
     if generation != b.generation {
         return Vec::new();
@@ -175,7 +188,11 @@ pub fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
     if len == 0 {
         return Vec::new();
     }
-    let target = state.backlog.selected.saturating_add_signed(delta).min(len - 1);
+    let target = state
+        .backlog
+        .selected
+        .saturating_add_signed(delta)
+        .min(len - 1);
     select(state, target)
 }
 
@@ -236,7 +253,11 @@ pub fn toggle_group(state: &mut State) -> Vec<Effect> {
     };
     let group = match item {
         Item::Header(g) => g,
-        Item::Row(pos) => match b.groups.iter().rposition(|g| !g.collapsed && g.first_row <= pos) {
+        Item::Row(pos) => match b
+            .groups
+            .iter()
+            .rposition(|g| !g.collapsed && g.first_row <= pos)
+        {
             Some(g) => g,
             None => return Vec::new(),
         },
@@ -259,7 +280,11 @@ pub fn apply_view(state: &mut State, n: u8) -> Vec<Effect> {
         match state.settings.views.get(usize::from(n) - 1) {
             Some(view) => view.query.clone(),
             None => {
-                super::update::flash(state, &format!("no saved view {n}: add [[ui.views]] to the config"), true);
+                super::update::flash(
+                    state,
+                    &format!("no saved view {n}: add [[ui.views]] to the config"),
+                    true,
+                );
                 return Vec::new();
             }
         }

@@ -42,7 +42,9 @@ pub fn on_loaded(state: &mut State, generation: u64, result: Result<Box<IssueDet
         Ok(data) => {
             d.timeline = timeline(&data.events, now);
             d.description = markdown::parse(&data.extra.description);
-            d.cursor = d.cursor.min(data.links.len() + OverrideField::ALL.len() - 1);
+            d.cursor = d
+                .cursor
+                .min(data.links.len() + OverrideField::ALL.len() - 1);
             d.data = Some(data);
             d.error = None;
         }
@@ -58,13 +60,27 @@ pub fn timeline(events: &[EventRow], now: DateTime<Utc>) -> Vec<TimelineEntry> {
         .enumerate()
         .map(|(i, e)| {
             let start = parse_instant(&e.at);
-            let end = events.get(i + 1).and_then(|n| parse_instant(&n.at)).unwrap_or(now);
-            let duration = start.map_or_else(String::new, |s| human_duration((end - s).num_seconds()));
+            let end = events
+                .get(i + 1)
+                .and_then(|n| parse_instant(&n.at))
+                .unwrap_or(now);
+            let duration =
+                start.map_or_else(String::new, |s| human_duration((end - s).num_seconds()));
             TimelineEntry {
-                at: e.at.replace('T', " ").trim_end_matches('Z').get(..16).unwrap_or(&e.at).to_owned(),
+                at: e
+                    .at
+                    .replace('T', " ")
+                    .trim_end_matches('Z')
+                    .get(..16)
+                    .unwrap_or(&e.at)
+                    .to_owned(),
                 status: e.to_status.clone(),
                 category: e.to_category.clone(),
-                duration: if i + 1 == events.len() { format!("{duration} so far") } else { duration },
+                duration: if i + 1 == events.len() {
+                    format!("{duration} so far")
+                } else {
+                    duration
+                },
             }
         })
         .collect()
@@ -140,10 +156,18 @@ pub fn edit(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let Some(field) = d.selected_field() else {
-        flash(state, "select a local field (internal status, notes, target date, internal priority) to edit", true);
+        flash(
+            state,
+            "select a local field (internal status, notes, target date, internal priority) to edit",
+            true,
+        );
         return Vec::new();
     };
-    let current = d.data.as_ref().and_then(|data| data.overrides.get(field)).unwrap_or("");
+    let current = d
+        .data
+        .as_ref()
+        .and_then(|data| data.overrides.get(field))
+        .unwrap_or("");
     let mut input = TextArea::new(vec![current.to_owned()]);
     input.move_cursor(ratatui_textarea::CursorMove::End);
     d.editing = Some(Editor {
@@ -181,7 +205,12 @@ pub fn save(state: &mut State) -> Vec<Effect> {
     }
 }
 
-pub fn on_saved(state: &mut State, issue_id: i64, field: OverrideField, result: Result<(), String>) -> Vec<Effect> {
+pub fn on_saved(
+    state: &mut State,
+    issue_id: i64,
+    field: OverrideField,
+    result: Result<(), String>,
+) -> Vec<Effect> {
     match result {
         Ok(()) => {
             flash(state, &format!("saved {}", field.label()), false);
@@ -191,7 +220,11 @@ pub fn on_saved(state: &mut State, issue_id: i64, field: OverrideField, result: 
             }
         }
         Err(e) => {
-            flash(state, &format!("could not save {}: {e}", field.label()), true);
+            flash(
+                state,
+                &format!("could not save {}: {e}", field.label()),
+                true,
+            );
             Vec::new()
         }
     }

@@ -4,6 +4,7 @@
 mod backlog;
 mod detail;
 pub mod msg;
+pub mod runtime;
 pub mod state;
 mod update;
 

@@ -39,7 +39,10 @@ pub enum Msg {
     },
     Freshness(Vec<SourceFreshness>),
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
-    Notice { text: String, error: bool },
+    Notice {
+        text: String,
+        error: bool,
+    },
 }
 
 /// The first answer to a backlog query: how many match, the groups, and a window of rows.

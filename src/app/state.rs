@@ -23,7 +23,13 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Backlog, Tab::Board, Tab::Dashboard, Tab::Chat, Tab::Proposals];
+    pub const ALL: [Tab; 5] = [
+        Tab::Backlog,
+        Tab::Board,
+        Tab::Dashboard,
+        Tab::Chat,
+        Tab::Proposals,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -39,10 +45,18 @@ impl Tab {
     pub fn placeholder(self) -> Option<&'static str> {
         match self {
             Self::Backlog => None,
-            Self::Board => Some("The sprint board will show the active sprint's issues in columns by status, with WIP limits and card moves."),
-            Self::Dashboard => Some("The dashboard will show KPIs, the active sprint's burndown, velocity, cycle time and each person's load."),
-            Self::Chat => Some("The chat will answer questions about this backlog with an LLM, citing issue keys."),
-            Self::Proposals => Some("Proposals will list AI and planner suggestions to apply or reject by keypress, after a diff."),
+            Self::Board => Some(
+                "The sprint board will show the active sprint's issues in columns by status, with WIP limits and card moves.",
+            ),
+            Self::Dashboard => Some(
+                "The dashboard will show KPIs, the active sprint's burndown, velocity, cycle time and each person's load.",
+            ),
+            Self::Chat => Some(
+                "The chat will answer questions about this backlog with an LLM, citing issue keys.",
+            ),
+            Self::Proposals => Some(
+                "Proposals will list AI and planner suggestions to apply or reject by keypress, after a diff.",
+            ),
         }
     }
 }
@@ -114,7 +128,9 @@ pub struct Window {
 
 impl Window {
     pub fn get(&self, position: usize) -> Option<&IssueRow> {
-        position.checked_sub(self.start).and_then(|i| self.rows.get(i))
+        position
+            .checked_sub(self.start)
+            .and_then(|i| self.rows.get(i))
     }
 
     pub fn covers(&self, from: usize, to: usize) -> bool {
@@ -183,7 +199,9 @@ impl Backlog {
         if group.display_index == display_index {
             Some(Item::Header(g))
         } else {
-            Some(Item::Row(group.first_row + display_index - group.display_index - 1))
+            Some(Item::Row(
+                group.first_row + display_index - group.display_index - 1,
+            ))
         }
     }
 

@@ -2,7 +2,9 @@
 //! store answers change the state and return effects for the runtime.
 
 use chrono::Duration;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui_textarea::TextArea;
 
 use super::msg::{Effect, Msg};
@@ -62,7 +64,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Notice { text, error } => {
-            flash(state, &text, error);
+            if !text.is_empty() {
+                flash(state, &text, error);
+            }
             Vec::new()
         }
     }
@@ -96,7 +100,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    let is_quit_chord = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    let is_quit_chord =
+        key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     if state.too_small() {
         state.quit = is_quit_chord || key.code == KeyCode::Char('q');
         return Vec::new();
@@ -138,7 +143,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Lookup::Action(action) if action.writes() && state.settings.read_only => {
-            flash(state, &format!("read-only mode: `{}` is disabled", action.description()), true);
+            flash(
+                state,
+                &format!("read-only mode: `{}` is disabled", action.description()),
+                true,
+            );
             Vec::new()
         }
         Lookup::Action(action) => dispatch(state, context, action),
@@ -161,7 +170,11 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
         Action::NextTab | Action::PrevTab => {
             let i = Tab::ALL.iter().position(|t| *t == state.tab).unwrap_or(0);
             let n = Tab::ALL.len();
-            let next = if action == Action::NextTab { (i + 1) % n } else { (i + n - 1) % n };
+            let next = if action == Action::NextTab {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
             state.tab = Tab::ALL[next];
             Vec::new()
         }
@@ -236,7 +249,10 @@ fn backlog_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleGroup => backlog::toggle_group(state),
         Action::View(n) => backlog::apply_view(state, n),
         Action::OpenUrl | Action::CopyKey | Action::CopyUrl => {
-            let target = state.backlog.selected_row().map(|r| (r.key.clone(), r.web_url.clone()));
+            let target = state
+                .backlog
+                .selected_row()
+                .map(|r| (r.key.clone(), r.web_url.clone()));
             issue_output(state, action, target)
         }
         _ => Vec::new(),
@@ -277,7 +293,11 @@ fn detail_action(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// Open in the browser or copy the key or URL of an issue.
-fn issue_output(state: &mut State, action: Action, target: Option<(String, Option<String>)>) -> Vec<Effect> {
+fn issue_output(
+    state: &mut State,
+    action: Action,
+    target: Option<(String, Option<String>)>,
+) -> Vec<Effect> {
     let Some((key, url)) = target else {
         flash(state, "no issue selected", true);
         return Vec::new();
@@ -402,7 +422,11 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     }
     match mouse.kind {
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-            let delta = if mouse.kind == MouseEventKind::ScrollDown { 3 } else { -3 };
+            let delta = if mouse.kind == MouseEventKind::ScrollDown {
+                3
+            } else {
+                -3
+            };
             if state.tab != Tab::Backlog {
                 return Vec::new();
             }

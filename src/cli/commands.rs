@@ -71,14 +71,17 @@ async fn open_workspace(ctx: &Context) -> Result<Workspace, Error> {
     workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await
 }
 
-/// `sprintdeck` with no command. The interactive UI is the next milestone; until it lands this
-/// prepares the workspace and says what is in it.
+/// `sprintdeck` with no command: the terminal UI. Without a terminal (a pipe, cron) it says
+/// what the workspace holds instead.
 async fn overview(ctx: &Context) -> Result<(), Error> {
     let ws = open_workspace(ctx).await?;
+    if super::tui::stdout_is_terminal() {
+        return super::tui::run(ctx, ws).await;
+    }
     let summary = read::summary(ws.store.pool()).await?;
     output::out(&format!(
         "workspace {}{} at {}\n{} issues in {} projects, {} sprints, {} people\n\n\
-         The interactive terminal UI is not built yet. Meanwhile:\n  \
+         Run it in a terminal for the interactive UI; headless:\n  \
          sprintdeck export --format md --query 'sprint:current'\n  sprintdeck doctor\n",
         ws.name,
         if ws.kind == Kind::Demo { " (demo)" } else { "" },
@@ -108,6 +111,17 @@ async fn demo_command(
         refuse_non_demo(&target).await?;
     }
     let (store, outcome) = demo::ensure(&target, spec).await?;
+    if out.is_none() && super::tui::stdout_is_terminal() {
+        let ws = Workspace {
+            kind: Kind::Demo,
+            db_path: target,
+            name: "demo".to_owned(),
+            is_demo: true,
+            me: Some(crate::demo::vocab::DEMO_ME.to_owned()),
+            store,
+        };
+        return super::tui::run(ctx, ws).await;
+    }
     let summary = read::summary(store.pool()).await?;
     store.close().await?;
     let verb = match outcome {

@@ -23,6 +23,7 @@ pub struct Workspace {
     pub kind: Kind,
     pub db_path: PathBuf,
     pub name: String,
+    pub is_demo: bool,
     pub me: Option<String>,
     pub store: Store,
 }
@@ -72,6 +73,7 @@ pub async fn open(
         kind,
         db_path,
         name,
+        is_demo,
         me,
         store,
     })

@@ -62,9 +62,15 @@ mod tests {
 
     #[test]
     fn validates_dates_and_clears_on_empty() {
-        assert_eq!(OverrideField::TargetDate.validate("2026-12-01"), Ok(Some("2026-12-01".into())));
+        assert_eq!(
+            OverrideField::TargetDate.validate("2026-12-01"),
+            Ok(Some("2026-12-01".into()))
+        );
         assert!(OverrideField::TargetDate.validate("next friday").is_err());
         assert_eq!(OverrideField::Notes.validate("  "), Ok(None));
-        assert_eq!(OverrideField::Notes.validate(" keep an eye "), Ok(Some("keep an eye".into())));
+        assert_eq!(
+            OverrideField::Notes.validate(" keep an eye "),
+            Ok(Some("keep an eye".into()))
+        );
     }
 }

@@ -70,7 +70,10 @@ pub async fn issue_detail(pool: &SqlitePool, id: i64) -> Result<IssueDetail> {
         .into_iter()
         .next()
         .ok_or_else(|| StoreError::Invalid(format!("issue {id} no longer exists")))?;
-    let extra = sqlx::query_as(queries::DETAIL_EXTRA).bind(id).fetch_one(pool).await?;
+    let extra = sqlx::query_as(queries::DETAIL_EXTRA)
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
     let links = sqlx::query_as(queries::DETAIL_LINKS)
         .bind(id)
         .bind(id)
@@ -78,7 +81,10 @@ pub async fn issue_detail(pool: &SqlitePool, id: i64) -> Result<IssueDetail> {
         .bind(id)
         .fetch_all(pool)
         .await?;
-    let events = sqlx::query_as(queries::DETAIL_EVENTS).bind(id).fetch_all(pool).await?;
+    let events = sqlx::query_as(queries::DETAIL_EVENTS)
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
     let overrides = sqlx::query_as(queries::DETAIL_OVERRIDES)
         .bind(id)
         .fetch_optional(pool)

@@ -116,7 +116,9 @@ fn grouping_sql(grouping: &Grouping, order: &str, binds: &mut Vec<Bind>) -> (Str
         String::new()
     } else {
         for key in &grouping.collapsed {
-            binds.push(Bind::Text(key.clone().unwrap_or_else(|| NO_GROUP.to_owned())));
+            binds.push(Bind::Text(
+                key.clone().unwrap_or_else(|| NO_GROUP.to_owned()),
+            ));
         }
         let marks = vec!["?"; grouping.collapsed.len()].join(", ");
         format!(" AND coalesce({group}, char(0)) NOT IN ({marks})")
@@ -138,11 +140,12 @@ pub async fn backlog_groups(
          WHERE {} GROUP BY g ORDER BY g IS NULL, g",
         filter.where_sql
     );
-    Ok(
-        sqlx::query_as_with::<_, (Option<String>, i64), _>(AssertSqlSafe(sql), arguments(&filter.binds))
-            .fetch_all(pool)
-            .await?,
+    Ok(sqlx::query_as_with::<_, (Option<String>, i64), _>(
+        AssertSqlSafe(sql),
+        arguments(&filter.binds),
     )
+    .fetch_all(pool)
+    .await?)
 }
 
 /// Ids of every matching issue, in the filter's order: cheap enough per keystroke at 100k.

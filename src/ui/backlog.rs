@@ -21,11 +21,17 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
     let b = &state.backlog;
     let table_area = areas.table;
     if let Some(error) = &b.error {
-        frame.render_widget(Paragraph::new(Span::styled(sanitize(error, false), theme.error)), table_area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(sanitize(error, false), theme.error)),
+            table_area,
+        );
         return;
     }
     if !b.loaded {
-        frame.render_widget(Paragraph::new(Span::styled(" loading…", theme.dim)), table_area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(" loading…", theme.dim)),
+            table_area,
+        );
         return;
     }
     if b.display_len() == 0 {
@@ -42,7 +48,11 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
     let mut header = vec![Cell::from("")];
     header.extend(columns.iter().map(|c| {
         let arrow = if c.sort_field() == sort.field {
-            if sort.descending { symbols::SORT_DESC } else { symbols::SORT_ASC }
+            if sort.descending {
+                symbols::SORT_DESC
+            } else {
+                symbols::SORT_ASC
+            }
         } else {
             ""
         };
@@ -56,7 +66,10 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
             Item::Header(g) => group_row(state, g, columns),
             Item::Row(pos) => match b.window.get(pos) {
                 Some(issue) => issue_row(state, issue, columns, &today),
-                None => Row::new(vec![Cell::from(""), Cell::from(Span::styled("…", theme.dim))]),
+                None => Row::new(vec![
+                    Cell::from(""),
+                    Cell::from(Span::styled("…", theme.dim)),
+                ]),
             },
         })
         .collect();
@@ -66,7 +79,8 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
         .header(Row::new(header).style(theme.header))
         .row_highlight_style(theme.selected)
         .column_spacing(1);
-    let mut table_state = TableState::default().with_selected(Some(b.selected.saturating_sub(b.offset)));
+    let mut table_state =
+        TableState::default().with_selected(Some(b.selected.saturating_sub(b.offset)));
     frame.render_stateful_widget(table, table_area, &mut table_state);
 }
 
@@ -94,7 +108,8 @@ fn category_style(theme: &Theme, category: &str) -> (Style, &'static str) {
 
 fn issue_row<'a>(state: &State, issue: &'a IssueRow, columns: &[Column], today: &str) -> Row<'a> {
     let theme = &state.settings.theme;
-    let overdue = issue.status_category != "done" && issue.due_date.as_deref().is_some_and(|d| d < today);
+    let overdue =
+        issue.status_category != "done" && issue.due_date.as_deref().is_some_and(|d| d < today);
     let mut flags = Vec::new();
     if overdue {
         flags.push(Span::styled(symbols::OVERDUE, theme.overdue));
@@ -113,14 +128,30 @@ fn issue_row<'a>(state: &State, issue: &'a IssueRow, columns: &[Column], today: 
             Column::Title => Cell::from(sanitize(&issue.title, false)),
             Column::Status => {
                 let (style, symbol) = category_style(theme, &issue.status_category);
-                Cell::from(Span::styled(format!("{symbol} {}", sanitize(&issue.status, false)), style))
+                Cell::from(Span::styled(
+                    format!("{symbol} {}", sanitize(&issue.status, false)),
+                    style,
+                ))
             }
             Column::Assignee => Cell::from(assignee(issue.assignees.as_deref())),
             Column::Points => Cell::from(issue.story_points.map(points).unwrap_or_default()),
-            Column::Sprint => Cell::from(issue.sprint.as_deref().map(|s| sanitize(s, false)).unwrap_or_default()),
-            Column::Priority => Cell::from(issue.priority.as_deref().map(|p| sanitize(p, false)).unwrap_or_default()),
+            Column::Sprint => Cell::from(
+                issue
+                    .sprint
+                    .as_deref()
+                    .map(|s| sanitize(s, false))
+                    .unwrap_or_default(),
+            ),
+            Column::Priority => Cell::from(
+                issue
+                    .priority
+                    .as_deref()
+                    .map(|p| sanitize(p, false))
+                    .unwrap_or_default(),
+            ),
             Column::Updated => Cell::from(
-                parse_instant(&issue.updated_at).map_or_else(String::new, |at| relative(at, state.now)),
+                parse_instant(&issue.updated_at)
+                    .map_or_else(String::new, |at| relative(at, state.now)),
             ),
         };
         cells.push(cell);
@@ -131,7 +162,11 @@ fn issue_row<'a>(state: &State, issue: &'a IssueRow, columns: &[Column], today: 
 fn group_row<'a>(state: &State, g: usize, columns: &[Column]) -> Row<'a> {
     let theme = &state.settings.theme;
     let group = &state.backlog.groups[g];
-    let symbol = if group.collapsed { symbols::COLLAPSED } else { symbols::EXPANDED };
+    let symbol = if group.collapsed {
+        symbols::COLLAPSED
+    } else {
+        symbols::EXPANDED
+    };
     let label = group.key.as_deref().map_or_else(
         || format!("(no {})", state.backlog.grouping.by.label()),
         |k| sanitize(k, false),
@@ -139,13 +174,19 @@ fn group_row<'a>(state: &State, g: usize, columns: &[Column]) -> Row<'a> {
     let mut cells = vec![Cell::from(Span::styled(symbol, theme.group_header))];
     for column in columns {
         cells.push(match column {
-            Column::Key => Cell::from(Span::styled(format!("{} issues", group.count), theme.group_header)),
+            Column::Key => Cell::from(Span::styled(
+                format!("{} issues", group.count),
+                theme.group_header,
+            )),
             Column::Title => Cell::from(Span::styled(label.clone(), theme.group_header)),
             _ => Cell::from(""),
         });
     }
     if !columns.contains(&Column::Title) {
-        cells[1] = Cell::from(Span::styled(format!("{label} ({})", group.count), theme.group_header));
+        cells[1] = Cell::from(Span::styled(
+            format!("{label} ({})", group.count),
+            theme.group_header,
+        ));
     }
     Row::new(cells)
 }
@@ -157,11 +198,19 @@ fn assignee(list: Option<&str>) -> String {
     let mut names = list.split(", ");
     let first = sanitize(names.next().unwrap_or(""), false);
     let more = names.count();
-    if more > 0 { format!("{first} +{more}") } else { first }
+    if more > 0 {
+        format!("{first} +{more}")
+    } else {
+        first
+    }
 }
 
 fn points(p: f64) -> String {
-    if p.fract() == 0.0 { format!("{p:.0}") } else { format!("{p}") }
+    if p.fract() == 0.0 {
+        format!("{p:.0}")
+    } else {
+        format!("{p}")
+    }
 }
 
 fn filter_bar(state: &State, frame: &mut Frame, area: ratatui::layout::Rect) {
@@ -175,13 +224,17 @@ fn filter_bar(state: &State, frame: &mut Frame, area: ratatui::layout::Rect) {
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
-    let input_area = ratatui::layout::Rect::new(area.x + 2, area.y, area.width.saturating_sub(2), 1);
+    let input_area =
+        ratatui::layout::Rect::new(area.x + 2, area.y, area.width.saturating_sub(2), 1);
     frame.render_widget(Paragraph::new(Span::styled("/", theme.key_hint)), area);
     frame.render_widget(&f.input, input_area);
     if let (Some(error), true) = (&f.error, area.height > 1) {
         let pad = " ".repeat(error.column + 1);
         frame.render_widget(
-            Paragraph::new(Span::styled(format!("{pad}^ {}", error.message), theme.error)),
+            Paragraph::new(Span::styled(
+                format!("{pad}^ {}", error.message),
+                theme.error,
+            )),
             ratatui::layout::Rect::new(area.x, area.y + 1, area.width, 1),
         );
     }

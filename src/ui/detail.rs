@@ -13,8 +13,15 @@ use crate::domain::text::sanitize;
 pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let Some(data) = &d.data else {
-        let text = d.error.as_deref().map_or_else(|| " loading…".to_owned(), |e| format!(" {}", sanitize(e, false)));
-        let style = if d.error.is_some() { theme.error } else { theme.dim };
+        let text = d.error.as_deref().map_or_else(
+            || " loading…".to_owned(),
+            |e| format!(" {}", sanitize(e, false)),
+        );
+        let style = if d.error.is_some() {
+            theme.error
+        } else {
+            theme.dim
+        };
         frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
         return;
     };
@@ -36,17 +43,33 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
         Line::from(Span::styled(opt(row.web_url.as_deref()), theme.dim)),
     ];
 
-    let field = |name: &str, value: String| Line::from(vec![Span::styled(format!("{name:<11}"), theme.dim), Span::raw(value)]);
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name:<11}"), theme.dim),
+            Span::raw(value),
+        ])
+    };
     let mut left = vec![
         field("type", row.issue_type.clone()),
         Line::from(vec![
             Span::styled(format!("{:<11}", "status"), theme.dim),
-            Span::styled(format!("{symbol} {} ({})", clean(&row.status), row.status_category.replace('_', " ")), cat_style),
+            Span::styled(
+                format!(
+                    "{symbol} {} ({})",
+                    clean(&row.status),
+                    row.status_category.replace('_', " ")
+                ),
+                cat_style,
+            ),
         ]),
         field("assignees", opt(row.assignees.as_deref())),
         field("reporter", opt(data.extra.reporter.as_deref())),
         field("labels", opt(row.labels.as_deref())),
-        field("points", row.story_points.map_or_else(|| "—".to_owned(), |p| p.to_string())),
+        field(
+            "points",
+            row.story_points
+                .map_or_else(|| "—".to_owned(), |p| p.to_string()),
+        ),
         field("sprint", opt(row.sprint.as_deref())),
         field("priority", opt(row.priority.as_deref())),
         field(
@@ -59,7 +82,12 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
         field("due", opt(row.due_date.as_deref())),
         field("created", row.created_at.replace('T', " ").replace('Z', "")),
         field("updated", row.updated_at.replace('T', " ").replace('Z', "")),
-        field("closed", opt(row.closed_at.as_deref()).replace('T', " ").replace('Z', "")),
+        field(
+            "closed",
+            opt(row.closed_at.as_deref())
+                .replace('T', " ")
+                .replace('Z', ""),
+        ),
         Line::raw(""),
         Line::from(Span::styled("links", theme.header)),
     ];
@@ -85,7 +113,10 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
         left.push(line);
     }
     left.push(Line::raw(""));
-    left.push(Line::from(Span::styled("local fields (never synced)", theme.header)));
+    left.push(Line::from(Span::styled(
+        "local fields (never synced)",
+        theme.header,
+    )));
     for (i, f) in OverrideField::ALL.iter().enumerate() {
         let selected = d.cursor == d.link_count() + i;
         let editing = d.editing.as_ref().filter(|e| e.field == *f);
@@ -103,7 +134,10 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
         }
         left.push(line);
         if let Some(error) = editing.and_then(|e| e.error.as_deref()) {
-            left.push(Line::from(Span::styled(format!("    {error}"), theme.error)));
+            left.push(Line::from(Span::styled(
+                format!("    {error}"),
+                theme.error,
+            )));
         }
     }
 
@@ -130,19 +164,29 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
     frame.render_widget(Paragraph::new(header).wrap(Wrap { trim: false }), head);
     if body.width >= 90 {
-        let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+        let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .areas(body);
         frame.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }), l);
         frame.render_widget(
             Paragraph::new(right)
                 .wrap(Wrap { trim: false })
                 .scroll((d.scroll, 0))
-                .block(Block::default().borders(Borders::LEFT).border_style(theme.border)),
+                .block(
+                    Block::default()
+                        .borders(Borders::LEFT)
+                        .border_style(theme.border),
+                ),
             r,
         );
     } else {
         // Narrow terminals: one column, scrolled as a whole.
         left.push(Line::raw(""));
         left.extend(right);
-        frame.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }).scroll((d.scroll, 0)), body);
+        frame.render_widget(
+            Paragraph::new(left)
+                .wrap(Wrap { trim: false })
+                .scroll((d.scroll, 0)),
+            body,
+        );
     }
 }

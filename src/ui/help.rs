@@ -39,8 +39,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         lines.push(Line::raw(""));
     }
-    lines.push(Line::from(Span::styled("esc, q or ? closes this help", theme.dim)));
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height);
+    lines.push(Line::from(Span::styled(
+        "esc, q or ? closes this help",
+        theme.dim,
+    )));
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
     let width = 64.min(area.width);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,

@@ -56,7 +56,11 @@ impl Builder {
         if self.current.is_empty() {
             return;
         }
-        let kind = self.kind.unwrap_or(if self.quote { MdKind::Quote } else { MdKind::Text });
+        let kind = self.kind.unwrap_or(if self.quote {
+            MdKind::Quote
+        } else {
+            MdKind::Text
+        });
         self.lines.push(MdLine {
             kind,
             spans: std::mem::take(&mut self.current),
@@ -219,7 +223,20 @@ mod tests {
         let md = "## Steps\n\n1. Sign in\n2. Open **the** page\n\n- a\n  - b\n\n```\nError: 500\nline 2\n```\n\nDone.";
         assert_eq!(
             plain(&parse(md)),
-            vec!["## Steps", "", "1. Sign in", "2. Open the page", "", "• a", "  • b", "", "Error: 500", "line 2", "", "Done."]
+            vec![
+                "## Steps",
+                "",
+                "1. Sign in",
+                "2. Open the page",
+                "",
+                "• a",
+                "  • b",
+                "",
+                "Error: 500",
+                "line 2",
+                "",
+                "Done."
+            ]
         );
         let lines = parse(md);
         assert!(lines[3].spans.iter().any(|s| s.strong && s.text == "the"));

@@ -31,7 +31,8 @@ pub fn render(state: &State, frame: &mut Frame) {
         (tab, _) => {
             let text = tab.placeholder().unwrap_or_default();
             frame.render_widget(
-                Paragraph::new(Span::styled(text, state.settings.theme.dim)).wrap(Wrap { trim: true }),
+                Paragraph::new(Span::styled(text, state.settings.theme.dim))
+                    .wrap(Wrap { trim: true }),
                 areas.body.inner(ratatui::layout::Margin::new(1, 1)),
             );
         }
@@ -46,7 +47,11 @@ fn tabs(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let mut spans = Vec::new();
     for (tab, label, _, _) in layout::tab_spans() {
-        let style = if tab == state.tab { theme.tab_active } else { theme.tab_inactive };
+        let style = if tab == state.tab {
+            theme.tab_active
+        } else {
+            theme.tab_inactive
+        };
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
@@ -61,6 +66,11 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
         Paragraph::new(Span::styled(text, state.settings.theme.error))
             .alignment(Alignment::Center)
             .wrap(Wrap { trim: true }),
-        Rect::new(area.x, area.y + y.saturating_sub(1), area.width, area.height - y.saturating_sub(1)),
+        Rect::new(
+            area.x,
+            area.y + y.saturating_sub(1),
+            area.width,
+            area.height - y.saturating_sub(1),
+        ),
     );
 }

@@ -12,8 +12,22 @@ use crate::keymap::{Action, Context};
 /// The actions worth a hint in each context, most useful first.
 fn hinted(context: Context) -> &'static [Action] {
     match context {
-        Context::Backlog => &[Action::Filter, Action::Open, Action::SortNext, Action::GroupNext, Action::Help, Action::Quit],
-        Context::Detail => &[Action::Back, Action::Open, Action::Edit, Action::CopyKey, Action::OpenUrl, Action::Help],
+        Context::Backlog => &[
+            Action::Filter,
+            Action::Open,
+            Action::SortNext,
+            Action::GroupNext,
+            Action::Help,
+            Action::Quit,
+        ],
+        Context::Detail => &[
+            Action::Back,
+            Action::Open,
+            Action::Edit,
+            Action::CopyKey,
+            Action::OpenUrl,
+            Action::Help,
+        ],
         Context::Filter => &[Action::Apply, Action::Cancel, Action::HistoryPrev],
         _ => &[Action::NextTab, Action::Help, Action::Quit],
     }
@@ -21,7 +35,10 @@ fn hinted(context: Context) -> &'static [Action] {
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
-    let mut left = vec![Span::raw(" "), Span::raw(sanitize(&state.settings.workspace, false))];
+    let mut left = vec![
+        Span::raw(" "),
+        Span::raw(sanitize(&state.settings.workspace, false)),
+    ];
     if state.settings.is_demo {
         left.push(Span::styled(" [demo]", theme.accent));
     }
@@ -38,10 +55,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         if i > 0 {
             left.push(Span::raw(", "));
         }
-        let when = source
-            .last_ok
-            .map_or_else(|| "never synced".to_owned(), |at| format!("synced {}", relative(at, state.now)));
-        left.push(Span::raw(format!("{} {when}", sanitize(&source.name, false))));
+        let when = source.last_ok.map_or_else(
+            || "never synced".to_owned(),
+            |at| format!("synced {}", relative(at, state.now)),
+        );
+        left.push(Span::raw(format!(
+            "{} {when}",
+            sanitize(&source.name, false)
+        )));
     }
     left.push(Span::raw(" │ "));
     let b = &state.backlog;
@@ -55,7 +76,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     left.push(Span::raw(count));
 
     let right: Vec<Span> = match &state.flash {
-        Some(f) => vec![Span::styled(f.text.clone(), if f.error { theme.error } else { theme.accent })],
+        Some(f) => vec![Span::styled(
+            f.text.clone(),
+            if f.error { theme.error } else { theme.accent },
+        )],
         None => {
             let ctx = context(state);
             let mut spans = Vec::new();
@@ -76,7 +100,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         spans.push(Span::raw(" ".repeat(gap)));
         spans.extend(right);
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status_bar), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.status_bar),
+        area,
+    );
 }
 
 fn short(action: Action) -> &'static str {

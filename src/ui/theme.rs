@@ -30,8 +30,23 @@ pub struct Theme {
 
 /// Names a theme file may set, in the order `Theme` lists them.
 const NAMES: [&str; 17] = [
-    "base", "header", "selected", "tab_active", "tab_inactive", "status_bar", "todo", "doing",
-    "done", "overdue", "blocked", "group_header", "dim", "error", "key_hint", "accent", "border",
+    "base",
+    "header",
+    "selected",
+    "tab_active",
+    "tab_inactive",
+    "status_bar",
+    "todo",
+    "doing",
+    "done",
+    "overdue",
+    "blocked",
+    "group_header",
+    "dim",
+    "error",
+    "key_hint",
+    "accent",
+    "border",
 ];
 
 impl Theme {
@@ -39,8 +54,13 @@ impl Theme {
         Self {
             base: Style::new(),
             header: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            selected: Style::new().bg(Color::Rgb(40, 60, 90)).add_modifier(Modifier::BOLD),
-            tab_active: Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+            selected: Style::new()
+                .bg(Color::Rgb(40, 60, 90))
+                .add_modifier(Modifier::BOLD),
+            tab_active: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
             tab_inactive: Style::new().fg(Color::Gray),
             status_bar: Style::new().fg(Color::White).bg(Color::Rgb(30, 30, 40)),
             todo: Style::new().fg(Color::Gray),
@@ -61,8 +81,13 @@ impl Theme {
         Self {
             base: Style::new(),
             header: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
-            selected: Style::new().bg(Color::Rgb(200, 220, 250)).add_modifier(Modifier::BOLD),
-            tab_active: Style::new().fg(Color::White).bg(Color::Blue).add_modifier(Modifier::BOLD),
+            selected: Style::new()
+                .bg(Color::Rgb(200, 220, 250))
+                .add_modifier(Modifier::BOLD),
+            tab_active: Style::new()
+                .fg(Color::White)
+                .bg(Color::Blue)
+                .add_modifier(Modifier::BOLD),
             tab_inactive: Style::new().fg(Color::DarkGray),
             status_bar: Style::new().fg(Color::Black).bg(Color::Rgb(225, 225, 230)),
             todo: Style::new().fg(Color::DarkGray),
@@ -134,7 +159,11 @@ impl Theme {
             "light" => Self::light(),
             path => Self::from_file(&config_dir.join(path))?,
         };
-        Ok(if no_color { theme.without_colors() } else { theme })
+        Ok(if no_color {
+            theme.without_colors()
+        } else {
+            theme
+        })
     }
 
     fn from_file(path: &Path) -> Result<Self, ThemeError> {
@@ -142,17 +171,25 @@ impl Theme {
             file: path.to_path_buf(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read it: {e}")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| err(format!("cannot read it: {e}")))?;
         let file: ThemeFile = toml::from_str(&text).map_err(|e| err(e.message().to_owned()))?;
         let mut theme = match file.base.as_deref() {
             None | Some("dark") => Self::dark(),
             Some("light") => Self::light(),
-            Some(other) => return Err(err(format!("base `{other}` is not a theme: use dark or light"))),
+            Some(other) => {
+                return Err(err(format!(
+                    "base `{other}` is not a theme: use dark or light"
+                )));
+            }
         };
         for (name, spec) in file.styles {
             let style = spec.to_style().map_err(&err)?;
             let slot = theme.slot(&name).ok_or_else(|| {
-                err(format!("unknown style `{name}`; styles are {}", NAMES.join(", ")))
+                err(format!(
+                    "unknown style `{name}`; styles are {}",
+                    NAMES.join(", ")
+                ))
             })?;
             *slot = style;
         }
@@ -205,7 +242,8 @@ struct StyleSpec {
 impl StyleSpec {
     fn to_style(&self) -> Result<Style, String> {
         let color = |c: &str| {
-            Color::from_str(c).map_err(|_| format!("`{c}` is not a colour (a name, #rrggbb, or 0-255)"))
+            Color::from_str(c)
+                .map_err(|_| format!("`{c}` is not a colour (a name, #rrggbb, or 0-255)"))
         };
         let mut style = Style::new();
         if let Some(fg) = &self.fg {
@@ -222,7 +260,11 @@ impl StyleSpec {
                 "underlined" => Modifier::UNDERLINED,
                 "reversed" => Modifier::REVERSED,
                 "crossed_out" => Modifier::CROSSED_OUT,
-                other => return Err(format!("`{other}` is not a modifier (bold, dim, italic, underlined, reversed, crossed_out)")),
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a modifier (bold, dim, italic, underlined, reversed, crossed_out)"
+                    ));
+                }
             };
             style = style.add_modifier(modifier);
         }

@@ -10,5 +10,7 @@ mod demo;
 mod export;
 mod keymap;
 mod logging;
+mod panes;
 mod query;
 mod store;
+mod tui;

@@ -1,0 +1,365 @@
+//! The event loop: terminal input, store answers and a 1 Hz tick go through `update`; effects run
+//! as tasks this runtime owns; the screen is drawn once per batch of messages, at most 30 times a
+//! second, and only when something changed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, Event, EventStream,
+};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::msg::{BacklogPage, BacklogRequest, Effect, Msg, SourceFreshness};
+use super::{State, init, update};
+use crate::clock::{Clock, parse_instant};
+use crate::store::{Store, StoreError, detail, read};
+
+const FRAME: Duration = Duration::from_millis(33);
+
+pub struct Options {
+    pub clock: Clock,
+    pub history_path: PathBuf,
+    /// Configured source names, in config order.
+    pub sources: Vec<String>,
+}
+
+/// Runs the UI until the user quits. The terminal is restored on every way out.
+pub async fn run(store: Store, mut state: State, options: Options) -> Result<(), crate::Error> {
+    let mut terminal = ratatui::try_init()?;
+    crate::terminal::set_ui_active(true);
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        EnableMouseCapture,
+        EnableFocusChange,
+        EnableBracketedPaste
+    );
+    let store = Arc::new(store);
+    let result = event_loop(&mut terminal, &store, &mut state, &options).await;
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableFocusChange,
+        DisableBracketedPaste
+    );
+    crate::terminal::restore();
+    let _ = ratatui::try_restore();
+    if let Ok(store) = Arc::try_unwrap(store) {
+        store.close().await?;
+    }
+    result
+}
+
+struct Executor {
+    store: Arc<Store>,
+    tx: mpsc::Sender<Msg>,
+    io: EffectIo,
+    backlog: Option<JoinHandle<()>>,
+    window: Option<JoinHandle<()>>,
+    detail: Option<JoinHandle<()>>,
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        for task in [&self.backlog, &self.window, &self.detail]
+            .into_iter()
+            .flatten()
+        {
+            task.abort();
+        }
+    }
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    store: &Arc<Store>,
+    state: &mut State,
+    options: &Options,
+) -> Result<(), crate::Error> {
+    let (tx, mut rx) = mpsc::channel::<Msg>(256);
+    let mut exec = Executor {
+        store: Arc::clone(store),
+        tx,
+        io: EffectIo {
+            clock: options.clock,
+            history_path: options.history_path.clone(),
+            sources: options.sources.clone(),
+        },
+        backlog: None,
+        window: None,
+        detail: None,
+    };
+    let size = terminal.size()?;
+    state.size = (size.width, size.height);
+    state.now = options.clock.now();
+    for effect in init(state) {
+        exec.run(effect);
+    }
+    terminal.draw(|f| crate::ui::render(state, f))?;
+    state.dirty = false;
+    let mut last_draw = Instant::now();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    loop {
+        let deadline = last_draw + FRAME;
+        let first = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => to_msg(event),
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            Some(msg) = rx.recv() => Some(msg),
+            _ = tick.tick() => Some(Msg::Tick(options.clock.now())),
+            () = tokio::time::sleep_until(deadline), if state.dirty => None,
+        };
+        // Handle everything already queued before drawing once. Terminal events are not drained
+        // here: polling crossterm's stream outside the select would register a waker that never
+        // fires. Input arriving within a frame is batched by the frame budget instead.
+        let mut queue: Vec<Msg> = first.into_iter().collect();
+        while let Ok(msg) = rx.try_recv() {
+            queue.push(msg);
+        }
+        for msg in queue {
+            for effect in update(state, msg) {
+                exec.run(effect);
+            }
+        }
+        if state.quit {
+            return Ok(());
+        }
+        if state.dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|f| crate::ui::render(state, f))?;
+            state.dirty = false;
+            last_draw = Instant::now();
+        }
+    }
+}
+
+fn to_msg(event: Event) -> Option<Msg> {
+    Some(match event {
+        Event::Key(key) => Msg::Key(key),
+        Event::Mouse(mouse) => Msg::Mouse(mouse),
+        Event::Resize(w, h) => Msg::Resize(w, h),
+        Event::FocusGained => Msg::FocusGained,
+        Event::FocusLost => Msg::FocusLost,
+        Event::Paste(text) => Msg::Paste(text),
+    })
+}
+
+async fn load_page(
+    store: &Store,
+    request: &BacklogRequest,
+    start: usize,
+    len: usize,
+) -> Result<BacklogPage, StoreError> {
+    let pool = store.pool();
+    let (groups, count, rows) = tokio::join!(
+        read::backlog_groups(pool, &request.filter, request.grouping.by),
+        read::backlog_count(pool, &request.filter),
+        read::grouped_page(
+            pool,
+            &request.filter,
+            &request.grouping,
+            to_i64(start),
+            to_i64(len)
+        ),
+    );
+    Ok(BacklogPage {
+        matches: usize::try_from(count?).unwrap_or(0),
+        groups: groups?
+            .into_iter()
+            .map(|(k, n)| (k, usize::try_from(n).unwrap_or(0)))
+            .collect(),
+        window_start: start,
+        rows: rows?,
+    })
+}
+
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Executor {
+    fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::OpenUrl(url) => {
+                let notice = match open::that_detached(&url) {
+                    Ok(()) => Msg::Notice {
+                        text: format!("opened {url}"),
+                        error: false,
+                    },
+                    Err(e) => Msg::Notice {
+                        text: format!("could not open {url}: {e}"),
+                        error: true,
+                    },
+                };
+                let _ = self.tx.try_send(notice);
+            }
+            Effect::Copy { text, what } => {
+                // OSC 52 reaches the local clipboard over SSH and through tmux (set-clipboard on).
+                let notice = match crossterm::execute!(
+                    std::io::stdout(),
+                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes())
+                ) {
+                    Ok(()) => Msg::Notice {
+                        text: format!("copied {what}"),
+                        error: false,
+                    },
+                    Err(e) => Msg::Notice {
+                        text: format!("could not copy: {e}"),
+                        error: true,
+                    },
+                };
+                let _ = self.tx.try_send(notice);
+            }
+            effect => {
+                // A newer query makes a running one pointless: stop it.
+                let slot = match &effect {
+                    Effect::LoadBacklog { .. } => {
+                        if let Some(task) = self.window.take() {
+                            task.abort();
+                        }
+                        Some(&mut self.backlog)
+                    }
+                    Effect::LoadWindow { .. } => Some(&mut self.window),
+                    Effect::LoadDetail { .. } => Some(&mut self.detail),
+                    _ => None,
+                };
+                let previous = slot.as_ref().and_then(|s| s.as_ref());
+                if let Some(task) = previous {
+                    task.abort();
+                }
+                let store = Arc::clone(&self.store);
+                let io = self.io.clone();
+                let tx = self.tx.clone();
+                let handle = tokio::spawn(async move {
+                    if let Some(msg) = perform(&store, &io, effect).await {
+                        // The loop may have ended; nothing to tell then.
+                        let _ = tx.send(msg).await;
+                    }
+                });
+                match slot {
+                    Some(slot) => *slot = Some(handle),
+                    None => drop(handle),
+                }
+            }
+        }
+    }
+}
+
+/// What store effects need besides the store.
+#[derive(Debug, Clone)]
+pub struct EffectIo {
+    pub clock: Clock,
+    pub history_path: PathBuf,
+    pub sources: Vec<String>,
+}
+
+/// Runs one store or file effect and returns the message it answers with. The runtime calls
+/// it in tasks; tests call it directly to drive `update` against a real database.
+pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg> {
+    Some(match effect {
+        Effect::LoadBacklog {
+            generation,
+            request,
+            window: (start, len),
+        } => {
+            let result = load_page(store, &request, start, len)
+                .await
+                .map_err(|e| e.to_string());
+            Msg::BacklogLoaded { generation, result }
+        }
+        Effect::LoadWindow {
+            generation,
+            request,
+            start,
+            len,
+        } => {
+            let result = read::grouped_page(
+                store.pool(),
+                &request.filter,
+                &request.grouping,
+                to_i64(start),
+                to_i64(len),
+            )
+            .await
+            .map_err(|e| e.to_string());
+            Msg::WindowLoaded {
+                generation,
+                start,
+                result,
+            }
+        }
+        Effect::LoadDetail {
+            generation,
+            issue_id,
+        } => {
+            let result = detail::issue_detail(store.pool(), issue_id)
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            Msg::DetailLoaded { generation, result }
+        }
+        Effect::SaveOverride {
+            issue_id,
+            field,
+            value,
+        } => {
+            let now = io.clock.now();
+            let result = store
+                .writer()
+                .transaction(move |conn| {
+                    Box::pin(async move {
+                        detail::set_override(conn, issue_id, field, value.as_deref(), now).await
+                    })
+                })
+                .await
+                .map_err(|e| e.to_string());
+            Msg::OverrideSaved {
+                issue_id,
+                field,
+                result,
+            }
+        }
+        Effect::SaveHistory(history) => {
+            let mut text = history.join("\n");
+            text.push('\n');
+            if let Some(dir) = io.history_path.parent() {
+                let _ = tokio::fs::create_dir_all(dir).await;
+            }
+            match tokio::fs::write(&io.history_path, text).await {
+                Ok(()) => return None,
+                Err(e) => Msg::Notice {
+                    text: format!("could not save filter history: {e}"),
+                    error: true,
+                },
+            }
+        }
+        Effect::LoadFreshness => {
+            let synced = read::last_sync(store.pool()).await.unwrap_or_default();
+            Msg::Freshness(
+                io.sources
+                    .iter()
+                    .map(|name| {
+                        let last_ok = synced
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .and_then(|(_, at)| at.as_deref().and_then(parse_instant));
+                        SourceFreshness {
+                            name: name.clone(),
+                            last_ok,
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        Effect::OpenUrl(_) | Effect::Copy { .. } => return None,
+    })
+}

@@ -1,0 +1,84 @@
+//! Starting the terminal UI: settings from the config and the workspace, then the runtime.
+
+use std::io::IsTerminal;
+
+use super::commands::Context;
+use super::workspace::Workspace;
+use crate::Error;
+use crate::app::state::{Column, Settings, Tab};
+use crate::app::{State, runtime};
+use crate::config::StartPane;
+use crate::keymap::Keymap;
+use crate::ui::theme::Theme;
+
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Everything the UI needs that comes from files: resolved before the terminal is taken over,
+/// so a bad keymap or theme is reported as a plain error.
+pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
+    let ui = &ctx.config.ui;
+    let config_dir = ctx.paths.config_dir();
+    let keymap_path = ui.keymap.as_ref().map(|p| config_dir.join(p));
+    let keymap = Keymap::load(keymap_path.as_deref()).map_err(|e| Error::Usage(e.to_string()))?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme =
+        Theme::load(&ui.theme, config_dir, no_color).map_err(|e| Error::Usage(e.to_string()))?;
+    let columns = ui
+        .columns
+        .iter()
+        .filter_map(|c| Column::from_name(c))
+        .collect();
+    let sources = ctx
+        .config
+        .gitlab
+        .iter()
+        .map(|s| s.name.clone())
+        .chain(ctx.config.jira.iter().map(|s| s.name.clone()))
+        .collect();
+    Ok(Settings {
+        workspace: ws.name.clone(),
+        is_demo: ws.is_demo,
+        read_only: ctx.cli.read_only || ui.read_only,
+        me: ws.me.clone(),
+        columns,
+        views: ui.views.clone(),
+        keymap,
+        theme,
+        sources,
+    })
+}
+
+pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
+    let settings = settings(ctx, &ws)?;
+    let start = match ctx.config.ui.start_pane {
+        StartPane::Backlog => Tab::Backlog,
+        StartPane::Board => Tab::Board,
+        StartPane::Dashboard => Tab::Dashboard,
+        StartPane::Chat => Tab::Chat,
+        StartPane::Proposals => Tab::Proposals,
+    };
+    let sources = settings.sources.clone();
+    let mut state = State::new(settings, ctx.clock.now(), (80, 24), start);
+    let history_path = ctx.paths.data_dir.join("filter_history");
+    state.filter.history = std::fs::read_to_string(&history_path)
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    tracing::info!(db = %ws.db_path.display(), "starting the UI");
+    runtime::run(
+        ws.store,
+        state,
+        runtime::Options {
+            clock: ctx.clock,
+            history_path,
+            sources,
+        },
+    )
+    .await
+}

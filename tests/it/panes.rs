@@ -1,0 +1,122 @@
+//! Pane snapshots: the real `render` into ratatui's TestBackend at fixed sizes.
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use sprintdeck::app::{Msg, State};
+use sprintdeck::ui::render;
+
+use crate::tui::Harness;
+
+pub fn draw(state: &State) -> Buffer {
+    let (w, h) = state.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    terminal.draw(|f| render(state, f)).expect("draws");
+    terminal.backend().buffer().clone()
+}
+
+pub fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (60, 20)];
+
+#[tokio::test]
+async fn backlog_snapshots() {
+    for (w, h) in SIZES {
+        let harness = Harness::new((w, h)).await;
+        insta::assert_snapshot!(format!("backlog_{w}x{h}"), text(&draw(&harness.state)));
+    }
+}
+
+#[tokio::test]
+async fn filter_bar_with_an_error_snapshot() {
+    let mut harness = Harness::new((80, 24)).await;
+    harness.key(KeyCode::Char('/')).await;
+    harness.keys("status:doing type:saga").await;
+    insta::assert_snapshot!(text(&draw(&harness.state)));
+}
+
+#[tokio::test]
+async fn grouped_backlog_snapshot() {
+    let mut harness = Harness::new((120, 40)).await;
+    harness.key(KeyCode::Char('v')).await;
+    harness.key(KeyCode::Char(' ')).await;
+    insta::assert_snapshot!(text(&draw(&harness.state)));
+}
+
+#[tokio::test]
+async fn detail_snapshots() {
+    for (w, h) in SIZES {
+        let mut harness = Harness::new((w, h)).await;
+        harness.key(KeyCode::Char('/')).await;
+        harness.keys("is:blocked").await;
+        harness.key(KeyCode::Enter).await;
+        harness.key(KeyCode::Enter).await;
+        insta::assert_snapshot!(format!("detail_{w}x{h}"), text(&draw(&harness.state)));
+    }
+}
+
+#[tokio::test]
+async fn help_snapshots() {
+    for (w, h) in SIZES {
+        let mut harness = Harness::new((w, h)).await;
+        harness.key(KeyCode::Char('?')).await;
+        insta::assert_snapshot!(format!("help_{w}x{h}"), text(&draw(&harness.state)));
+    }
+}
+
+#[tokio::test]
+async fn too_small_snapshot_and_recovery() {
+    let mut harness = Harness::new((80, 24)).await;
+    harness.send(Msg::Resize(39, 9)).await;
+    let small = text(&draw(&harness.state));
+    assert!(
+        small.contains("terminal too small (needs 40x10)"),
+        "{small}"
+    );
+    insta::assert_snapshot!(small);
+    harness.send(Msg::Resize(80, 24)).await;
+    assert!(text(&draw(&harness.state)).contains(" Backlog "));
+}
+
+#[tokio::test]
+async fn colours_of_selection_and_overdue() {
+    // Styles matter here, so the snapshot is the buffer's Debug form (cells and their styles).
+    let mut harness = Harness::new((100, 12)).await;
+    harness.key(KeyCode::Char('/')).await;
+    harness.keys("is:overdue sort:key").await;
+    harness.key(KeyCode::Enter).await;
+    insta::assert_debug_snapshot!(draw(&harness.state));
+}
+
+#[tokio::test]
+async fn no_color_keeps_meaning_in_symbols() {
+    let mut harness = Harness::new((100, 12)).await;
+    harness.state.settings.theme = sprintdeck::ui::theme::Theme::dark().without_colors();
+    harness.key(KeyCode::Char('/')).await;
+    harness.keys("is:overdue status:doing").await;
+    harness.key(KeyCode::Enter).await;
+    let buffer = draw(&harness.state);
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            let cell = &buffer[(x, y)];
+            assert_eq!(cell.fg, ratatui::style::Color::Reset, "colour at {x},{y}");
+            assert_eq!(cell.bg, ratatui::style::Color::Reset, "colour at {x},{y}");
+        }
+    }
+    let screen = text(&buffer);
+    assert!(screen.contains("! "), "overdue symbol:\n{screen}");
+    assert!(screen.contains("◐ "), "in-progress symbol:\n{screen}");
+}

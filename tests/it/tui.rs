@@ -1,0 +1,467 @@
+//! `update` driven against a real demo database: every effect is performed by the same code the
+//! runtime uses, and its answer fed back, until the state settles.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sprintdeck::app::runtime::{EffectIo, perform};
+use sprintdeck::app::state::{Column, Settings, State, Tab};
+use sprintdeck::app::{Effect, Msg, init, update};
+use sprintdeck::clock::Clock;
+use sprintdeck::keymap::Keymap;
+use sprintdeck::store::Store;
+use sprintdeck::ui::theme::Theme;
+
+use crate::common::{demo_store, now};
+
+pub fn settings() -> Settings {
+    Settings {
+        workspace: "demo".into(),
+        is_demo: true,
+        read_only: false,
+        me: Some("ana.souza".into()),
+        columns: [
+            "key", "type", "title", "status", "assignee", "points", "sprint", "priority", "updated",
+        ]
+        .iter()
+        .filter_map(|c| Column::from_name(c))
+        .collect(),
+        views: vec![sprintdeck::config::SavedView {
+            name: "My open".into(),
+            query: "assignee:@me is:open".into(),
+        }],
+        keymap: Keymap::load(None).expect("default keymap"),
+        theme: Theme::dark(),
+        sources: vec![],
+    }
+}
+
+pub struct Harness {
+    pub state: State,
+    pub store: Store,
+    pub io: EffectIo,
+    /// Effects that touch the terminal or the OS (copy, open), kept for assertions.
+    pub outside: Vec<Effect>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub async fn new(size: (u16, u16)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = demo_store(&dir).await;
+        let io = EffectIo {
+            clock: Clock::frozen(now()),
+            history_path: dir.path().join("history"),
+            sources: vec![],
+        };
+        let mut state = State::new(settings(), now(), size, Tab::Backlog);
+        let effects = init(&mut state);
+        let mut h = Self {
+            state,
+            store,
+            io,
+            outside: Vec::new(),
+            _dir: dir,
+        };
+        h.run(effects).await;
+        h
+    }
+
+    pub async fn run(&mut self, mut effects: Vec<Effect>) {
+        while !effects.is_empty() {
+            let mut next = Vec::new();
+            for effect in effects {
+                if matches!(effect, Effect::Copy { .. } | Effect::OpenUrl(_)) {
+                    self.outside.push(effect);
+                    continue;
+                }
+                if let Some(msg) = perform(&self.store, &self.io, effect).await {
+                    next.extend(update(&mut self.state, msg));
+                }
+            }
+            effects = next;
+        }
+    }
+
+    pub async fn send(&mut self, msg: Msg) {
+        let effects = update(&mut self.state, msg);
+        self.run(effects).await;
+    }
+
+    pub async fn key(&mut self, code: KeyCode) {
+        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+            .await;
+    }
+
+    pub async fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c)).await;
+        }
+    }
+
+    pub fn selected_key(&self) -> Option<String> {
+        self.state.backlog.selected_row().map(|r| r.key.clone())
+    }
+}
+
+#[tokio::test]
+async fn first_load_shows_rows_from_sqlite() {
+    let h = Harness::new((120, 40)).await;
+    let b = &h.state.backlog;
+    assert!(b.loaded);
+    assert_eq!(b.matches, 1500);
+    assert!(b.window.rows.len() >= 38, "the window covers the screen");
+    assert!(h.selected_key().is_some());
+}
+
+#[tokio::test]
+async fn typing_a_filter_updates_results_on_every_keystroke() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Char('/')).await;
+    assert!(h.state.filter.open);
+    h.keys("type:bug").await;
+    assert_eq!(h.state.filter.text(), "type:bug");
+    let bugs = h.state.backlog.matches;
+    assert!(bugs > 0 && bugs < 1500, "{bugs}");
+    assert!(
+        h.state
+            .backlog
+            .window
+            .rows
+            .iter()
+            .all(|r| r.issue_type == "bug"),
+        "rows follow the filter"
+    );
+    // A broken query keeps the last good results and shows the error at its column.
+    h.keys(" is").await;
+    let before = h.state.backlog.matches;
+    h.keys(":").await;
+    let error = h.state.filter.error.clone().expect("parse error");
+    assert_eq!(error.column, 13);
+    assert_eq!(h.state.backlog.matches, before);
+    h.keys("open").await;
+    assert!(h.state.filter.error.is_none());
+    let open_bugs = h.state.backlog.matches;
+    assert!(open_bugs < bugs);
+    h.key(KeyCode::Enter).await;
+    assert!(!h.state.filter.open);
+    assert_eq!(h.state.backlog.query_text, "type:bug is:open");
+    assert_eq!(h.state.filter.history, vec!["type:bug is:open"]);
+    let saved = std::fs::read_to_string(&h.io.history_path).expect("history persisted");
+    assert_eq!(saved, "type:bug is:open\n");
+}
+
+#[tokio::test]
+async fn esc_in_the_filter_restores_the_previous_filter() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Char('/')).await;
+    h.keys("type:epic").await;
+    h.key(KeyCode::Enter).await;
+    let epics = h.state.backlog.matches;
+    h.key(KeyCode::Char('/')).await;
+    h.keys(" is:closed").await;
+    assert!(h.state.backlog.matches < epics);
+    h.key(KeyCode::Esc).await;
+    assert_eq!(h.state.backlog.query_text, "type:epic");
+    assert_eq!(h.state.backlog.matches, epics);
+    // History recalls the applied filter.
+    h.key(KeyCode::Esc).await; // clears the filter in the table
+    assert_eq!(h.state.backlog.matches, 1500);
+    h.key(KeyCode::Char('/')).await;
+    h.key(KeyCode::Up).await;
+    assert_eq!(h.state.filter.text(), "type:epic");
+    assert_eq!(h.state.backlog.matches, epics);
+}
+
+#[tokio::test]
+async fn stale_results_are_dropped() {
+    let mut h = Harness::new((120, 40)).await;
+    let old_generation = h.state.backlog.generation;
+    let effects = update(
+        &mut h.state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
+    );
+    assert!(effects.is_empty());
+    // Two keystrokes: the first query's answer arrives after the second was sent.
+    let first = update(
+        &mut h.state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+    );
+    let second = update(
+        &mut h.state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)),
+    );
+    assert!(h.state.backlog.generation > old_generation + 1);
+    let first_answer = perform(&h.store, &h.io, first[0].clone())
+        .await
+        .expect("answer");
+    update(&mut h.state, first_answer);
+    assert_eq!(
+        h.state.backlog.matches, 1500,
+        "the answer for `x` is stale and ignored"
+    );
+    h.run(second).await;
+    assert_eq!(h.state.filter.text(), "xy");
+    assert_eq!(h.state.backlog.matches, 0, "`xy` matches nothing");
+}
+
+#[tokio::test]
+async fn navigation_loads_windows_beyond_the_first_page() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Char('G')).await;
+    assert_eq!(h.state.backlog.selected, 1499);
+    let last = h.selected_key().expect("last row loaded");
+    h.key(KeyCode::Char('g')).await;
+    h.key(KeyCode::Char('g')).await;
+    assert_eq!(h.state.backlog.selected, 0);
+    assert_ne!(h.selected_key().expect("first row"), last);
+    for _ in 0..3 {
+        h.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('d'),
+            KeyModifiers::CONTROL,
+        )))
+        .await;
+    }
+    assert_eq!(h.state.backlog.selected, 3 * 37);
+    assert!(h.selected_key().is_some());
+}
+
+#[tokio::test]
+async fn sort_and_group_keys() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Char('s')).await;
+    let sort = h.state.backlog.effective_sort();
+    assert_eq!(
+        sort.field,
+        sprintdeck::domain::query::SortField::Key,
+        "s moves from updated to the first column"
+    );
+    let first = h.selected_key().expect("row");
+    h.key(KeyCode::Char('S')).await;
+    assert!(h.state.backlog.effective_sort().descending);
+    assert_ne!(h.selected_key().expect("row"), first);
+
+    h.key(KeyCode::Char('v')).await;
+    assert_eq!(
+        h.state.backlog.grouping.by,
+        sprintdeck::store::filter::GroupBy::Epic
+    );
+    assert!(h.state.backlog.grouped());
+    let groups = h.state.backlog.groups.len();
+    assert!(groups > 10);
+    assert_eq!(h.state.backlog.display_len(), 1500 + groups);
+    // The first line is a group header; space folds it.
+    assert!(h.state.backlog.selected_row().is_none());
+    let first_group = h.state.backlog.groups[0].count;
+    h.key(KeyCode::Char(' ')).await;
+    assert!(h.state.backlog.groups[0].collapsed);
+    assert_eq!(h.state.backlog.display_len(), 1500 - first_group + groups);
+    h.key(KeyCode::Enter).await; // Enter on a header unfolds it again
+    assert!(!h.state.backlog.groups[0].collapsed);
+    h.key(KeyCode::Char('j')).await;
+    let in_group = h
+        .state
+        .backlog
+        .selected_row()
+        .expect("a row under the first header")
+        .clone();
+    assert!(in_group.title.len() > 0);
+}
+
+#[tokio::test]
+async fn detail_opens_follows_links_and_goes_back() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Char('/')).await;
+    h.keys("is:blocked").await;
+    h.key(KeyCode::Enter).await;
+    let key = h.selected_key().expect("a blocked issue");
+    h.key(KeyCode::Enter).await;
+    let detail = h.state.detail.as_ref().expect("detail open");
+    let data = detail.data.as_ref().expect("loaded");
+    assert_eq!(data.row.key, key);
+    assert!(data.links.iter().any(|l| l.relation == "blocked by"));
+    assert!(!detail.timeline.is_empty());
+    let target = data.links[0].key.clone();
+    h.key(KeyCode::Enter).await; // follow the first link
+    assert_eq!(
+        h.state
+            .detail
+            .as_ref()
+            .and_then(|d| d.data.as_ref())
+            .map(|d| d.row.key.clone()),
+        Some(target)
+    );
+    h.key(KeyCode::Esc).await;
+    assert_eq!(
+        h.state
+            .detail
+            .as_ref()
+            .and_then(|d| d.data.as_ref())
+            .map(|d| d.row.key.clone()),
+        Some(key)
+    );
+    h.key(KeyCode::Esc).await;
+    assert!(h.state.detail.is_none());
+    assert_eq!(
+        h.state.backlog.query_text, "is:blocked",
+        "the filter survives"
+    );
+}
+
+#[tokio::test]
+async fn local_fields_are_edited_in_place_and_validated() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Enter).await;
+    let links = h
+        .state
+        .detail
+        .as_ref()
+        .map(|d| d.link_count())
+        .expect("detail");
+    for _ in 0..links + 2 {
+        h.key(KeyCode::Char('j')).await; // down to "target date"
+    }
+    h.key(KeyCode::Char('e')).await;
+    assert!(h.state.detail.as_ref().is_some_and(|d| d.editing.is_some()));
+    h.keys("friday").await;
+    h.key(KeyCode::Enter).await;
+    let error = h
+        .state
+        .detail
+        .as_ref()
+        .and_then(|d| d.editing.as_ref())
+        .and_then(|e| e.error.clone());
+    assert_eq!(
+        error.as_deref(),
+        Some("`friday` is not a date: use YYYY-MM-DD")
+    );
+    for _ in 0..6 {
+        h.key(KeyCode::Backspace).await;
+    }
+    h.keys("2026-12-24").await;
+    h.key(KeyCode::Enter).await;
+    let d = h.state.detail.as_ref().expect("detail");
+    assert!(d.editing.is_none());
+    assert_eq!(
+        d.data
+            .as_ref()
+            .and_then(|d| d.overrides.target_date.clone())
+            .as_deref(),
+        Some("2026-12-24")
+    );
+    assert_eq!(
+        h.state.flash.as_ref().map(|f| f.text.as_str()),
+        Some("saved target date")
+    );
+}
+
+#[tokio::test]
+async fn read_only_refuses_writes_and_says_so() {
+    let mut h = Harness::new((120, 40)).await;
+    h.state.settings.read_only = true;
+    h.key(KeyCode::Enter).await;
+    h.key(KeyCode::Char('e')).await;
+    assert!(h.state.detail.as_ref().is_some_and(|d| d.editing.is_none()));
+    let flash = h.state.flash.clone().expect("told why");
+    assert!(
+        flash.error && flash.text.starts_with("read-only mode"),
+        "{}",
+        flash.text
+    );
+}
+
+#[tokio::test]
+async fn copy_and_open_become_effects_with_the_key_and_url() {
+    let mut h = Harness::new((120, 40)).await;
+    let key = h.selected_key().expect("row");
+    h.key(KeyCode::Char('y')).await;
+    h.key(KeyCode::Char('Y')).await;
+    h.key(KeyCode::Char('o')).await;
+    match &h.outside[..] {
+        [
+            Effect::Copy { text: k, .. },
+            Effect::Copy { text: url, .. },
+            Effect::OpenUrl(open),
+        ] => {
+            assert_eq!(*k, key);
+            assert!(url.starts_with("https://") && url == open);
+        }
+        other => panic!("unexpected effects {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn saved_views_tabs_help_quit_and_chords() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Char('1')).await;
+    assert_eq!(h.state.backlog.query_text, "assignee:@me is:open");
+    h.key(KeyCode::Char('0')).await;
+    assert_eq!(h.state.backlog.query_text, "");
+    h.key(KeyCode::Char('7')).await;
+    assert!(h.state.flash.as_ref().is_some_and(|f| f.error));
+    h.key(KeyCode::Tab).await;
+    assert_eq!(h.state.tab, Tab::Board);
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )))
+    .await;
+    assert_eq!(h.state.tab, Tab::Backlog);
+    h.key(KeyCode::Char('?')).await;
+    assert!(h.state.help);
+    h.key(KeyCode::Char('j')).await;
+    assert!(h.state.help, "keys do not leak through the help");
+    h.key(KeyCode::Esc).await;
+    assert!(!h.state.help);
+    h.key(KeyCode::Char('g')).await;
+    assert_eq!(
+        h.state.pending_keys.len(),
+        1,
+        "waiting for the rest of `g g`"
+    );
+    h.key(KeyCode::Char('j')).await;
+    assert!(h.state.pending_keys.is_empty());
+    assert_eq!(
+        h.state.backlog.selected, 1,
+        "an abandoned chord lets the next key act"
+    );
+    h.key(KeyCode::Char('q')).await;
+    assert!(h.state.quit);
+}
+
+#[tokio::test]
+async fn a_tiny_terminal_recovers_when_resized() {
+    let mut h = Harness::new((120, 40)).await;
+    h.send(Msg::Resize(30, 8)).await;
+    assert!(h.state.too_small());
+    h.key(KeyCode::Char('j')).await;
+    assert_eq!(h.state.backlog.selected, 0, "keys other than quit wait");
+    h.send(Msg::Resize(100, 30)).await;
+    assert!(!h.state.too_small());
+    h.key(KeyCode::Char('j')).await;
+    assert_eq!(h.state.backlog.selected, 1);
+}
+
+#[tokio::test]
+async fn mouse_selects_rows_and_tabs_and_scrolls() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut h = Harness::new((120, 40)).await;
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    h.send(click(10, 7)).await; // tab bar on row 0, header on row 1: row 7 is the 6th issue
+    assert_eq!(h.state.backlog.selected, 5);
+    h.send(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    }))
+    .await;
+    assert_eq!(h.state.backlog.selected, 8);
+    h.send(click(12, 0)).await; // " Board " starts at column 10
+    assert_eq!(h.state.tab, Tab::Board);
+}
