@@ -13,7 +13,7 @@ use crate::store::read::IssueRow;
 /// Bumped when a field is renamed or removed; adding fields keeps it.
 pub const JSON_VERSION: u32 = 1;
 
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 17] = [
     "key",
     "project",
     "type",
@@ -30,6 +30,7 @@ const CSV_HEADER: [&str; 16] = [
     "created",
     "updated",
     "url",
+    "blocked",
 ];
 
 fn points(p: Option<f64>) -> String {

@@ -55,7 +55,7 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
 pub fn set_query(state: &mut State, text: &str) -> Result<Vec<Effect>, QueryError> {
     let parsed = query::parse(text)?;
     let b = &mut state.backlog;
-    b.query_text = text.trim().to_owned();
+    text.trim().clone_into(&mut b.query_text);
     b.query = parsed;
     b.error = None;
     b.selected = 0;
@@ -276,18 +276,15 @@ pub fn toggle_group(state: &mut State) -> Vec<Effect> {
 pub fn apply_view(state: &mut State, n: u8) -> Vec<Effect> {
     let text = if n == 0 {
         String::new()
+    } else if let Some(view) = state.settings.views.get(usize::from(n) - 1) {
+        view.query.clone()
     } else {
-        match state.settings.views.get(usize::from(n) - 1) {
-            Some(view) => view.query.clone(),
-            None => {
-                super::update::flash(
-                    state,
-                    &format!("no saved view {n}: add [[ui.views]] to the config"),
-                    true,
-                );
-                return Vec::new();
-            }
-        }
+        super::update::flash(
+            state,
+            &format!("no saved view {n}: add [[ui.views]] to the config"),
+            true,
+        );
+        return Vec::new();
     };
     state.backlog.sort_override = None;
     match set_query(state, &text) {

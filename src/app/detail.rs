@@ -138,12 +138,11 @@ pub fn back(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let mut trail = std::mem::take(&mut d.trail);
-    match trail.pop() {
-        Some(previous) => open(state, previous, trail),
-        None => {
-            state.detail = None;
-            Vec::new()
-        }
+    if let Some(previous) = trail.pop() {
+        open(state, previous, trail)
+    } else {
+        state.detail = None;
+        Vec::new()
     }
 }
 

@@ -111,7 +111,7 @@ async fn event_loop(
         let deadline = last_draw + FRAME;
         let first = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => to_msg(event),
+                Some(Ok(event)) => Some(to_msg(event)),
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
             },
@@ -142,15 +142,15 @@ async fn event_loop(
     }
 }
 
-fn to_msg(event: Event) -> Option<Msg> {
-    Some(match event {
+fn to_msg(event: Event) -> Msg {
+    match event {
         Event::Key(key) => Msg::Key(key),
         Event::Mouse(mouse) => Msg::Mouse(mouse),
         Event::Resize(w, h) => Msg::Resize(w, h),
         Event::FocusGained => Msg::FocusGained,
         Event::FocusLost => Msg::FocusLost,
         Event::Paste(text) => Msg::Paste(text),
-    })
+    }
 }
 
 async fn load_page(

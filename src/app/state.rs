@@ -220,6 +220,7 @@ impl Backlog {
     }
 }
 
+#[derive(Default)]
 pub struct FilterInput {
     pub open: bool,
     pub input: TextArea<'static>,
@@ -228,19 +229,6 @@ pub struct FilterInput {
     pub error: Option<QueryError>,
     pub history: Vec<String>,
     pub history_pos: Option<usize>,
-}
-
-impl Default for FilterInput {
-    fn default() -> Self {
-        Self {
-            open: false,
-            input: TextArea::default(),
-            previous: String::new(),
-            error: None,
-            history: Vec::new(),
-            history_pos: None,
-        }
-    }
 }
 
 impl FilterInput {

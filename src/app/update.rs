@@ -14,7 +14,7 @@ use crate::domain::query;
 use crate::keymap::{Action, Context, Key, Lookup};
 use crate::ui::layout;
 
-/// Effects to run when the UI starts: the first query (from SQLite) and source freshness.
+/// Effects to run when the UI starts: the first query (from `SQLite`) and source freshness.
 pub fn init(state: &mut State) -> Vec<Effect> {
     let mut effects = backlog::reload(state);
     effects.push(Effect::LoadFreshness);

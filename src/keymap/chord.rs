@@ -130,34 +130,31 @@ fn parse_key(text: &str) -> Result<Key, String> {
         }
     }
     let mut chars = rest.chars();
-    key.code = match (chars.next(), chars.next()) {
-        (Some(c), None) => {
-            if key.shift && c.is_ascii_alphabetic() {
-                key.shift = false;
-                KeyName::Char(c.to_ascii_uppercase())
-            } else if key.ctrl && c.is_ascii_alphabetic() {
-                KeyName::Char(c.to_ascii_lowercase())
-            } else {
-                KeyName::Char(c)
-            }
+    key.code = if let (Some(c), None) = (chars.next(), chars.next()) {
+        if key.shift && c.is_ascii_alphabetic() {
+            key.shift = false;
+            KeyName::Char(c.to_ascii_uppercase())
+        } else if key.ctrl && c.is_ascii_alphabetic() {
+            KeyName::Char(c.to_ascii_lowercase())
+        } else {
+            KeyName::Char(c)
         }
-        _ => {
-            let lower = rest.to_ascii_lowercase();
-            if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
-                KeyName::F(n)
-            } else {
-                NAMES
-                    .iter()
-                    .find(|(name, _)| {
-                        *name == lower
-                            || (lower == "return" && *name == "enter")
-                            || (lower == "escape" && *name == "esc")
-                    })
-                    .map(|(_, k)| *k)
-                    .ok_or_else(|| {
-                        format!("`{text}` is not a key (try j, ctrl-r, shift-tab, enter, f5)")
-                    })?
-            }
+    } else {
+        let lower = rest.to_ascii_lowercase();
+        if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+            KeyName::F(n)
+        } else {
+            NAMES
+                .iter()
+                .find(|(name, _)| {
+                    *name == lower
+                        || (lower == "return" && *name == "enter")
+                        || (lower == "escape" && *name == "esc")
+                })
+                .map(|(_, k)| *k)
+                .ok_or_else(|| {
+                    format!("`{text}` is not a key (try j, ctrl-r, shift-tab, enter, f5)")
+                })?
         }
     };
     if key.shift && matches!(key.code, KeyName::Char(_)) {

@@ -1,11 +1,10 @@
 use ratatui::Frame;
 use ratatui::layout::Constraint;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::layout::Areas;
-use super::theme::{Theme, symbols};
+use super::theme::symbols;
 use crate::app::State;
 use crate::app::state::{Column, Item};
 use crate::clock::parse_instant;
@@ -92,17 +91,8 @@ fn width(column: Column) -> Constraint {
         Column::Status => Constraint::Length(16),
         Column::Assignee => Constraint::Length(13),
         Column::Points => Constraint::Length(4),
-        Column::Sprint => Constraint::Length(10),
+        Column::Sprint | Column::Updated => Constraint::Length(10),
         Column::Priority => Constraint::Length(8),
-        Column::Updated => Constraint::Length(10),
-    }
-}
-
-fn category_style(theme: &Theme, category: &str) -> (Style, &'static str) {
-    match category {
-        "done" => (theme.done, symbols::DONE),
-        "in_progress" => (theme.doing, symbols::DOING),
-        _ => (theme.todo, symbols::TODO),
     }
 }
 
@@ -127,7 +117,7 @@ fn issue_row<'a>(state: &State, issue: &'a IssueRow, columns: &[Column], today: 
             Column::Type => Cell::from(issue.issue_type.clone()),
             Column::Title => Cell::from(sanitize(&issue.title, false)),
             Column::Status => {
-                let (style, symbol) = category_style(theme, &issue.status_category);
+                let (style, symbol) = theme.category(&issue.status_category);
                 Cell::from(Span::styled(
                     format!("{symbol} {}", sanitize(&issue.status, false)),
                     style,

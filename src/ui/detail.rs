@@ -4,19 +4,32 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::markdown;
-use super::theme::symbols;
+use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::Detail;
 use crate::domain::overrides::OverrideField;
 use crate::domain::text::sanitize;
+use crate::store::detail::IssueDetail;
+
+fn clean(s: &str) -> String {
+    sanitize(s, false)
+}
+
+fn opt(s: Option<&str>) -> String {
+    s.map_or_else(|| "—".to_owned(), clean)
+}
+
+fn timestamp(s: &str) -> String {
+    s.replace('T', " ").replace('Z', "")
+}
 
 pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let Some(data) = &d.data else {
-        let text = d.error.as_deref().map_or_else(
-            || " loading…".to_owned(),
-            |e| format!(" {}", sanitize(e, false)),
-        );
+        let text = d
+            .error
+            .as_deref()
+            .map_or_else(|| " loading…".to_owned(), |e| format!(" {}", clean(e)));
         let style = if d.error.is_some() {
             theme.error
         } else {
@@ -25,31 +38,59 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
         return;
     };
-    let row = &data.row;
-    let clean = |s: &str| sanitize(s, false);
-    let opt = |s: Option<&str>| s.map_or_else(|| "—".to_owned(), |v| sanitize(v, false));
-    let (cat_style, symbol) = match row.status_category.as_str() {
-        "done" => (theme.done, symbols::DONE),
-        "in_progress" => (theme.doing, symbols::DOING),
-        _ => (theme.todo, symbols::TODO),
-    };
-
     let header = vec![
         Line::from(vec![
-            Span::styled(clean(&row.key), theme.header),
+            Span::styled(clean(&data.row.key), theme.header),
             Span::raw("  "),
-            Span::styled(clean(&row.title), theme.header),
+            Span::styled(clean(&data.row.title), theme.header),
         ]),
-        Line::from(Span::styled(opt(row.web_url.as_deref()), theme.dim)),
+        Line::from(Span::styled(opt(data.row.web_url.as_deref()), theme.dim)),
     ];
+    let mut left = fields(theme, data);
+    left.extend(links(theme, d, data));
+    left.extend(local_fields(theme, d, data));
+    let right = description_and_history(theme, d);
 
+    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(Paragraph::new(header).wrap(Wrap { trim: false }), head);
+    if body.width >= 90 {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .areas(body);
+        frame.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }), l);
+        frame.render_widget(
+            Paragraph::new(right)
+                .wrap(Wrap { trim: false })
+                .scroll((d.scroll, 0))
+                .block(
+                    Block::default()
+                        .borders(Borders::LEFT)
+                        .border_style(theme.border),
+                ),
+            r,
+        );
+    } else {
+        // Narrow terminals: one column, scrolled as a whole.
+        left.push(Line::raw(""));
+        left.extend(right);
+        frame.render_widget(
+            Paragraph::new(left)
+                .wrap(Wrap { trim: false })
+                .scroll((d.scroll, 0)),
+            body,
+        );
+    }
+}
+
+fn fields<'a>(theme: &Theme, data: &'a IssueDetail) -> Vec<Line<'a>> {
+    let row = &data.row;
     let field = |name: &str, value: String| {
         Line::from(vec![
             Span::styled(format!("{name:<11}"), theme.dim),
             Span::raw(value),
         ])
     };
-    let mut left = vec![
+    let (cat_style, symbol) = theme.category(&row.status_category);
+    vec![
         field("type", row.issue_type.clone()),
         Line::from(vec![
             Span::styled(format!("{:<11}", "status"), theme.dim),
@@ -80,43 +121,40 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
             },
         ),
         field("due", opt(row.due_date.as_deref())),
-        field("created", row.created_at.replace('T', " ").replace('Z', "")),
-        field("updated", row.updated_at.replace('T', " ").replace('Z', "")),
-        field(
-            "closed",
-            opt(row.closed_at.as_deref())
-                .replace('T', " ")
-                .replace('Z', ""),
-        ),
+        field("created", timestamp(&row.created_at)),
+        field("updated", timestamp(&row.updated_at)),
+        field("closed", timestamp(&opt(row.closed_at.as_deref()))),
         Line::raw(""),
-        Line::from(Span::styled("links", theme.header)),
-    ];
+    ]
+}
+
+fn links<'a>(theme: &Theme, d: &Detail, data: &'a IssueDetail) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(Span::styled("links", theme.header))];
     if data.links.is_empty() {
-        left.push(Line::from(Span::styled("  none", theme.dim)));
+        lines.push(Line::from(Span::styled("  none", theme.dim)));
     }
     for (i, link) in data.links.iter().enumerate() {
-        let selected = d.cursor == i;
-        let (style, symbol) = match link.status_category.as_str() {
-            "done" => (theme.done, symbols::DONE),
-            "in_progress" => (theme.doing, symbols::DOING),
-            _ => (theme.todo, symbols::TODO),
-        };
+        let (style, symbol) = theme.category(&link.status_category);
         let mut line = Line::from(vec![
-            Span::raw(if selected { "› " } else { "  " }),
+            Span::raw(if d.cursor == i { "› " } else { "  " }),
             Span::styled(format!("{:<11}", link.relation), theme.dim),
             Span::styled(format!("{symbol} "), style),
             Span::raw(format!("{} {}", clean(&link.key), clean(&link.title))),
         ]);
-        if selected {
+        if d.cursor == i {
             line = line.style(theme.selected);
         }
-        left.push(line);
+        lines.push(line);
     }
-    left.push(Line::raw(""));
-    left.push(Line::from(Span::styled(
+    lines.push(Line::raw(""));
+    lines
+}
+
+fn local_fields<'a>(theme: &Theme, d: &Detail, data: &'a IssueDetail) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(Span::styled(
         "local fields (never synced)",
         theme.header,
-    )));
+    ))];
     for (i, f) in OverrideField::ALL.iter().enumerate() {
         let selected = d.cursor == d.link_count() + i;
         let editing = d.editing.as_ref().filter(|e| e.field == *f);
@@ -132,61 +170,32 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
         if selected {
             line = line.style(theme.selected);
         }
-        left.push(line);
+        lines.push(line);
         if let Some(error) = editing.and_then(|e| e.error.as_deref()) {
-            left.push(Line::from(Span::styled(
+            lines.push(Line::from(Span::styled(
                 format!("    {error}"),
                 theme.error,
             )));
         }
     }
+    lines
+}
 
-    let mut right = vec![Line::from(Span::styled("description", theme.header))];
+fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(Span::styled("description", theme.header))];
     if d.description.is_empty() {
-        right.push(Line::from(Span::styled("(none)", theme.dim)));
+        lines.push(Line::from(Span::styled("(none)", theme.dim)));
     }
-    right.extend(markdown::to_lines(&d.description, theme));
-    right.push(Line::raw(""));
-    right.push(Line::from(Span::styled("status history", theme.header)));
+    lines.extend(markdown::to_lines(&d.description, theme));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled("status history", theme.header)));
     for entry in &d.timeline {
-        let (style, symbol) = match entry.category.as_str() {
-            "done" => (theme.done, symbols::DONE),
-            "in_progress" => (theme.doing, symbols::DOING),
-            _ => (theme.todo, symbols::TODO),
-        };
-        right.push(Line::from(vec![
+        let (style, symbol) = theme.category(&entry.category);
+        lines.push(Line::from(vec![
             Span::styled(format!("{}  ", entry.at), theme.dim),
             Span::styled(format!("{symbol} {:<18}", clean(&entry.status)), style),
             Span::raw(entry.duration.clone()),
         ]));
     }
-
-    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(Paragraph::new(header).wrap(Wrap { trim: false }), head);
-    if body.width >= 90 {
-        let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
-            .areas(body);
-        frame.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }), l);
-        frame.render_widget(
-            Paragraph::new(right)
-                .wrap(Wrap { trim: false })
-                .scroll((d.scroll, 0))
-                .block(
-                    Block::default()
-                        .borders(Borders::LEFT)
-                        .border_style(theme.border),
-                ),
-            r,
-        );
-    } else {
-        // Narrow terminals: one column, scrolled as a whole.
-        left.push(Line::raw(""));
-        left.extend(right);
-        frame.render_widget(
-            Paragraph::new(left)
-                .wrap(Wrap { trim: false })
-                .scroll((d.scroll, 0)),
-            body,
-        );
-    }
+    lines
 }

@@ -19,10 +19,8 @@ pub fn filter_lines(state: &State) -> u16 {
     let f = &state.filter;
     if f.open {
         if f.error.is_some() { 2 } else { 1 }
-    } else if state.backlog.query_text.is_empty() {
-        0
     } else {
-        1
+        u16::from(!state.backlog.query_text.is_empty())
     }
 }
 

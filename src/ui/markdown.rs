@@ -81,7 +81,10 @@ impl Builder {
 /// Parses untrusted markdown; control characters are stripped from every piece of text.
 pub fn parse(markdown: &str) -> Vec<MdLine> {
     let mut b = Builder::default();
-    for event in Parser::new(markdown) {
+    // Whole-text first: the parser splits text at `[` and `]`, which would cut an escape
+    // sequence in two halves that each look harmless.
+    let markdown = sanitize(markdown, true);
+    for event in Parser::new(&markdown) {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 b.blank();
@@ -96,8 +99,9 @@ pub fn parse(markdown: &str) -> Vec<MdLine> {
             Event::End(TagEnd::Heading(_)) => {
                 b.flush();
                 b.kind = None;
+                b.blank();
             }
-            Event::Start(Tag::Paragraph) => b.flush(),
+            Event::Start(Tag::Paragraph) | Event::End(TagEnd::Item) | Event::HardBreak => b.flush(),
             Event::End(TagEnd::Paragraph) => b.blank(),
             Event::Start(Tag::List(start)) => {
                 b.flush();
@@ -122,7 +126,6 @@ pub fn parse(markdown: &str) -> Vec<MdLine> {
                 };
                 b.push_text(&format!("{}{marker}", "  ".repeat(depth)), false);
             }
-            Event::End(TagEnd::Item) => b.flush(),
             Event::Start(Tag::CodeBlock(_)) => {
                 b.flush();
                 b.kind = Some(MdKind::Code);
@@ -157,7 +160,6 @@ pub fn parse(markdown: &str) -> Vec<MdLine> {
             Event::Text(text) => b.push_text(&text, false),
             Event::Code(text) => b.push_text(&text, true),
             Event::SoftBreak => b.push_text(" ", false),
-            Event::HardBreak => b.flush(),
             Event::Rule => {
                 b.flush();
                 b.push_text("────────", false);

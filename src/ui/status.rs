@@ -75,22 +75,21 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     left.push(Span::raw(count));
 
-    let right: Vec<Span> = match &state.flash {
-        Some(f) => vec![Span::styled(
+    let right: Vec<Span> = if let Some(f) = &state.flash {
+        vec![Span::styled(
             f.text.clone(),
             if f.error { theme.error } else { theme.accent },
-        )],
-        None => {
-            let ctx = context(state);
-            let mut spans = Vec::new();
-            for action in hinted(ctx) {
-                if let Some(key) = state.settings.keymap.keys_for(ctx, *action).first() {
-                    spans.push(Span::styled(key.clone(), theme.key_hint));
-                    spans.push(Span::raw(format!(" {}  ", short(*action))));
-                }
+        )]
+    } else {
+        let ctx = context(state);
+        let mut spans = Vec::new();
+        for action in hinted(ctx) {
+            if let Some(key) = state.settings.keymap.keys_for(ctx, *action).first() {
+                spans.push(Span::styled(key.clone(), theme.key_hint));
+                spans.push(Span::raw(format!(" {}  ", short(*action))));
             }
-            spans
         }
+        spans
     };
     let left_width: usize = left.iter().map(Span::width).sum();
     let right_width: usize = right.iter().map(Span::width).sum();

@@ -1,4 +1,4 @@
-//! Styles. `dark` and `light` are built in; a theme file overrides any style; NO_COLOR strips
+//! Styles. `dark` and `light` are built in; a theme file overrides any style; `NO_COLOR` strips
 //! every colour and keeps modifiers, and every colour has a symbol beside it anyway.
 
 use std::path::{Path, PathBuf};
@@ -128,6 +128,15 @@ impl Theme {
         }
     }
 
+    /// Style and symbol of a status category (`todo`, `in_progress`, `done`).
+    pub fn category(&self, category: &str) -> (Style, &'static str) {
+        match category {
+            "done" => (self.done, symbols::DONE),
+            "in_progress" => (self.doing, symbols::DOING),
+            _ => (self.todo, symbols::TODO),
+        }
+    }
+
     fn slot(&mut self, name: &str) -> Option<&mut Style> {
         Some(match name {
             "base" => &mut self.base,
@@ -152,7 +161,7 @@ impl Theme {
     }
 
     /// `dark`, `light`, or a theme file (relative paths from `config_dir`). With `no_color`
-    /// (the NO_COLOR convention) colours are dropped whatever the theme says.
+    /// (the `NO_COLOR` convention) colours are dropped whatever the theme says.
     pub fn load(spec: &str, config_dir: &Path, no_color: bool) -> Result<Self, ThemeError> {
         let theme = match spec {
             "dark" | "" => Self::dark(),
@@ -272,7 +281,7 @@ impl StyleSpec {
     }
 }
 
-/// Symbols that carry the same meaning as the colours, for NO_COLOR and colour-blind users.
+/// Symbols that carry the same meaning as the colours, for `NO_COLOR` and colour-blind users.
 pub mod symbols {
     pub const TODO: &str = "○";
     pub const DOING: &str = "◐";

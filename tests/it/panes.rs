@@ -1,4 +1,4 @@
-//! Pane snapshots: the real `render` into ratatui's TestBackend at fixed sizes.
+//! Pane snapshots: the real `render` into ratatui's `TestBackend` at fixed sizes.
 
 use crossterm::event::KeyCode;
 use ratatui::Terminal;

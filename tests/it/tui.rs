@@ -263,7 +263,7 @@ async fn sort_and_group_keys() {
         .selected_row()
         .expect("a row under the first header")
         .clone();
-    assert!(in_group.title.len() > 0);
+    assert!(!in_group.title.is_empty());
 }
 
 #[tokio::test]
@@ -314,7 +314,7 @@ async fn local_fields_are_edited_in_place_and_validated() {
         .state
         .detail
         .as_ref()
-        .map(|d| d.link_count())
+        .map(sprintdeck::app::state::Detail::link_count)
         .expect("detail");
     for _ in 0..links + 2 {
         h.key(KeyCode::Char('j')).await; // down to "target date"
