@@ -107,9 +107,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if state.help {
-        if matches!(key.code, KeyCode::Esc | KeyCode::Char('q' | '?')) {
-            state.help = false;
-            state.dirty = true;
+        state.dirty = true;
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q' | '?') => state.help = false,
+            KeyCode::Char('j') | KeyCode::Down => {
+                state.help_scroll = state.help_scroll.saturating_add(1);
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                state.help_scroll = state.help_scroll.saturating_sub(1);
+            }
+            KeyCode::PageDown => state.help_scroll = state.help_scroll.saturating_add(10),
+            KeyCode::PageUp => state.help_scroll = state.help_scroll.saturating_sub(10),
+            _ => {}
         }
         state.quit = is_quit_chord;
         return Vec::new();
@@ -165,6 +174,7 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
         }
         Action::Help => {
             state.help = true;
+            state.help_scroll = 0;
             Vec::new()
         }
         Action::NextTab | Action::PrevTab => {

@@ -42,7 +42,7 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), table_area);
         return;
     }
-    let columns = &state.settings.columns;
+    let columns = &fit_columns(&state.settings.columns, table_area.width);
     let sort = b.effective_sort();
     let mut header = vec![Cell::from("")];
     header.extend(columns.iter().map(|c| {
@@ -81,6 +81,46 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
     let mut table_state =
         TableState::default().with_selected(Some(b.selected.saturating_sub(b.offset)));
     frame.render_stateful_widget(table, table_area, &mut table_state);
+}
+
+/// The configured columns that fit: the least useful go first on a narrow terminal, so the
+/// title keeps at least `TITLE_MIN` cells. Key and title always stay.
+fn fit_columns(configured: &[Column], width: u16) -> Vec<Column> {
+    const TITLE_MIN: u16 = 16;
+    const DROP_ORDER: [Column; 7] = [
+        Column::Type,
+        Column::Priority,
+        Column::Sprint,
+        Column::Updated,
+        Column::Points,
+        Column::Assignee,
+        Column::Status,
+    ];
+    let mut columns = configured.to_vec();
+    let needed = |cols: &[Column]| -> u16 {
+        // The flag column (2) and one space between columns.
+        cols.iter()
+            .map(|c| match width_of(*c) {
+                Some(w) => w + 1,
+                None => TITLE_MIN + 1,
+            })
+            .sum::<u16>()
+            + 3
+    };
+    for drop in DROP_ORDER {
+        if needed(&columns) <= width {
+            break;
+        }
+        columns.retain(|c| *c != drop);
+    }
+    columns
+}
+
+fn width_of(column: Column) -> Option<u16> {
+    match width(column) {
+        Constraint::Length(n) => Some(n),
+        _ => None,
+    }
 }
 
 fn width(column: Column) -> Constraint {

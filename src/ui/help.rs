@@ -4,9 +4,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::{State, context};
-use crate::keymap::{Context, format_chord};
+use crate::keymap::{Action, Context, Keymap, format_chord};
 
-/// Keys of the current context, then global ones, generated from the keymap.
+/// Keys of the current context, then global ones, generated from the keymap; scrollable when
+/// the terminal is short.
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let ctx = context(state);
@@ -18,23 +19,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     for section in sections {
         lines.push(Line::from(Span::styled(section.name(), theme.header)));
-        // One line per action, with every chord bound to it.
-        let mut seen: Vec<String> = Vec::new();
-        for binding in keymap.bindings(section) {
-            let name = binding.action.name();
-            if seen.contains(&name) {
-                continue;
-            }
-            seen.push(name);
-            let keys: Vec<String> = keymap
-                .bindings(section)
-                .iter()
-                .filter(|b| b.action == binding.action)
-                .map(|b| format_chord(&b.chord))
-                .collect();
+        for (keys, description) in entries(keymap, section) {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keys.join(", ")), theme.key_hint),
-                Span::raw(binding.action.description()),
+                Span::styled(format!(" {keys:<16} "), theme.key_hint),
+                Span::raw(description),
             ]));
         }
         lines.push(Line::raw(""));
@@ -43,24 +31,72 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         "esc, q or ? closes this help",
         theme.dim,
     )));
-    let height = u16::try_from(lines.len() + 2)
+
+    let total = lines.len();
+    let width = u16::try_from(lines.iter().map(Line::width).max().unwrap_or(0) + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.width);
+    let height = u16::try_from(total + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);
-    let width = 64.min(area.width);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
         width,
         height,
     );
+    let visible = usize::from(height.saturating_sub(2));
+    let max_scroll = u16::try_from(total.saturating_sub(visible)).unwrap_or(u16::MAX);
+    let scroll = state.help_scroll.min(max_scroll);
+    let title = if max_scroll > 0 {
+        format!(" keys: {} (j/k scroll) ", ctx.name())
+    } else {
+        format!(" keys: {} ", ctx.name())
+    };
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(
+        Paragraph::new(lines).scroll((scroll, 0)).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.border)
-                .title(format!(" keys: {} ", ctx.name())),
+                .title(title),
         ),
         popup,
     );
+}
+
+/// One entry per action with every chord bound to it; the view keys share one line.
+fn entries(keymap: &Keymap, section: Context) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut seen: Vec<Action> = Vec::new();
+    let mut views = Vec::new();
+    for binding in keymap.bindings(section) {
+        if let Action::View(_) = binding.action {
+            views.push(format_chord(&binding.chord));
+            continue;
+        }
+        if seen.contains(&binding.action) {
+            continue;
+        }
+        seen.push(binding.action);
+        let keys: Vec<String> = keymap
+            .bindings(section)
+            .iter()
+            .filter(|b| b.action == binding.action)
+            .map(|b| format_chord(&b.chord))
+            .collect();
+        out.push((keys.join(", "), binding.action.description()));
+    }
+    if !views.is_empty() {
+        let keys = if views.len() > 2 {
+            format!("{}…{}", views[0], views[views.len() - 1])
+        } else {
+            views.join(", ")
+        };
+        out.push((
+            keys,
+            "saved views from the config (0: all issues)".to_owned(),
+        ));
+    }
+    out
 }

@@ -409,6 +409,8 @@ async fn saved_views_tabs_help_quit_and_chords() {
     assert!(h.state.help);
     h.key(KeyCode::Char('j')).await;
     assert!(h.state.help, "keys do not leak through the help");
+    assert_eq!(h.state.backlog.selected, 0);
+    assert_eq!(h.state.help_scroll, 1, "j scrolls the help");
     h.key(KeyCode::Esc).await;
     assert!(!h.state.help);
     h.key(KeyCode::Char('g')).await;
