@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod config;
 mod demo;
+mod e2e;
 mod export;
 mod keymap;
 mod logging;

@@ -124,3 +124,57 @@ async fn no_color_keeps_meaning_in_symbols() {
     assert!(screen.contains("! "), "overdue symbol:\n{screen}");
     assert!(screen.contains("◐ "), "in-progress symbol:\n{screen}");
 }
+
+#[tokio::test]
+async fn escape_sequences_in_issue_text_render_as_harmless_text() {
+    let mut harness = Harness::new((120, 30)).await;
+    let key = harness.selected_key().expect("a row");
+    let hostile = "Pwn\u{1b}]0;x\u{7}\u{1b}[2J me\u{0}\u{8}\r\nnow \u{9b}31mred\u{1b}P1$q\u{1b}\\ \u{202e}end";
+    let k = key.clone();
+    let title = hostile.to_owned();
+    harness
+        .store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE issues SET title = ?, description = ?, status = ? WHERE key = ?",
+                )
+                .bind(&title)
+                .bind(format!("# Heading\n\n{title}"))
+                .bind(&title)
+                .bind(&k)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect("hostile title stored");
+    harness
+        .send(Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('r'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )))
+        .await;
+    for screen in [draw(&harness.state), {
+        harness.key(KeyCode::Enter).await;
+        draw(&harness.state)
+    }] {
+        let shown = text(&screen);
+        assert!(
+            shown.contains("Pwn me now red end"),
+            "sanitised title visible:\n{shown}"
+        );
+        for cell in screen.content() {
+            assert!(
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                "control character {:?} reached the screen",
+                cell.symbol()
+            );
+        }
+    }
+}

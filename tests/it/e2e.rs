@@ -1,0 +1,193 @@
+//! The real binary in a pseudo-terminal: keys in, screen text out (vt100 keeps the screen).
+//! No fixed sleeps: every step polls the screen until what it waits for appears, or times out.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+
+use crate::common::NOW;
+
+pub struct Pty {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    // Keeps the pty open for the reader thread.
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Pty {
+    pub fn spawn(data_dir: &Path, args: &[&str], size: (u16, u16)) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: size.1,
+                cols: size.0,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty opens");
+        let config = data_dir.join("config.toml");
+        std::fs::write(&config, "").expect("config");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sprintdeck"));
+        cmd.args(args);
+        cmd.env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env("HOME", data_dir);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("SPRINTDECK_DATA_DIR", data_dir.join("data"));
+        cmd.env("SPRINTDECK_CONFIG", &config);
+        cmd.env("SPRINTDECK_NOW", NOW);
+        let child = pair.slave.spawn_command(cmd).expect("binary starts");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(size.1).expect("rows"),
+            std::num::NonZeroU16::new(size.0).expect("cols"),
+            0,
+        )));
+        let sink = Arc::clone(&parser);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().expect("parser").process(&buf[..n]);
+            }
+        });
+        Self {
+            child,
+            writer,
+            parser,
+            _master: pair.master,
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        self.parser.lock().expect("parser").screen().contents()
+    }
+
+    /// Polls the screen until `check` holds; panics with the screen after `timeout`.
+    pub fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn send(&mut self, bytes: &str) {
+        self.writer
+            .write_all(bytes.as_bytes())
+            .expect("write to pty");
+        self.writer.flush().expect("flush");
+    }
+
+    pub fn wait_exit(&mut self, timeout: Duration) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("child status") {
+                return status.exit_code();
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "the program did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn restored(&self) -> bool {
+        let parser = self.parser.lock().expect("parser");
+        !parser.screen().alternate_screen() && !parser.screen().hide_cursor()
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// The number before " issues" or " matches" in the status bar.
+fn count(screen: &str) -> Option<usize> {
+    let line = screen.lines().rev().find(|l| l.contains(" │ "))?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|w| w[1] == "issues" || w[1] == "matches")
+        .and_then(|w| w[0].parse().ok())
+}
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn filter_open_back_and_quit_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::spawn(dir.path(), &[], (120, 36));
+    let first = pty.wait_for(
+        "the first rows",
+        |s| count(s) == Some(1500) && s.contains("Updated"),
+        WAIT,
+    );
+    assert!(first.contains("[demo]"), "{first}");
+
+    pty.send("/");
+    pty.wait_for(
+        "the filter input",
+        |s| s.lines().nth(1).is_some_and(|l| l.starts_with('/')),
+        WAIT,
+    );
+    pty.send("type:bug");
+    let filtered = pty.wait_for(
+        "fewer matches",
+        |s| count(s).is_some_and(|n| n < 1500) && s.contains("/ type:bug"),
+        WAIT,
+    );
+    let bugs = count(&filtered).expect("count");
+    assert!(
+        filtered
+            .lines()
+            .skip(3)
+            .take(5)
+            .all(|l| l.contains(" bug ")),
+        "only bugs listed:\n{filtered}"
+    );
+
+    pty.send("\r"); // keep the filter
+    pty.wait_for(
+        "the filter applied",
+        |s| s.contains("filter type:bug"),
+        WAIT,
+    );
+    pty.send("\r"); // open the selected issue
+    let detail = pty.wait_for(
+        "the detail view",
+        |s| s.contains("status history") && s.contains("local fields"),
+        WAIT,
+    );
+    assert!(detail.contains("type       bug"), "{detail}");
+
+    pty.send("\x1b"); // back
+    let back = pty.wait_for(
+        "the backlog again",
+        |s| s.contains("filter type:bug") && s.contains("Updated"),
+        WAIT,
+    );
+    assert_eq!(count(&back), Some(bugs), "the filter and its count survive");
+
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    assert!(pty.restored(), "alternate screen left and cursor shown");
+}
