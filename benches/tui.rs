@@ -1,1 +1,222 @@
-fn main() {}
+//! TUI benchmarks on a generated 100k-issue database: start to first frame with rows (the real
+//! binary in a pseudo-terminal), work per filter keystroke (update + the store queries it asks
+//! for), render time of a 200x60 frame, and peak RSS. `cargo bench --bench tui`;
+//! `SPRINTDECK_BENCH_ISSUES` changes the size.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::cast_precision_loss
+)]
+
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sprintdeck::app::runtime::{EffectIo, perform};
+use sprintdeck::app::state::{Column, Settings, Tab};
+use sprintdeck::app::{Effect, Msg, State, init, update};
+use sprintdeck::clock::{Clock, parse_instant};
+use sprintdeck::demo::{self, DemoSpec};
+use sprintdeck::keymap::Keymap;
+use sprintdeck::store::{Create, Store};
+use sprintdeck::ui::theme::Theme;
+
+const NOW: &str = "2026-11-18T12:00:00Z";
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn settle(store: &Store, io: &EffectIo, state: &mut State, mut effects: Vec<Effect>) {
+    while !effects.is_empty() {
+        let mut next = Vec::new();
+        for e in effects {
+            if let Some(msg) = perform(store, io, e).await {
+                next.extend(update(state, msg));
+            }
+        }
+        effects = next;
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        workspace: "bench".into(),
+        is_demo: true,
+        read_only: false,
+        me: Some("ana.souza".into()),
+        columns: [
+            "key", "type", "title", "status", "assignee", "points", "sprint", "priority", "updated",
+        ]
+        .iter()
+        .filter_map(|c| Column::from_name(c))
+        .collect(),
+        views: vec![],
+        keymap: Keymap::load(None).unwrap(),
+        theme: Theme::dark(),
+        sources: vec![],
+    }
+}
+
+/// Runs the binary on `db` in a pty; returns time to the first frame with rows and peak RSS.
+fn first_frame(db: &std::path::Path, dir: &std::path::Path) -> (Duration, u64) {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 60,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    std::fs::write(dir.join("config.toml"), "").unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sprintdeck"));
+    cmd.args(["--db", db.to_str().unwrap()]);
+    cmd.env("SPRINTDECK_DATA_DIR", dir.join("data"));
+    cmd.env("SPRINTDECK_CONFIG", dir.join("config.toml"));
+    cmd.env("SPRINTDECK_NOW", NOW);
+    cmd.env("TERM", "xterm-256color");
+    let started = Instant::now();
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        std::num::NonZeroU16::new(60).unwrap(),
+        std::num::NonZeroU16::new(200).unwrap(),
+        0,
+    )));
+    let sink = Arc::clone(&parser);
+    let seen: Arc<Mutex<Option<Duration>>> = Arc::new(Mutex::new(None));
+    let seen_w = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let mut p = sink.lock().unwrap();
+            p.process(&buf[..n]);
+            let mut seen = seen_w.lock().unwrap();
+            if seen.is_none() && p.screen().contents().contains(" issues") {
+                *seen = Some(started.elapsed());
+            }
+        }
+    });
+    let pid = child.process_id().unwrap();
+    let t0 = Instant::now();
+    let first = loop {
+        let done = *seen.lock().unwrap();
+        if let Some(t) = done {
+            break t;
+        }
+        if t0.elapsed() > Duration::from_secs(30) {
+            let screen = parser.lock().unwrap().screen().contents();
+            panic!("no first frame within 30 s:\n{screen}");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    // Scroll and filter a little so the peak includes real use, then read VmHWM.
+    use std::io::Write;
+    for _ in 0..20 {
+        writer.write_all(b"\x04").unwrap(); // ctrl-d: page down
+    }
+    writer.write_all(b"/checkout").unwrap();
+    writer.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm_kb = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    writer.write_all(b"\x03").unwrap(); // ctrl-c quits from the filter input too
+    writer.flush().unwrap();
+    let _ = child.wait();
+    (first, hwm_kb)
+}
+
+fn main() {
+    let issues: usize = std::env::var("SPRINTDECK_BENCH_ISSUES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.db");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = parse_instant(NOW).unwrap();
+    rt.block_on(async {
+        let store = Store::open(&db, Create::IfMissing).await.unwrap();
+        demo::write(&store, DemoSpec::new(issues, 7, now))
+            .await
+            .unwrap();
+        store.close().await.unwrap();
+    });
+    println!("data set: {issues} issues");
+
+    let mut firsts = Vec::new();
+    let mut rss = 0;
+    for _ in 0..5 {
+        let (t, hwm) = first_frame(&db, dir.path());
+        firsts.push(t);
+        rss = rss.max(hwm);
+    }
+    println!(
+        "process start to first frame with rows: median {:.1?} (5 runs, min {:.1?})",
+        median(firsts.clone()),
+        firsts.iter().min().unwrap()
+    );
+    println!(
+        "peak RSS (VmHWM) after scrolling and filtering: {:.1} MiB",
+        rss as f64 / 1024.0
+    );
+
+    rt.block_on(async {
+        let store = Store::open(&db, Create::MustExist).await.unwrap();
+        let io = EffectIo { clock: Clock::frozen(now), history_path: dir.path().join("h"), sources: vec![] };
+        let mut state = State::new(settings(), now, (200, 60), Tab::Backlog);
+        let effects = init(&mut state);
+        settle(&store, &io, &mut state, effects).await;
+        for typed in ["checkout", "status:doing", "assignee:@me is:open", "label:infra"] {
+            let mut per_key = Vec::new();
+            let _ = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)));
+            for c in typed.chars() {
+                let t = Instant::now();
+                let effects = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+                settle(&store, &io, &mut state, effects).await;
+                per_key.push(t.elapsed());
+            }
+            println!(
+                "filter {:<24} per keystroke: median {:>8.2?}  max {:>8.2?}  ({} matches at the end)",
+                format!("{typed:?}"),
+                median(per_key.clone()),
+                per_key.iter().max().unwrap(),
+                state.backlog.matches
+            );
+            let _ = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            settle(&store, &io, &mut state, Vec::new()).await;
+            let effects = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            settle(&store, &io, &mut state, effects).await;
+        }
+        let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+        let mut frames = Vec::new();
+        for _ in 0..300 {
+            state.dirty = true;
+            let t = Instant::now();
+            terminal.draw(|f| sprintdeck::ui::render(&state, f)).unwrap();
+            frames.push(t.elapsed());
+        }
+        println!("render one 200x60 backlog frame (TestBackend): median {:.3?}", median(frames));
+        store.close().await.unwrap();
+    });
+}

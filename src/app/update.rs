@@ -100,10 +100,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    let is_quit_chord =
-        key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    // ctrl-c quits from anywhere, text inputs included.
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        state.quit = true;
+        return Vec::new();
+    }
     if state.too_small() {
-        state.quit = is_quit_chord || key.code == KeyCode::Char('q');
+        state.quit = key.code == KeyCode::Char('q');
         return Vec::new();
     }
     if state.help {
@@ -120,7 +123,6 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             KeyCode::PageUp => state.help_scroll = state.help_scroll.saturating_sub(10),
             _ => {}
         }
-        state.quit = is_quit_chord;
         return Vec::new();
     }
     if let Some(editor) = state.detail.as_mut().and_then(|d| d.editing.as_mut()) {

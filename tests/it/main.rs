@@ -14,4 +14,5 @@ mod logging;
 mod panes;
 mod query;
 mod store;
+mod theme;
 mod tui;

@@ -425,8 +425,16 @@ async fn saved_views_tabs_help_quit_and_chords() {
         h.state.backlog.selected, 1,
         "an abandoned chord lets the next key act"
     );
+    h.key(KeyCode::Char('/')).await;
     h.key(KeyCode::Char('q')).await;
-    assert!(h.state.quit);
+    assert!(!h.state.quit, "q types into the filter");
+    assert_eq!(h.state.filter.text(), "q");
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )))
+    .await;
+    assert!(h.state.quit, "ctrl-c quits even from the filter");
 }
 
 #[tokio::test]
