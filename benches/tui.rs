@@ -10,7 +10,7 @@
     clippy::cast_precision_loss
 )]
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -96,7 +96,7 @@ fn first_frame(db: &std::path::Path, dir: &std::path::Path) -> (Duration, u64) {
     let seen: Arc<Mutex<Option<Duration>>> = Arc::new(Mutex::new(None));
     let seen_w = Arc::clone(&seen);
     std::thread::spawn(move || {
-        let mut buf = [0u8; 65536];
+        let mut buf = [0u8; 8192];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
                 break;
@@ -123,7 +123,6 @@ fn first_frame(db: &std::path::Path, dir: &std::path::Path) -> (Duration, u64) {
         std::thread::sleep(Duration::from_millis(1));
     };
     // Scroll and filter a little so the peak includes real use, then read VmHWM.
-    use std::io::Write;
     for _ in 0..20 {
         writer.write_all(b"\x04").unwrap(); // ctrl-d: page down
     }
@@ -203,6 +202,12 @@ fn main() {
                 per_key.iter().max().unwrap(),
                 state.backlog.matches
             );
+            let each: Vec<String> = typed
+                .chars()
+                .zip(&per_key)
+                .map(|(c, t)| format!("{c}:{:.1}", t.as_secs_f64() * 1000.0))
+                .collect();
+            println!("    ms per key: {}", each.join(" "));
             let _ = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
             settle(&store, &io, &mut state, Vec::new()).await;
             let effects = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));

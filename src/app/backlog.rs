@@ -25,8 +25,10 @@ pub fn request(state: &State) -> Result<BacklogRequest, String> {
     })
 }
 
+/// Rows fetched per query: the screen and half a screen on each side. Each row costs a few
+/// subqueries, so a larger window would slow every keystroke.
 fn window_len(state: &State) -> usize {
-    (layout::table_rows(state) * 3).max(60)
+    (layout::table_rows(state) * 2).max(40)
 }
 
 /// Starts a new query generation: earlier answers will be dropped when they arrive.
@@ -36,7 +38,7 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
             state.backlog.generation += 1;
             state.backlog.window_pending = None;
             let rows = layout::table_rows(state);
-            let start = state.backlog.offset.saturating_sub(rows);
+            let start = state.backlog.offset.saturating_sub(rows / 2);
             vec![Effect::LoadBacklog {
                 generation: state.backlog.generation,
                 request,
@@ -165,7 +167,7 @@ pub fn ensure_window(state: &mut State) -> Vec<Effect> {
     if b.window.covers(first, last + 1) {
         return Vec::new();
     }
-    let start = first.saturating_sub(rows);
+    let start = first.saturating_sub(rows / 2);
     if b.window_pending == Some(start) {
         return Vec::new();
     }

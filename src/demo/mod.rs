@@ -81,7 +81,7 @@ pub async fn write(store: &Store, spec: DemoSpec) -> Result<(), StoreError> {
                 import::set_meta(conn, "demo", &fingerprint).await?;
                 import::set_meta(conn, "demo_me", vocab::DEMO_ME).await?;
                 import::set_meta(conn, "workspace", "demo").await?;
-                import::optimize_search(conn).await
+                import::after_bulk_write(conn).await
             })
         })
         .await

@@ -28,6 +28,18 @@ pub struct SqlFilter {
     pub order_sql: String,
 }
 
+impl SqlFilter {
+    /// No condition beyond "not gone": every live issue matches.
+    pub fn is_unfiltered(&self) -> bool {
+        self.where_sql == LIVE
+    }
+
+    /// Whether the SQL mentions the projects table (`p`), so the join is needed.
+    pub fn uses_project(&self) -> bool {
+        self.where_sql.contains("p.") || self.order_sql.contains("p.")
+    }
+}
+
 /// How the backlog is grouped. Group keys are text: the epic's key and title, the first
 /// assignee's username, the current sprint's name; `None` collects issues without one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -92,6 +104,9 @@ pub struct Grouping {
 /// Stands for "no group" in SQL lists, where NULL cannot be compared.
 pub const NO_GROUP: &str = "\u{0}";
 
+/// Issues reconcile found deleted upstream stay in the database but out of every list.
+const LIVE: &str = "i.gone_at IS NULL";
+
 /// What a query means depends on who is asking and when.
 #[derive(Debug, Clone)]
 pub struct FilterContext {
@@ -113,7 +128,7 @@ const OPEN_MEMBERSHIP: &str = "SELECT si.issue_id FROM sprint_issues si \
      JOIN sprints s ON s.id = si.sprint_id WHERE si.removed_at IS NULL";
 
 pub fn compile(query: &Query, ctx: &FilterContext) -> Result<SqlFilter, FilterError> {
-    let mut conditions = vec!["i.gone_at IS NULL".to_owned()];
+    let mut conditions = vec![LIVE.to_owned()];
     let mut binds = Vec::new();
 
     // Positive free-text terms share one FTS MATCH (implicit AND), which FTS5 answers in one pass.
@@ -152,7 +167,9 @@ fn fts_expression(text: &str, phrase: bool) -> Option<String> {
         return None;
     }
     let quoted = format!("\"{}\"", text.replace('"', "\"\""));
-    Some(if phrase || looks_like_key(text) {
+    // A one-letter prefix matches most of the index: slow, and useless as a filter.
+    let too_short = text.chars().count() < 2;
+    Some(if phrase || too_short || looks_like_key(text) {
         quoted
     } else {
         format!("{quoted}*")
@@ -225,14 +242,14 @@ fn condition(
             };
             text(binds, name);
             text(binds, name);
-            "i.id IN (SELECT ia.issue_id FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
-             WHERE lower(pe.username) = lower(?) OR lower(pe.display_name) = lower(?))"
+            "i.id IN (SELECT ia.issue_id FROM issue_assignees ia WHERE ia.person_id IN \
+             (SELECT pe.id FROM people pe WHERE lower(pe.username) = lower(?) OR lower(pe.display_name) = lower(?)))"
                 .into()
         }
         Filter::Label(name) => {
             text(binds, name);
-            "i.id IN (SELECT il.issue_id FROM issue_labels il JOIN labels l ON l.id = il.label_id \
-             WHERE lower(l.name) = lower(?))"
+            "i.id IN (SELECT il.issue_id FROM issue_labels il WHERE il.label_id IN \
+             (SELECT l.id FROM labels l WHERE lower(l.name) = lower(?)))"
                 .into()
         }
         Filter::Project(name) => {

@@ -50,11 +50,13 @@ pub async fn set_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Re
     Ok(())
 }
 
-/// Merges the full-text index's segments after a bulk write: smaller file, faster searches.
-pub async fn optimize_search(conn: &mut SqliteConnection) -> Result<()> {
+/// After a bulk write: merge the full-text index's segments (smaller file, faster searches)
+/// and refresh the planner's statistics so filters pick the right index.
+pub async fn after_bulk_write(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query("INSERT INTO issues_fts (issues_fts) VALUES ('optimize')")
         .execute(&mut *conn)
         .await?;
+    sqlx::query("ANALYZE").execute(&mut *conn).await?;
     Ok(())
 }
 

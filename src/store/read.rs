@@ -95,7 +95,7 @@ pub async fn grouped_page(
         "{select} JOIN ({ids} WHERE {filter}{extra} ORDER BY {order} LIMIT ? OFFSET ?) page \
          ON page.id = i.id ORDER BY {order}",
         select = queries::BACKLOG_SELECT,
-        ids = queries::BACKLOG_IDS,
+        ids = ids_select(filter),
         filter = filter.where_sql,
     );
     binds.push(Bind::Int(limit));
@@ -105,6 +105,14 @@ pub async fn grouped_page(
             .fetch_all(pool)
             .await?,
     )
+}
+
+fn ids_select(filter: &SqlFilter) -> &'static str {
+    if filter.uses_project() {
+        queries::BACKLOG_IDS
+    } else {
+        queries::BACKLOG_IDS_NO_PROJECT
+    }
 }
 
 /// The condition excluding collapsed groups and the ORDER BY that keeps groups together.
@@ -152,7 +160,7 @@ pub async fn backlog_groups(
 pub async fn backlog_ids(pool: &SqlitePool, filter: &SqlFilter) -> Result<Vec<i64>> {
     let sql = format!(
         "{} WHERE {} ORDER BY {}",
-        queries::BACKLOG_IDS,
+        ids_select(filter),
         filter.where_sql,
         filter.order_sql
     );
@@ -181,7 +189,17 @@ pub async fn rows_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<IssueRow>
 }
 
 pub async fn backlog_count(pool: &SqlitePool, filter: &SqlFilter) -> Result<i64> {
-    let sql = format!("{} WHERE {}", queries::BACKLOG_COUNT, filter.where_sql);
+    if filter.is_unfiltered() {
+        return Ok(sqlx::query_scalar(queries::BACKLOG_COUNT_ALL)
+            .fetch_one(pool)
+            .await?);
+    }
+    let count = if filter.uses_project() {
+        queries::BACKLOG_COUNT
+    } else {
+        queries::BACKLOG_COUNT_NO_PROJECT
+    };
+    let sql = format!("{count} WHERE {}", filter.where_sql);
     Ok(
         sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(sql), arguments(&filter.binds))
             .fetch_one(pool)
