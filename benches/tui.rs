@@ -19,13 +19,11 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sprintdeck::app::runtime::{EffectIo, perform};
-use sprintdeck::app::state::{Column, Settings, Tab};
+use sprintdeck::app::state::{Settings, Tab};
 use sprintdeck::app::{Effect, Msg, State, init, update};
 use sprintdeck::clock::{Clock, parse_instant};
 use sprintdeck::demo::{self, DemoSpec};
-use sprintdeck::keymap::Keymap;
 use sprintdeck::store::{Create, Store};
-use sprintdeck::ui::theme::Theme;
 
 const NOW: &str = "2026-11-18T12:00:00Z";
 
@@ -48,20 +46,9 @@ async fn settle(store: &Store, io: &EffectIo, state: &mut State, mut effects: Ve
 
 fn settings() -> Settings {
     Settings {
-        workspace: "bench".into(),
         is_demo: true,
-        read_only: false,
         me: Some("ana.souza".into()),
-        columns: [
-            "key", "type", "title", "status", "assignee", "points", "sprint", "priority", "updated",
-        ]
-        .iter()
-        .filter_map(|c| Column::from_name(c))
-        .collect(),
-        views: vec![],
-        keymap: Keymap::load(None).unwrap(),
-        theme: Theme::dark(),
-        sources: vec![],
+        ..Settings::defaults("bench")
     }
 }
 

@@ -321,6 +321,27 @@ pub struct Settings {
     pub sources: Vec<String>,
 }
 
+impl Settings {
+    /// What a config without `[ui]` gives: built-in keymap, dark theme, default columns.
+    pub fn defaults(workspace: &str) -> Self {
+        Self {
+            workspace: workspace.to_owned(),
+            is_demo: false,
+            read_only: false,
+            me: None,
+            columns: crate::config::COLUMNS
+                .iter()
+                .filter_map(|c| Column::from_name(c))
+                .collect(),
+            views: Vec::new(),
+            // The embedded keymap is validated by a test; an empty map is only a fallback.
+            keymap: Keymap::load(None).unwrap_or_default(),
+            theme: Theme::dark(),
+            sources: Vec::new(),
+        }
+    }
+}
+
 pub struct State {
     pub settings: Settings,
     pub tab: Tab,

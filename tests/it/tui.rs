@@ -3,34 +3,22 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sprintdeck::app::runtime::{EffectIo, perform};
-use sprintdeck::app::state::{Column, Settings, State, Tab};
+use sprintdeck::app::state::{Settings, State, Tab};
 use sprintdeck::app::{Effect, Msg, init, update};
 use sprintdeck::clock::Clock;
-use sprintdeck::keymap::Keymap;
 use sprintdeck::store::Store;
-use sprintdeck::ui::theme::Theme;
 
 use crate::common::{demo_store, now};
 
 pub fn settings() -> Settings {
     Settings {
-        workspace: "demo".into(),
         is_demo: true,
-        read_only: false,
         me: Some("ana.souza".into()),
-        columns: [
-            "key", "type", "title", "status", "assignee", "points", "sprint", "priority", "updated",
-        ]
-        .iter()
-        .filter_map(|c| Column::from_name(c))
-        .collect(),
         views: vec![sprintdeck::config::SavedView {
             name: "My open".into(),
             query: "assignee:@me is:open".into(),
         }],
-        keymap: Keymap::load(None).expect("default keymap"),
-        theme: Theme::dark(),
-        sources: vec![],
+        ..Settings::defaults("demo")
     }
 }
 
