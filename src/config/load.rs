@@ -210,6 +210,13 @@ fn validate(config: &Config) -> Result<(), Problem> {
             "use 0-23".into(),
         ));
     }
+    if config.ui.columns.is_empty() {
+        return Err((
+            "ui.columns".into(),
+            "the backlog needs at least one column".into(),
+            format!("columns are {}", COLUMNS.join(", ")),
+        ));
+    }
     for column in &config.ui.columns {
         if !COLUMNS.contains(&column.as_str()) {
             return Err((

@@ -212,8 +212,10 @@ fn group_row<'a>(state: &State, g: usize, columns: &[Column]) -> Row<'a> {
             _ => Cell::from(""),
         });
     }
-    if !columns.contains(&Column::Title) {
-        cells[1] = Cell::from(Span::styled(
+    if !columns.contains(&Column::Title)
+        && let Some(cell) = cells.get_mut(1)
+    {
+        *cell = Cell::from(Span::styled(
             format!("{label} ({})", group.count),
             theme.group_header,
         ));

@@ -300,3 +300,20 @@ fn help_completions_and_usage_errors() {
         stderr(&clock)
     );
 }
+
+#[test]
+fn without_a_terminal_the_default_command_describes_the_workspace() {
+    let env = Env::new();
+    let o = env.run(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("workspace demo (demo) at "), "{text}");
+    assert!(
+        text.contains("1500 issues in 3 projects, 8 sprints, 8 people"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Run it in a terminal for the interactive UI"),
+        "{text}"
+    );
+}
