@@ -11,6 +11,7 @@ mod e2e;
 mod export;
 mod keymap;
 mod logging;
+mod metrics;
 mod panes;
 mod query;
 mod store;
