@@ -114,6 +114,36 @@ fn main() {
                         format!("{q:?}")
                     );
                 }
+                let t = Instant::now();
+                let input = sprintdeck::store::metrics::load(store.pool()).await.unwrap();
+                let loaded = t.elapsed();
+                let now = parse_instant("2026-11-18T12:00:00Z").unwrap();
+                let t = Instant::now();
+                let days = sprintdeck::domain::metrics::WorkingDays::default();
+                let mut checksum = 0.0;
+                for s in &input.sprints {
+                    checksum += sprintdeck::domain::metrics::summary(s, &input.memberships, &input.issues, now).completed;
+                    if let Some(b) = sprintdeck::domain::metrics::burndown(s, &input.memberships, &input.issues, &days, now) {
+                        checksum += b.committed;
+                    }
+                }
+                let from = now - chrono::Duration::days(90);
+                let cycle = sprintdeck::domain::metrics::cycle_times(&input.issues, from, now);
+                let lead = sprintdeck::domain::metrics::lead_times(&input.issues, from, now);
+                let weeks = sprintdeck::domain::metrics::throughput(&input.issues, now, 12);
+                let aging = sprintdeck::domain::metrics::aging_wip(&input.issues, now, 5);
+                let velocity = sprintdeck::domain::metrics::velocity(&input.sprints, &input.memberships, &input.issues, now, 7);
+                println!(
+                    "metrics: load {loaded:.2?} ({} issues, {} events), compute all {:.2?} (cycle n={}, lead n={}, {} weeks, {} aging, velocity {:?}, checksum {checksum})",
+                    input.issues.len(),
+                    input.issues.iter().map(|i| i.events.len()).sum::<usize>(),
+                    t.elapsed(),
+                    cycle.count,
+                    lead.count,
+                    weeks.len(),
+                    aging.len(),
+                    velocity.mean
+                );
                 let all = filter::compile(&query::Query::default(), &FilterContext {
                     now: parse_instant("2026-11-18T12:00:00Z").unwrap(),
                     me: None,

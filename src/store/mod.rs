@@ -4,6 +4,7 @@
 pub mod detail;
 pub mod filter;
 pub mod import;
+pub mod metrics;
 pub mod queries;
 pub mod read;
 mod writer;

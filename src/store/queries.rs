@@ -66,6 +66,18 @@ pub const DETAIL_EVENTS: &str = "SELECT from_status, to_status, to_category, at 
 pub const DETAIL_OVERRIDES: &str = "SELECT internal_status, notes, target_date, internal_priority \
     FROM overrides WHERE issue_id = ?";
 
+pub const METRIC_ISSUES: &str = "SELECT id, key, status_category, story_points, created_at \
+    FROM issues WHERE gone_at IS NULL ORDER BY id";
+
+/// In time order per issue, so histories are built by appending.
+pub const METRIC_EVENTS: &str = "SELECT e.issue_id, e.at, e.to_category FROM status_events e \
+    JOIN issues i ON i.id = e.issue_id WHERE i.gone_at IS NULL ORDER BY e.issue_id, e.at, e.id";
+
+pub const METRIC_SPRINTS: &str =
+    "SELECT id, name, state, start_at, end_at FROM sprints ORDER BY start_at, id";
+
+pub const METRIC_MEMBERS: &str = "SELECT sprint_id, issue_id, added_at, removed_at FROM sprint_issues ORDER BY sprint_id, issue_id";
+
 /// Name and SQL of every fixed query (the backlog ones with a trivial filter).
 pub const ALL: &[(&str, &str)] = &[
     ("backlog", BACKLOG_SELECT),
@@ -82,4 +94,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("detail_links", DETAIL_LINKS),
     ("detail_events", DETAIL_EVENTS),
     ("detail_overrides", DETAIL_OVERRIDES),
+    ("metric_issues", METRIC_ISSUES),
+    ("metric_events", METRIC_EVENTS),
+    ("metric_sprints", METRIC_SPRINTS),
+    ("metric_members", METRIC_MEMBERS),
 ];

@@ -345,3 +345,54 @@ fn working_days_from_config_names() {
     );
     assert_eq!(between.len(), 3);
 }
+
+#[tokio::test]
+async fn demo_metrics_are_internally_consistent() {
+    use sprintdeck::store::metrics;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = crate::common::demo_store(&dir).await;
+    let input = metrics::load(store.pool()).await.expect("loads");
+    let now = crate::common::now();
+    assert_eq!(input.issues.len(), 1500);
+    assert_eq!(input.sprints.len(), 8);
+    let days = WorkingDays::default();
+    for s in &input.sprints {
+        let sum = summary(s, &input.memberships, &input.issues, now);
+        let Some(bd) = burndown(s, &input.memberships, &input.issues, &days, now) else {
+            continue;
+        };
+        assert_eq!(bd.committed, sum.committed, "{}", s.name);
+        if let Some(last) = bd.points.last() {
+            assert!(
+                (last.remaining - sum.remaining()).abs() < 1e-9,
+                "{}: burndown ends at {} but commitment {} + added {} - removed {} - completed {} = {}",
+                s.name,
+                last.remaining,
+                sum.committed,
+                sum.added,
+                sum.removed,
+                sum.completed,
+                sum.remaining()
+            );
+        }
+        if s.closed {
+            assert!(sum.completed > 0.0, "{} completed something", s.name);
+            assert_eq!(bd.days_left, 0);
+        }
+    }
+    let active = input
+        .sprints
+        .iter()
+        .find(|s| !s.closed && s.start.is_some_and(|st| st <= now))
+        .expect("active sprint");
+    let bd = burndown(active, &input.memberships, &input.issues, &days, now).expect("dated");
+    assert!(bd.days_left > 0, "the active sprint has days left");
+    assert_eq!(bd.unit, Unit::Points);
+    let v = velocity(&input.sprints, &input.memberships, &input.issues, now, 7);
+    assert_eq!(v.sprints.len(), 6, "six closed sprints in the demo");
+    assert!(v.mean.is_some_and(|m| m > 20.0), "{v:?}");
+    let weeks = throughput(&input.issues, now, 12);
+    assert_eq!(weeks.len(), 12);
+    assert!(weeks.iter().map(|(_, n)| n).sum::<usize>() > 100);
+    store.close().await.expect("closes");
+}

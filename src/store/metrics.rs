@@ -1,0 +1,114 @@
+//! Loads what the metrics need: every live issue with its status history, sprints and
+//! membership. Two ordered scans, stitched in memory.
+
+use std::collections::HashMap;
+
+use sqlx::{FromRow, SqlitePool};
+
+use super::{Result, queries};
+use crate::clock::parse_instant;
+use crate::domain::StatusCategory;
+use crate::domain::metrics::{Membership, MetricIssue, MetricSprint};
+
+#[derive(Debug, Clone, Default)]
+pub struct MetricsInput {
+    pub issues: Vec<MetricIssue>,
+    pub sprints: Vec<MetricSprint>,
+    pub memberships: Vec<Membership>,
+}
+
+#[derive(FromRow)]
+struct IssueFacts {
+    id: i64,
+    key: String,
+    status_category: String,
+    story_points: Option<f64>,
+    created_at: String,
+}
+
+#[derive(FromRow)]
+struct EventFacts {
+    issue_id: i64,
+    at: String,
+    to_category: String,
+}
+
+#[derive(FromRow)]
+struct SprintFacts {
+    id: i64,
+    name: String,
+    state: String,
+    start_at: Option<String>,
+    end_at: Option<String>,
+}
+
+#[derive(FromRow)]
+struct MemberFacts {
+    sprint_id: i64,
+    issue_id: i64,
+    added_at: String,
+    removed_at: Option<String>,
+}
+
+fn category(text: &str) -> StatusCategory {
+    text.parse().unwrap_or(StatusCategory::Todo)
+}
+
+pub async fn load(pool: &SqlitePool) -> Result<MetricsInput> {
+    let facts: Vec<IssueFacts> = sqlx::query_as(queries::METRIC_ISSUES)
+        .fetch_all(pool)
+        .await?;
+    let events: Vec<EventFacts> = sqlx::query_as(queries::METRIC_EVENTS)
+        .fetch_all(pool)
+        .await?;
+    let sprints: Vec<SprintFacts> = sqlx::query_as(queries::METRIC_SPRINTS)
+        .fetch_all(pool)
+        .await?;
+    let members: Vec<MemberFacts> = sqlx::query_as(queries::METRIC_MEMBERS)
+        .fetch_all(pool)
+        .await?;
+
+    let mut issues: Vec<MetricIssue> = facts
+        .into_iter()
+        .filter_map(|f| {
+            Some(MetricIssue {
+                id: f.id,
+                key: f.key,
+                category: category(&f.status_category),
+                points: f.story_points,
+                created_at: parse_instant(&f.created_at)?,
+                events: Vec::new(),
+            })
+        })
+        .collect();
+    let index: HashMap<i64, usize> = issues.iter().enumerate().map(|(n, i)| (i.id, n)).collect();
+    for e in events {
+        if let (Some(&n), Some(at)) = (index.get(&e.issue_id), parse_instant(&e.at)) {
+            issues[n].events.push((at, category(&e.to_category)));
+        }
+    }
+    Ok(MetricsInput {
+        issues,
+        sprints: sprints
+            .into_iter()
+            .map(|s| MetricSprint {
+                id: s.id,
+                name: s.name,
+                start: s.start_at.as_deref().and_then(parse_instant),
+                end: s.end_at.as_deref().and_then(parse_instant),
+                closed: s.state == "closed",
+            })
+            .collect(),
+        memberships: members
+            .into_iter()
+            .filter_map(|m| {
+                Some(Membership {
+                    sprint_id: m.sprint_id,
+                    issue_id: m.issue_id,
+                    added_at: parse_instant(&m.added_at)?,
+                    removed_at: m.removed_at.as_deref().and_then(parse_instant),
+                })
+            })
+            .collect(),
+    })
+}
