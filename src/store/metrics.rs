@@ -24,6 +24,9 @@ struct IssueFacts {
     status_category: String,
     story_points: Option<f64>,
     created_at: String,
+    due_date: Option<String>,
+    blocked: bool,
+    assignees: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -78,6 +81,15 @@ pub async fn load(pool: &SqlitePool) -> Result<MetricsInput> {
                 points: f.story_points,
                 created_at: parse_instant(&f.created_at)?,
                 events: Vec::new(),
+                due_date: f
+                    .due_date
+                    .as_deref()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                blocked: f.blocked,
+                assignees: f
+                    .assignees
+                    .map(|a| a.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default(),
             })
         })
         .collect();

@@ -66,8 +66,13 @@ pub const DETAIL_EVENTS: &str = "SELECT from_status, to_status, to_category, at 
 pub const DETAIL_OVERRIDES: &str = "SELECT internal_status, notes, target_date, internal_priority \
     FROM overrides WHERE issue_id = ?";
 
-pub const METRIC_ISSUES: &str = "SELECT id, key, status_category, story_points, created_at \
-    FROM issues WHERE gone_at IS NULL ORDER BY id";
+pub const METRIC_ISSUES: &str = "SELECT i.id, i.key, i.status_category, i.story_points, \
+    i.created_at, i.due_date, \
+    EXISTS (SELECT 1 FROM issue_links lk JOIN issues b ON b.id = lk.from_issue_id \
+        WHERE lk.to_issue_id = i.id AND lk.kind = 'blocks' AND b.status_category <> 'done') AS blocked, \
+    (SELECT group_concat(pe.username, ',' ORDER BY pe.username) FROM issue_assignees ia \
+        JOIN people pe ON pe.id = ia.person_id WHERE ia.issue_id = i.id) AS assignees \
+    FROM issues i WHERE i.gone_at IS NULL ORDER BY i.id";
 
 /// In time order per issue, so histories are built by appending.
 pub const METRIC_EVENTS: &str = "SELECT e.issue_id, e.at, e.to_category FROM status_events e \

@@ -27,6 +27,9 @@ fn issue(
         points,
         created_at: t(created),
         events,
+        due_date: None,
+        blocked: false,
+        assignees: Vec::new(),
     }
 }
 
@@ -317,6 +320,9 @@ fn velocity_takes_the_last_closed_sprints() {
             points: Some(points),
             created_at: s_start - Duration::days(1),
             events: vec![(s_start - Duration::days(1), Todo), (done, Done)],
+            due_date: None,
+            blocked: false,
+            assignees: Vec::new(),
         });
         members.push(Membership {
             sprint_id: n,
@@ -395,4 +401,85 @@ async fn demo_metrics_are_internally_consistent() {
     assert_eq!(weeks.len(), 12);
     assert!(weeks.iter().map(|(_, n)| n).sum::<usize>() > 100);
     store.close().await.expect("closes");
+}
+
+#[test]
+fn tiles_count_what_they_say_with_keys() {
+    use sprintdeck::domain::metrics::counts;
+    let now = t("2026-11-18T12:00:00Z");
+    let mut a = issue(
+        1,
+        Some(3.0),
+        "2026-11-01",
+        &[("2026-11-01", Todo), ("2026-11-10", InProgress)],
+    );
+    a.due_date = chrono::NaiveDate::from_ymd_opt(2026, 11, 17); // overdue
+    let mut b = issue(2, None, "2026-11-01", &[("2026-11-01", Todo)]);
+    b.blocked = true;
+    b.due_date = chrono::NaiveDate::from_ymd_opt(2026, 11, 18); // due today: not overdue
+    let mut c = issue(
+        3,
+        None,
+        "2026-11-01",
+        &[("2026-11-01", Todo), ("2026-11-16", Done)],
+    );
+    c.due_date = chrono::NaiveDate::from_ymd_opt(2026, 11, 1); // late, but done: not overdue
+    c.blocked = true; // done work is not blocked
+    let d = issue(
+        4,
+        None,
+        "2026-11-01",
+        &[("2026-11-01", Todo), ("2026-11-03", Done)],
+    ); // done before the range
+    let all = [&a, &b, &c, &d];
+    let k = counts(&all, now, t("2026-11-09"), now);
+    assert_eq!(k.in_progress, vec!["T-1"]);
+    assert_eq!(k.not_started, vec!["T-2"]);
+    assert_eq!(k.completed, vec!["T-3"]);
+    assert_eq!(k.overdue, vec!["T-1"]);
+    assert_eq!(k.blocked, vec!["T-2"]);
+}
+
+#[test]
+fn load_per_person_against_capacity_including_zero() {
+    use sprintdeck::domain::metrics::load;
+    let mut a = issue(
+        1,
+        Some(5.0),
+        "2026-11-01",
+        &[("2026-11-01", Todo), ("2026-11-10", InProgress)],
+    );
+    a.assignees = vec!["ana".into()];
+    let mut b = issue(2, Some(3.0), "2026-11-01", &[("2026-11-01", Todo)]);
+    b.assignees = vec!["ana".into(), "zoe".into()];
+    let mut c = issue(
+        3,
+        Some(8.0),
+        "2026-11-01",
+        &[("2026-11-01", Todo), ("2026-11-12", Done)],
+    );
+    c.assignees = vec!["ana".into()];
+    let issues = vec![a.clone(), b.clone(), c.clone()];
+    let capacity = std::collections::BTreeMap::from([
+        ("ana".to_owned(), 13.0),
+        ("zoe".to_owned(), 0.0),
+        ("idle".to_owned(), 5.0),
+    ]);
+    let people = load(&issues, &[&a, &b, &c], &capacity);
+    let by = |name: &str| {
+        people
+            .iter()
+            .find(|p| p.person == name)
+            .expect(name)
+            .clone()
+    };
+    let ana = by("ana");
+    assert_eq!((ana.open, ana.in_progress, ana.sprint_points), (2, 1, 16.0));
+    assert!(ana.over_capacity(), "16 points against 13");
+    let zoe = by("zoe");
+    assert_eq!(zoe.sprint_points, 3.0);
+    assert!(zoe.over_capacity(), "any points over a zero capacity");
+    let idle = by("idle");
+    assert_eq!((idle.open, idle.sprint_points), (0, 0.0));
+    assert!(!idle.over_capacity());
 }

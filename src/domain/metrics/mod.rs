@@ -2,11 +2,13 @@
 //! with "now" passed in. Definitions are in `docs/metrics.md`; every number can be traced back
 //! to the issues behind it (functions return keys, not only counts).
 
+mod counts;
 mod flow;
 mod sprint;
 
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
+pub use counts::{Counts, PersonLoad, counts, load};
 pub use flow::{Durations, aging_wip, cycle_times, lead_times, throughput};
 pub use sprint::{
     Burndown, BurndownPoint, Membership, MetricSprint, SprintSummary, Unit, Velocity, burndown,
@@ -25,6 +27,11 @@ pub struct MetricIssue {
     pub created_at: DateTime<Utc>,
     /// Status changes in time order.
     pub events: Vec<(DateTime<Utc>, StatusCategory)>,
+    pub due_date: Option<NaiveDate>,
+    /// Blocked by an issue that is not done.
+    pub blocked: bool,
+    /// Usernames.
+    pub assignees: Vec<String>,
 }
 
 impl MetricIssue {
