@@ -10,6 +10,7 @@ pub mod domain;
 pub mod export;
 pub mod keymap;
 pub mod logging;
+pub mod report;
 pub mod store;
 pub mod terminal;
 pub mod ui;
@@ -34,6 +35,9 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("doctor found problems (see above)")]
     Unhealthy,
+    /// The report cannot be trusted (empty or stale data): exit 1 so cron notices.
+    #[error("{0}")]
+    Report(String),
 }
 
 impl Error {
@@ -42,7 +46,7 @@ impl Error {
             Self::Config(_) | Self::Clock(_) | Self::Paths(_) | Self::Query(_) | Self::Usage(_) => {
                 2
             }
-            Self::Store(_) | Self::Io(_) | Self::Unhealthy => 1,
+            Self::Store(_) | Self::Io(_) | Self::Unhealthy | Self::Report(_) => 1,
         }
     }
 }

@@ -67,6 +67,33 @@ pub enum Command {
         limit: Option<i64>,
     },
 
+    /// Sprint and flow metrics for managers: the dashboard's numbers, headless.
+    #[command(
+        after_help = "Examples:\n  sprintdeck report                                 the active sprint, as a table\n  sprintdeck report --format md > review.md         paste into a sprint review\n  sprintdeck report --format json --max-age 2h      for cron: fails when data is stale\n  sprintdeck report --sprint 'Sprint 45' --format csv\n\nThe JSON schema is docs/report.schema.json (field `version`). Definitions: docs/metrics.md.\nExit status 1 when the database is empty or older than --max-age."
+    )]
+    Report {
+        /// `current` (the active sprint) or a sprint name.
+        #[arg(long, default_value = "current", value_name = "SPRINT")]
+        sprint: String,
+        /// Start of the range for completions, cycle and lead time (default: the sprint start).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// End of the range (default: now).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Only this project (key or path, e.g. OPS or web/shop).
+        #[arg(long, value_name = "PROJECT")]
+        project: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Fail when the data is older than this (e.g. 30m, 2h, 1d).
+        #[arg(long, value_name = "AGE")]
+        max_age: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+
     /// Check the config, the database and each source, and say what to fix.
     Doctor,
 
@@ -75,6 +102,14 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Md,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

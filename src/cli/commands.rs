@@ -58,6 +58,26 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
             limit,
         }) => export_command(&ctx, *format, query, out.as_deref(), *limit).await,
         Some(Command::Doctor) => doctor(&ctx).await,
+        Some(Command::Report {
+            sprint,
+            from,
+            to,
+            project,
+            format,
+            max_age,
+            out,
+        }) => {
+            let args = super::report::Args {
+                sprint: sprint.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                project: project.clone(),
+                format: *format,
+                max_age: max_age.clone(),
+                out: out.clone(),
+            };
+            super::report::run(&ctx, args).await
+        }
         Some(Command::Completions { shell }) => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "sprintdeck", &mut buf);

@@ -72,6 +72,7 @@ pub async fn ensure(path: &Path, spec: DemoSpec) -> Result<(Store, Outcome), Sto
 pub async fn write(store: &Store, spec: DemoSpec) -> Result<(), StoreError> {
     let batch = generate(&spec);
     let fingerprint = spec.fingerprint();
+    let anchor = crate::domain::time::to_db(spec.anchor);
     store
         .writer()
         .transaction(move |conn| {
@@ -81,6 +82,7 @@ pub async fn write(store: &Store, spec: DemoSpec) -> Result<(), StoreError> {
                 import::set_meta(conn, "demo", &fingerprint).await?;
                 import::set_meta(conn, "demo_me", vocab::DEMO_ME).await?;
                 import::set_meta(conn, "workspace", "demo").await?;
+                import::set_meta(conn, "data_as_of", &anchor).await?;
                 import::after_bulk_write(conn).await
             })
         })

@@ -10,6 +10,20 @@ use crate::clock::parse_instant;
 use crate::domain::StatusCategory;
 use crate::domain::metrics::{Membership, MetricIssue, MetricSprint};
 
+/// Capacities stored with people (from the tracker or the demo), by username.
+pub async fn capacities(pool: &SqlitePool) -> Result<Vec<(String, f64)>> {
+    Ok(sqlx::query_as(queries::PEOPLE_CAPACITY)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// When the data was last known fresh: the last successful sync, or the demo's "now".
+pub async fn data_as_of(pool: &SqlitePool) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(queries::DATA_AS_OF)
+        .fetch_one(pool)
+        .await?)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct MetricsInput {
     pub issues: Vec<MetricIssue>,
@@ -58,7 +72,14 @@ fn category(text: &str) -> StatusCategory {
 }
 
 pub async fn load(pool: &SqlitePool) -> Result<MetricsInput> {
+    load_project(pool, None).await
+}
+
+/// Like [`load`], limited to one project (by key or path) when `project` is given.
+pub async fn load_project(pool: &SqlitePool, project: Option<&str>) -> Result<MetricsInput> {
     let facts: Vec<IssueFacts> = sqlx::query_as(queries::METRIC_ISSUES)
+        .bind(project)
+        .bind(project)
         .fetch_all(pool)
         .await?;
     let events: Vec<EventFacts> = sqlx::query_as(queries::METRIC_EVENTS)

@@ -72,7 +72,15 @@ pub const METRIC_ISSUES: &str = "SELECT i.id, i.key, i.status_category, i.story_
         WHERE lk.to_issue_id = i.id AND lk.kind = 'blocks' AND b.status_category <> 'done') AS blocked, \
     (SELECT group_concat(pe.username, ',' ORDER BY pe.username) FROM issue_assignees ia \
         JOIN people pe ON pe.id = ia.person_id WHERE ia.issue_id = i.id) AS assignees \
-    FROM issues i WHERE i.gone_at IS NULL ORDER BY i.id";
+    FROM issues i JOIN projects p ON p.id = i.project_id \
+    WHERE i.gone_at IS NULL AND (? IS NULL OR lower(p.key) = lower(?)) ORDER BY i.id";
+
+pub const PEOPLE_CAPACITY: &str =
+    "SELECT username, capacity FROM people WHERE capacity IS NOT NULL ORDER BY username";
+
+pub const DATA_AS_OF: &str = "SELECT max(t) FROM (\
+    SELECT max(finished_at) AS t FROM sync_runs WHERE state = 'ok' \
+    UNION ALL SELECT value FROM workspace_meta WHERE key = 'data_as_of')";
 
 /// In time order per issue, so histories are built by appending.
 pub const METRIC_EVENTS: &str = "SELECT e.issue_id, e.at, e.to_category FROM status_events e \
@@ -103,4 +111,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("metric_events", METRIC_EVENTS),
     ("metric_sprints", METRIC_SPRINTS),
     ("metric_members", METRIC_MEMBERS),
+    ("people_capacity", PEOPLE_CAPACITY),
+    ("data_as_of", DATA_AS_OF),
 ];

@@ -1,7 +1,12 @@
 //! All integration tests in one binary (one link of the dependency tree instead of one per file).
 
 // Scenario tests read best as one function per scenario, and helpers may panic like tests do.
-#![allow(clippy::panic, clippy::too_many_lines, clippy::float_cmp, clippy::many_single_char_names)]
+#![allow(
+    clippy::panic,
+    clippy::too_many_lines,
+    clippy::float_cmp,
+    clippy::many_single_char_names
+)]
 
 mod cli;
 mod common;
@@ -14,6 +19,7 @@ mod logging;
 mod metrics;
 mod panes;
 mod query;
+mod report;
 mod store;
 mod theme;
 mod tui;

@@ -1,0 +1,131 @@
+//! `sprintdeck report`: loads the metric inputs, builds the report, prints it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::args::ReportFormat;
+use super::commands::Context;
+use super::output;
+use crate::Error;
+use crate::clock::parse_instant;
+use crate::domain::metrics::WorkingDays;
+use crate::report;
+use crate::store::{metrics, read};
+
+pub struct Args {
+    pub sprint: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub project: Option<String>,
+    pub format: ReportFormat,
+    pub max_age: Option<String>,
+    pub out: Option<PathBuf>,
+}
+
+fn date(flag: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, Error> {
+    text.map(|t| {
+        parse_instant(t).ok_or_else(|| {
+            Error::Usage(format!(
+                "{flag} {t:?} is not a date: use YYYY-MM-DD or RFC 3339"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// `30m`, `2h`, `1d`.
+fn age(text: &str) -> Result<Duration, Error> {
+    let bad = || {
+        Error::Usage(format!(
+            "--max-age {text:?} is not a duration: use e.g. 30m, 2h or 1d"
+        ))
+    };
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let n: i64 = text[..text.len() - unit.len_utf8()]
+        .parse()
+        .map_err(|_| bad())?;
+    match unit {
+        'm' => Ok(Duration::minutes(n)),
+        'h' => Ok(Duration::hours(n)),
+        'd' => Ok(Duration::days(n)),
+        _ => Err(bad()),
+    }
+}
+
+pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {
+    let from = date("--from", args.from.as_deref())?;
+    let to = date("--to", args.to.as_deref())?;
+    let max_age = args.max_age.as_deref().map(age).transpose()?;
+    let ws =
+        super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await?;
+    let pool = ws.store.pool();
+    let now = ctx.clock.now();
+    if read::summary(pool).await?.issues == 0 {
+        ws.store.close().await?;
+        return Err(Error::Report(format!(
+            "the database {} holds no issues: sync a source first (or run `sprintdeck demo`)",
+            ws.db_path.display()
+        )));
+    }
+    if let Some(limit) = max_age {
+        let as_of = metrics::data_as_of(pool)
+            .await?
+            .as_deref()
+            .and_then(parse_instant);
+        let stale = as_of.is_none_or(|t| now - t > limit);
+        if stale {
+            ws.store.close().await?;
+            let when = as_of.map_or_else(
+                || "never".to_owned(),
+                |t| crate::domain::time::relative(t, now),
+            );
+            return Err(Error::Report(format!(
+                "the data is older than --max-age {} (last refreshed: {when})",
+                args.max_age.unwrap_or_default()
+            )));
+        }
+    }
+    let input = metrics::load_project(pool, args.project.as_deref()).await?;
+    if input.issues.is_empty() {
+        ws.store.close().await?;
+        return Err(Error::Report(format!(
+            "no issues in project {:?}",
+            args.project.unwrap_or_default()
+        )));
+    }
+    let mut capacity: BTreeMap<String, f64> =
+        metrics::capacities(pool).await?.into_iter().collect();
+    capacity.extend(ctx.config.people.capacity.clone());
+    ws.store.close().await?;
+    let options = report::Options {
+        now,
+        sprint: (!args.sprint.eq_ignore_ascii_case("current")).then_some(args.sprint),
+        from,
+        to,
+        working_days: WorkingDays::from_names(&ctx.config.metrics.working_days),
+        aging_days: ctx.config.metrics.aging_wip_days,
+        capacity,
+        workspace: ws.name.clone(),
+    };
+    let built = report::build(&input, &options).map_err(Error::Usage)?;
+    let text = match args.format {
+        ReportFormat::Table => report::table(&built),
+        ReportFormat::Md => report::markdown(&built),
+        ReportFormat::Json => report::json(&built).map_err(|e| Error::Io(e.into()))?,
+        ReportFormat::Csv => {
+            report::csv(&built).map_err(|e| Error::Io(std::io::Error::other(e)))?
+        }
+    };
+    match args.out {
+        Some(path) => std::fs::write(&path, text).map_err(|e| {
+            Error::Io(std::io::Error::new(
+                e.kind(),
+                format!("writing {}: {e}", path.display()),
+            ))
+        })?,
+        None => output::out(&text)?,
+    }
+    Ok(())
+}

@@ -1,0 +1,518 @@
+//! The headless report for managers: the dashboard's numbers from the same metric functions, as
+//! JSON (schema in `docs/report.schema.json`), CSV, Markdown or an 80-column table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::metrics::{self, MetricSprint, Unit, WorkingDays};
+use crate::domain::time::{date_to_db, to_db};
+use crate::store::metrics::MetricsInput;
+
+/// Bumped when a field is renamed or removed; adding fields keeps it.
+pub const VERSION: u32 = 1;
+
+pub struct Options {
+    pub now: DateTime<Utc>,
+    /// `None`: the active sprint.
+    pub sprint: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub working_days: WorkingDays,
+    pub aging_days: u32,
+    pub capacity: BTreeMap<String, f64>,
+    pub workspace: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub generated_at: String,
+    pub workspace: String,
+    pub range: Range,
+    pub sprint: Option<SprintPart>,
+    pub counts: CountsPart,
+    pub cycle_time_days: Stats,
+    pub lead_time_days: Stats,
+    pub throughput: Vec<Week>,
+    pub velocity: VelocityPart,
+    pub aging_wip: Vec<Aging>,
+    pub people: Vec<Person>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Range {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SprintPart {
+    pub name: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub days_left: Option<usize>,
+    /// `points`, or `issues` when nothing in the sprint is estimated.
+    pub unit: &'static str,
+    pub committed: f64,
+    pub added: f64,
+    pub removed: f64,
+    pub completed: f64,
+    pub remaining: f64,
+    pub carry_over: Vec<String>,
+    pub burndown: Vec<BurndownDay>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BurndownDay {
+    pub day: String,
+    pub remaining: f64,
+    pub ideal: f64,
+    pub scope_change: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Count {
+    pub count: usize,
+    pub keys: Vec<String>,
+}
+
+impl From<Vec<String>> for Count {
+    fn from(keys: Vec<String>) -> Self {
+        Self {
+            count: keys.len(),
+            keys,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CountsPart {
+    /// Over the sprint's issues when there is a sprint, otherwise over everything.
+    pub scope: &'static str,
+    pub in_progress: Count,
+    pub completed: Count,
+    pub overdue: Count,
+    pub not_started: Count,
+    pub blocked: Count,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub count: usize,
+    pub p50: Option<f64>,
+    pub p85: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Week {
+    pub week_of: String,
+    pub completed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VelocityPart {
+    pub sprints: Vec<SprintPoints>,
+    pub mean: Option<f64>,
+    pub spread: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SprintPoints {
+    pub name: String,
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Aging {
+    pub key: String,
+    pub days: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub person: String,
+    pub open: usize,
+    pub in_progress: usize,
+    pub sprint_points: f64,
+    pub capacity: Option<f64>,
+    pub over_capacity: bool,
+}
+
+fn round(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn round_opt(v: Option<f64>) -> Option<f64> {
+    v.map(round)
+}
+
+/// Finds the sprint to report on: by name, or the active one (started, not closed).
+pub fn pick_sprint<'a>(
+    sprints: &'a [MetricSprint],
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<&'a MetricSprint>, String> {
+    match name {
+        Some(name) => sprints
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+            .map(Some)
+            .ok_or_else(|| {
+                let names: Vec<&str> = sprints.iter().map(|s| s.name.as_str()).collect();
+                format!(
+                    "no sprint named {name:?}; sprints are: {}",
+                    names.join(", ")
+                )
+            }),
+        None => Ok(sprints
+            .iter()
+            .filter(|s| !s.closed && s.start.is_some_and(|st| st <= now))
+            .max_by_key(|s| s.start)),
+    }
+}
+
+fn sprint_part(s: &MetricSprint, input: &MetricsInput, options: &Options) -> SprintPart {
+    let now = options.now;
+    let summary = metrics::summary(s, &input.memberships, &input.issues, now);
+    let burndown = metrics::burndown(
+        s,
+        &input.memberships,
+        &input.issues,
+        &options.working_days,
+        now,
+    );
+    SprintPart {
+        name: s.name.clone(),
+        start: s.start.map(to_db),
+        end: s.end.map(to_db),
+        days_left: burndown.as_ref().map(|b| b.days_left),
+        unit: match summary.unit {
+            Unit::Points => "points",
+            Unit::Issues => "issues",
+        },
+        committed: round(summary.committed),
+        added: round(summary.added),
+        removed: round(summary.removed),
+        completed: round(summary.completed),
+        remaining: round(summary.remaining()),
+        carry_over: summary.carry_over_keys.clone(),
+        burndown: burndown
+            .map(|b| {
+                b.points
+                    .iter()
+                    .map(|p| BurndownDay {
+                        day: date_to_db(p.day),
+                        remaining: round(p.remaining),
+                        ideal: round(p.ideal),
+                        scope_change: p.scope_change,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+pub fn build(input: &MetricsInput, options: &Options) -> Result<Report, String> {
+    let now = options.now;
+    let sprint = pick_sprint(&input.sprints, options.sprint.as_deref(), now)?;
+    let from = options
+        .from
+        .or_else(|| sprint.and_then(|s| s.start))
+        .unwrap_or(now - chrono::Duration::days(14));
+    let to = options.to.unwrap_or(now);
+    let member_ids: Vec<i64> = sprint.map_or_else(Vec::new, |s| {
+        input
+            .memberships
+            .iter()
+            .filter(|m| m.sprint_id == s.id && m.removed_at.is_none())
+            .map(|m| m.issue_id)
+            .collect()
+    });
+    let in_sprint: Vec<&metrics::MetricIssue> = input
+        .issues
+        .iter()
+        .filter(|i| member_ids.contains(&i.id))
+        .collect();
+    let scope: Vec<&metrics::MetricIssue> = if sprint.is_some() {
+        in_sprint.clone()
+    } else {
+        input.issues.iter().collect()
+    };
+    let counts = metrics::counts(&scope, now, from, to);
+    let stats = |d: metrics::Durations| Stats {
+        count: d.count,
+        p50: round_opt(d.p50),
+        p85: round_opt(d.p85),
+        max: round_opt(d.max),
+    };
+    let velocity = metrics::velocity(&input.sprints, &input.memberships, &input.issues, now, 7);
+    let sprint_part = sprint.map(|s| sprint_part(s, input, options));
+    Ok(Report {
+        version: VERSION,
+        generated_at: to_db(now),
+        workspace: options.workspace.clone(),
+        range: Range {
+            from: to_db(from),
+            to: to_db(to),
+        },
+        sprint: sprint_part,
+        counts: CountsPart {
+            scope: if sprint.is_some() { "sprint" } else { "all" },
+            in_progress: counts.in_progress.into(),
+            completed: counts.completed.into(),
+            overdue: counts.overdue.into(),
+            not_started: counts.not_started.into(),
+            blocked: counts.blocked.into(),
+        },
+        cycle_time_days: stats(metrics::cycle_times(&input.issues, from, to)),
+        lead_time_days: stats(metrics::lead_times(&input.issues, from, to)),
+        throughput: metrics::throughput(&input.issues, now, 12)
+            .into_iter()
+            .map(|(week, n)| Week {
+                week_of: date_to_db(week),
+                completed: n,
+            })
+            .collect(),
+        velocity: VelocityPart {
+            sprints: velocity
+                .sprints
+                .into_iter()
+                .map(|(name, points)| SprintPoints {
+                    name,
+                    points: round(points),
+                })
+                .collect(),
+            mean: round_opt(velocity.mean),
+            spread: round_opt(velocity.spread),
+        },
+        aging_wip: metrics::aging_wip(&input.issues, now, options.aging_days)
+            .into_iter()
+            .take(20)
+            .map(|(key, days)| Aging {
+                key,
+                days: round(days),
+            })
+            .collect(),
+        people: metrics::load(&input.issues, &in_sprint, &options.capacity)
+            .into_iter()
+            .map(|p| Person {
+                over_capacity: p.over_capacity(),
+                person: p.person,
+                open: p.open,
+                in_progress: p.in_progress,
+                sprint_points: round(p.sprint_points),
+                capacity: p.capacity,
+            })
+            .collect(),
+    })
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_owned(), |v| format!("{v}"))
+}
+
+pub fn json(report: &Report) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(report)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// `section,name,value` rows: easy to load into a spreadsheet or a time series.
+pub fn csv(report: &Report) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["section", "name", "value"])?;
+    let c = &report.counts;
+    for (name, count) in [
+        ("in_progress", &c.in_progress),
+        ("completed", &c.completed),
+        ("overdue", &c.overdue),
+        ("not_started", &c.not_started),
+        ("blocked", &c.blocked),
+    ] {
+        w.write_record(["counts", name, &count.count.to_string()])?;
+    }
+    if let Some(s) = &report.sprint {
+        w.write_record(["sprint", "name", &s.name])?;
+        w.write_record(["sprint", "unit", s.unit])?;
+        for (name, v) in [
+            ("committed", s.committed),
+            ("added", s.added),
+            ("removed", s.removed),
+            ("completed", s.completed),
+            ("remaining", s.remaining),
+        ] {
+            w.write_record(["sprint", name, &v.to_string()])?;
+        }
+    }
+    for (section, st) in [
+        ("cycle_time_days", &report.cycle_time_days),
+        ("lead_time_days", &report.lead_time_days),
+    ] {
+        w.write_record([section, "p50", &num(st.p50)])?;
+        w.write_record([section, "p85", &num(st.p85)])?;
+    }
+    for v in &report.velocity.sprints {
+        w.write_record(["velocity", &v.name, &v.points.to_string()])?;
+    }
+    for week in &report.throughput {
+        w.write_record(["throughput", &week.week_of, &week.completed.to_string()])?;
+    }
+    for p in &report.people {
+        w.write_record(["sprint_points", &p.person, &p.sprint_points.to_string()])?;
+    }
+    let bytes = w.into_inner().map_err(csv::IntoInnerError::into_error)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Markdown to paste into a sprint review.
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let title = report
+        .sprint
+        .as_ref()
+        .map_or("All work".to_owned(), |s| s.name.clone());
+    let _ = writeln!(out, "# {title} — {}\n", report.workspace);
+    let c = &report.counts;
+    let _ = writeln!(
+        out,
+        "| In progress | Completed | Overdue | Not started | Blocked |\n|---:|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} |\n",
+        c.in_progress.count,
+        c.completed.count,
+        c.overdue.count,
+        c.not_started.count,
+        c.blocked.count
+    );
+    if let Some(s) = &report.sprint {
+        let _ = writeln!(out, "## Sprint\n");
+        let _ = writeln!(
+            out,
+            "Committed {} {unit}, added {}, removed {}, completed {}, remaining {}{}.\n",
+            s.committed,
+            s.added,
+            s.removed,
+            s.completed,
+            s.remaining,
+            s.days_left
+                .map_or_else(String::new, |d| format!("; {d} working days left")),
+            unit = s.unit
+        );
+        if !s.carry_over.is_empty() {
+            let _ = writeln!(out, "Carried over: {}\n", s.carry_over.join(", "));
+        }
+    }
+    let _ = writeln!(out, "## Flow\n");
+    let _ = writeln!(
+        out,
+        "- Cycle time p50 {} d, p85 {} d ({} issues)\n- Lead time p50 {} d, p85 {} d\n- Velocity (last {} sprints): mean {}, spread {}\n",
+        num(report.cycle_time_days.p50),
+        num(report.cycle_time_days.p85),
+        report.cycle_time_days.count,
+        num(report.lead_time_days.p50),
+        num(report.lead_time_days.p85),
+        report.velocity.sprints.len(),
+        num(report.velocity.mean),
+        num(report.velocity.spread)
+    );
+    if !report.people.is_empty() {
+        let _ = writeln!(
+            out,
+            "## People\n\n| Person | Open | In progress | Sprint points | Capacity |\n|---|---:|---:|---:|---:|"
+        );
+        for p in &report.people {
+            let flag = if p.over_capacity { " ⚠ over" } else { "" };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {}{flag} | {} |",
+                p.person,
+                p.open,
+                p.in_progress,
+                p.sprint_points,
+                num(p.capacity)
+            );
+        }
+        out.push('\n');
+    }
+    if !report.aging_wip.is_empty() {
+        let _ = writeln!(out, "## Aging work in progress\n");
+        for a in &report.aging_wip {
+            let _ = writeln!(out, "- {} — {} days", a.key, a.days);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Plain text that fits an 80-column SSH terminal.
+pub fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let title = report
+        .sprint
+        .as_ref()
+        .map_or("all work".to_owned(), |s| s.name.clone());
+    let _ = writeln!(
+        out,
+        "{} — {title} (as of {})",
+        report.workspace, report.generated_at
+    );
+    let c = &report.counts;
+    let _ = writeln!(
+        out,
+        "in progress {}   completed {}   overdue {}   not started {}   blocked {}",
+        c.in_progress.count,
+        c.completed.count,
+        c.overdue.count,
+        c.not_started.count,
+        c.blocked.count
+    );
+    if let Some(s) = &report.sprint {
+        let _ = writeln!(
+            out,
+            "sprint ({}): {} committed +{} -{}, {} done, {} left{}",
+            s.unit,
+            s.committed,
+            s.added,
+            s.removed,
+            s.completed,
+            s.remaining,
+            s.days_left
+                .map_or_else(String::new, |d| format!(", {d} days to go"))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "cycle time p50 {} d, p85 {} d; lead time p50 {} d; velocity {} ± {}",
+        num(report.cycle_time_days.p50),
+        num(report.cycle_time_days.p85),
+        num(report.lead_time_days.p50),
+        num(report.velocity.mean),
+        num(report.velocity.spread)
+    );
+    if !report.people.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<20} {:>6} {:>8} {:>10} {:>9}",
+            "person", "open", "doing", "points", "capacity"
+        );
+        for p in &report.people {
+            let name: String = p.person.chars().take(20).collect();
+            let over = if p.over_capacity { " over" } else { "" };
+            let _ = writeln!(
+                out,
+                "{name:<20} {:>6} {:>8} {:>10} {:>9}{over}",
+                p.open,
+                p.in_progress,
+                p.sprint_points,
+                num(p.capacity)
+            );
+        }
+    }
+    out
+}
