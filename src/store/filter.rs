@@ -257,6 +257,15 @@ fn condition(
             text(binds, name);
             "(lower(p.key) = lower(?) OR lower(p.name) = lower(?))".into()
         }
+        Filter::Keys(keys) => {
+            if keys.is_empty() {
+                return Ok("0".into());
+            }
+            for k in keys {
+                text(binds, k);
+            }
+            format!("i.key IN ({})", vec!["?"; keys.len()].join(", "))
+        }
         Filter::Type(t) => {
             text(binds, t.as_str());
             "i.issue_type = ?".into()

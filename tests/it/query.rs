@@ -63,6 +63,7 @@ fn one(filter: Filter) -> Query {
 )]
 #[case("due:<2w", one(Filter::Date(DateField::Due, DateCondition::Age(Cmp::Lt, 14 * 86_400))))]
 #[case("in-progress:>5d", one(Filter::InProgress(Cmp::Gt, 5 * 86_400)))]
+#[case("key:OPS-1,web/shop#2", one(Filter::Keys(vec!["OPS-1".into(), "web/shop#2".into()])))]
 #[case("-label:x", Query { terms: vec![Term { negated: true, filter: Filter::Label("x".into()) }], sort: None })]
 #[case("sort:updated-desc", Query { terms: vec![], sort: Some(Sort { field: SortField::Updated, descending: true }) })]
 #[case("sort:key", Query { terms: vec![], sort: Some(Sort { field: SortField::Key, descending: false }) })]
@@ -95,7 +96,7 @@ fn parses_each_operator(#[case] input: &str, #[case] expected: Query) {
 #[case(
     "é statsu:done",
     3,
-    "unknown field `statsu:`; did you mean `status:`? fields are status, assignee, label, project, type, sprint, epic, priority, is, points, created, updated, closed, due, in-progress, sort; quote the text to search for it"
+    "unknown field `statsu:`; did you mean `status:`? fields are status, assignee, label, project, type, sprint, epic, priority, is, points, created, updated, closed, due, in-progress, key, sort; quote the text to search for it"
 )]
 fn errors_point_at_the_column(#[case] input: &str, #[case] column: usize, #[case] message: &str) {
     let err = query::parse(input).expect_err("invalid");
@@ -228,6 +229,10 @@ async fn operators_select_what_they_say_on_the_demo() {
         "CJK text is searchable"
     );
     assert_eq!(count(&s, "OPS-12").await, 1, "a key finds its issue");
+    let exact = rows(&s, "key:OPS-12,web/shop#3,NOPE-1").await;
+    let mut keys: Vec<&str> = exact.iter().map(|r| r.key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, vec!["OPS-12", "web/shop#3"]);
 
     // Negation is the exact complement, NULLs included.
     for field in [

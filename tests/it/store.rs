@@ -140,7 +140,7 @@ async fn every_read_query_prepares_against_the_migrated_schema() {
     for q in [
         "word \"a phrase\" status:doing status:\"In Review\" assignee:me assignee:none label:x project:OPS",
         "type:bug sprint:current sprint:next sprint:none sprint:\"Sprint 1\" epic:OPS-1 priority:high priority:p9",
-        "is:open is:closed is:overdue is:blocked is:unestimated points:>=5 -label:y",
+        "is:open is:closed is:overdue is:blocked is:unestimated points:>=5 -label:y key:A-1,B-2",
         "created:>7d updated:<2026-01-01 closed:2026-01-01..2026-02-01 due:<7d due:=2026-05-05 in-progress:>5d % sort:key-desc",
     ] {
         for sort in [

@@ -41,6 +41,8 @@ pub enum Filter {
     Date(DateField, DateCondition),
     /// Time since the issue last entered an in-progress status, in seconds.
     InProgress(Cmp, i64),
+    /// Exactly these issues (`key:OPS-1,OPS-2`): how a dashboard number opens its issues.
+    Keys(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -25,6 +25,7 @@ pub const FIELDS: &[&str] = &[
     "closed",
     "due",
     "in-progress",
+    "key",
     "sort",
 ];
 
@@ -77,6 +78,14 @@ fn field_filter(field: &str, raw: &RawTerm) -> Result<Filter, QueryError> {
             _ => PersonMatch::Name(value.trim_start_matches('@').to_owned()),
         }),
         "label" => Filter::Label(value.to_owned()),
+        "key" => Filter::Keys(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
         "project" => Filter::Project(value.to_owned()),
         "type" => Filter::Type(
             value
