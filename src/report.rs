@@ -150,6 +150,36 @@ fn round_opt(v: Option<f64>) -> Option<f64> {
     v.map(round)
 }
 
+/// Loads the inputs (one project, or all) and builds the report. Capacities stored with people
+/// are the base; `options.capacity` (the config's `[people]`) overrides them.
+pub async fn from_store(
+    pool: &sqlx::SqlitePool,
+    project: Option<&str>,
+    mut options: Options,
+) -> Result<Option<Report>, ReportError> {
+    let input = crate::store::metrics::load_project(pool, project).await?;
+    if input.issues.is_empty() {
+        return Ok(None);
+    }
+    let mut capacity: BTreeMap<String, f64> = crate::store::metrics::capacities(pool)
+        .await?
+        .into_iter()
+        .collect();
+    capacity.append(&mut options.capacity);
+    options.capacity = capacity;
+    build(&input, &options)
+        .map(Some)
+        .map_err(ReportError::Input)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Input(String),
+}
+
 /// Finds the sprint to report on: by name, or the active one (started, not closed).
 pub fn pick_sprint<'a>(
     sprints: &'a [MetricSprint],

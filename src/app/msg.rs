@@ -38,6 +38,10 @@ pub enum Msg {
         result: Result<(), String>,
     },
     Freshness(Vec<SourceFreshness>),
+    DashboardLoaded {
+        generation: u64,
+        result: Result<Box<crate::report::Report>, String>,
+    },
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -90,6 +94,11 @@ pub enum Effect {
         value: Option<String>,
     },
     SaveHistory(Vec<String>),
+    LoadDashboard {
+        generation: u64,
+        workspace: String,
+        metrics: super::state::MetricsSettings,
+    },
     LoadFreshness,
     OpenUrl(String),
     Copy {

@@ -62,6 +62,7 @@ struct Executor {
     backlog: Option<JoinHandle<()>>,
     window: Option<JoinHandle<()>>,
     detail: Option<JoinHandle<()>>,
+    dashboard: Option<JoinHandle<()>>,
 }
 
 impl Drop for Executor {
@@ -93,6 +94,7 @@ async fn event_loop(
         backlog: None,
         window: None,
         detail: None,
+        dashboard: None,
     };
     let size = terminal.size()?;
     state.size = (size.width, size.height);
@@ -230,6 +232,7 @@ impl Executor {
                     }
                     Effect::LoadWindow { .. } => Some(&mut self.window),
                     Effect::LoadDetail { .. } => Some(&mut self.detail),
+                    Effect::LoadDashboard { .. } => Some(&mut self.dashboard),
                     _ => None,
                 };
                 let previous = slot.as_ref().and_then(|s| s.as_ref());
@@ -342,24 +345,56 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
                 },
             }
         }
-        Effect::LoadFreshness => {
-            let synced = read::last_sync(store.pool()).await.unwrap_or_default();
-            Msg::Freshness(
-                io.sources
-                    .iter()
-                    .map(|name| {
-                        let last_ok = synced
-                            .iter()
-                            .find(|(n, _)| n == name)
-                            .and_then(|(_, at)| at.as_deref().and_then(parse_instant));
-                        SourceFreshness {
-                            name: name.clone(),
-                            last_ok,
-                        }
-                    })
-                    .collect(),
-            )
-        }
+        Effect::LoadFreshness => freshness(store, io).await,
+        Effect::LoadDashboard {
+            generation,
+            workspace,
+            metrics,
+        } => dashboard(store, io, generation, workspace, metrics).await,
         Effect::OpenUrl(_) | Effect::Copy { .. } => return None,
     })
+}
+
+async fn dashboard(
+    store: &Store,
+    io: &EffectIo,
+    generation: u64,
+    workspace: String,
+    metrics: super::state::MetricsSettings,
+) -> Msg {
+    let options = crate::report::Options {
+        now: io.clock.now(),
+        sprint: None,
+        from: None,
+        to: None,
+        working_days: crate::domain::metrics::WorkingDays::from_names(&metrics.working_days),
+        aging_days: metrics.aging_days,
+        capacity: metrics.capacity,
+        workspace,
+    };
+    let result = match crate::report::from_store(store.pool(), None, options).await {
+        Ok(Some(report)) => Ok(Box::new(report)),
+        Ok(None) => Err("no issues yet: nothing to measure".to_owned()),
+        Err(e) => Err(e.to_string()),
+    };
+    Msg::DashboardLoaded { generation, result }
+}
+
+async fn freshness(store: &Store, io: &EffectIo) -> Msg {
+    let synced = read::last_sync(store.pool()).await.unwrap_or_default();
+    Msg::Freshness(
+        io.sources
+            .iter()
+            .map(|name| {
+                let last_ok = synced
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .and_then(|(_, at)| at.as_deref().and_then(parse_instant));
+                SourceFreshness {
+                    name: name.clone(),
+                    last_ok,
+                }
+            })
+            .collect(),
+    )
 }

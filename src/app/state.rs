@@ -306,6 +306,60 @@ pub struct Flash {
     pub until: DateTime<Utc>,
 }
 
+/// What the dashboard's metrics need from the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsSettings {
+    pub working_days: Vec<String>,
+    pub aging_days: u32,
+    /// Username → points per sprint (config over tracker).
+    pub capacity: std::collections::BTreeMap<String, f64>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        let defaults = crate::config::MetricsConfig::default();
+        Self {
+            working_days: defaults.working_days,
+            aging_days: defaults.aging_wip_days,
+            capacity: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// The dashboard: the same report `sprintdeck report` prints, and the selected tile.
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub generation: u64,
+    pub report: Option<Box<crate::report::Report>>,
+    pub error: Option<String>,
+    pub tile: usize,
+}
+
+/// The tiles in display order: label and the report count behind it.
+pub const TILES: [&str; 5] = [
+    "in progress",
+    "completed",
+    "overdue",
+    "not started",
+    "blocked",
+];
+
+impl Dashboard {
+    pub fn tile_keys(&self, tile: usize) -> Option<&[String]> {
+        let c = &self.report.as_ref()?.counts;
+        let count = [
+            &c.in_progress,
+            &c.completed,
+            &c.overdue,
+            &c.not_started,
+            &c.blocked,
+        ]
+        .get(tile)
+        .copied()?;
+        Some(&count.keys)
+    }
+}
+
 /// Fixed facts about this session.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -319,6 +373,7 @@ pub struct Settings {
     pub theme: Theme,
     /// Configured source names, for the freshness list.
     pub sources: Vec<String>,
+    pub metrics: MetricsSettings,
 }
 
 impl Settings {
@@ -338,6 +393,7 @@ impl Settings {
             keymap: Keymap::load(None).unwrap_or_default(),
             theme: Theme::dark(),
             sources: Vec::new(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -355,6 +411,7 @@ pub struct State {
     pub filter: FilterInput,
     pub detail: Option<Detail>,
     pub detail_generation: u64,
+    pub dashboard: Dashboard,
     pub freshness: Vec<SourceFreshness>,
     pub quit: bool,
     pub dirty: bool,
@@ -375,6 +432,7 @@ impl State {
             filter: FilterInput::default(),
             detail: None,
             detail_generation: 0,
+            dashboard: Dashboard::default(),
             freshness: Vec::new(),
             quit: false,
             dirty: true,

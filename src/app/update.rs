@@ -18,7 +18,32 @@ use crate::ui::layout;
 pub fn init(state: &mut State) -> Vec<Effect> {
     let mut effects = backlog::reload(state);
     effects.push(Effect::LoadFreshness);
+    effects.extend(entered_tab(state));
     effects
+}
+
+/// Switches tab and loads what the new tab shows.
+fn switch_tab(state: &mut State, tab: Tab) -> Vec<Effect> {
+    state.tab = tab;
+    state.dirty = true;
+    entered_tab(state)
+}
+
+fn entered_tab(state: &mut State) -> Vec<Effect> {
+    if state.tab == Tab::Dashboard && state.dashboard.report.is_none() {
+        return load_dashboard(state);
+    }
+    Vec::new()
+}
+
+/// The dashboard is the report, built by the same code as `sprintdeck report`.
+fn load_dashboard(state: &mut State) -> Vec<Effect> {
+    state.dashboard.generation += 1;
+    vec![Effect::LoadDashboard {
+        generation: state.dashboard.generation,
+        workspace: state.settings.workspace.clone(),
+        metrics: state.settings.metrics.clone(),
+    }]
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -58,6 +83,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             field,
             result,
         } => detail::on_saved(state, issue_id, field, result),
+        Msg::DashboardLoaded { generation, result } => {
+            if generation == state.dashboard.generation {
+                match result {
+                    Ok(report) => {
+                        state.dashboard.report = Some(report);
+                        state.dashboard.error = None;
+                    }
+                    Err(e) => state.dashboard.error = Some(e),
+                }
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Msg::Freshness(list) => {
             state.freshness = list;
             state.dirty = true;
@@ -90,7 +128,8 @@ pub fn context(state: &State) -> Context {
     match state.tab {
         Tab::Backlog if state.detail.is_some() => Context::Detail,
         Tab::Backlog => Context::Backlog,
-        Tab::Board | Tab::Dashboard => Context::Board,
+        Tab::Dashboard => Context::Dashboard,
+        Tab::Board => Context::Board,
         Tab::Chat => Context::Chat,
         Tab::Proposals => Context::Proposals,
     }
@@ -187,13 +226,15 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
             } else {
                 (i + n - 1) % n
             };
-            state.tab = Tab::ALL[next];
-            Vec::new()
+            switch_tab(state, Tab::ALL[next])
         }
         Action::Refresh => {
             let mut effects = backlog::reload(state);
             effects.push(Effect::LoadFreshness);
             effects.extend(detail::reload(state));
+            if state.tab == Tab::Dashboard {
+                effects.extend(load_dashboard(state));
+            }
             flash(state, "reloaded", false);
             effects
         }
@@ -201,6 +242,7 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
             Context::Backlog => backlog_action(state, action),
             Context::Detail => detail_action(state, action),
             Context::Filter => filter_action(state, action),
+            Context::Dashboard => dashboard_action(state, action),
             _ => Vec::new(),
         },
     }
@@ -269,6 +311,32 @@ fn backlog_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+fn dashboard_action(state: &mut State, action: Action) -> Vec<Effect> {
+    let last = super::state::TILES.len() - 1;
+    match action {
+        Action::Up => state.dashboard.tile = state.dashboard.tile.saturating_sub(1),
+        Action::Down => state.dashboard.tile = (state.dashboard.tile + 1).min(last),
+        Action::Open => {
+            // Exactly the issues behind the number, as a backlog filter.
+            let Some(keys) = state.dashboard.tile_keys(state.dashboard.tile) else {
+                return Vec::new();
+            };
+            if keys.is_empty() {
+                let label = super::state::TILES[state.dashboard.tile];
+                flash(state, &format!("no issues behind \"{label}\""), false);
+                return Vec::new();
+            }
+            let query = format!("key:{}", keys.join(","));
+            state.tab = Tab::Backlog;
+            state.detail = None;
+            state.backlog.sort_override = None;
+            return backlog::set_query(state, &query).unwrap_or_default();
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn detail_action(state: &mut State, action: Action) -> Vec<Effect> {
@@ -451,8 +519,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
         MouseEventKind::Down(MouseButton::Left) => {
             if mouse.row == 0 {
                 if let Some(tab) = layout::tab_at(mouse.column) {
-                    state.tab = tab;
-                    state.dirty = true;
+                    return switch_tab(state, tab);
                 }
                 return Vec::new();
             }

@@ -1,6 +1,5 @@
 //! `sprintdeck report`: loads the metric inputs, builds the report, prints it.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
@@ -87,18 +86,6 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {
             )));
         }
     }
-    let input = metrics::load_project(pool, args.project.as_deref()).await?;
-    if input.issues.is_empty() {
-        ws.store.close().await?;
-        return Err(Error::Report(format!(
-            "no issues in project {:?}",
-            args.project.unwrap_or_default()
-        )));
-    }
-    let mut capacity: BTreeMap<String, f64> =
-        metrics::capacities(pool).await?.into_iter().collect();
-    capacity.extend(ctx.config.people.capacity.clone());
-    ws.store.close().await?;
     let options = report::Options {
         now,
         sprint: (!args.sprint.eq_ignore_ascii_case("current")).then_some(args.sprint),
@@ -106,10 +93,22 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {
         to,
         working_days: WorkingDays::from_names(&ctx.config.metrics.working_days),
         aging_days: ctx.config.metrics.aging_wip_days,
-        capacity,
+        capacity: ctx.config.people.capacity.clone(),
         workspace: ws.name.clone(),
     };
-    let built = report::build(&input, &options).map_err(Error::Usage)?;
+    let built = report::from_store(pool, args.project.as_deref(), options).await;
+    ws.store.close().await?;
+    let built = match built {
+        Ok(Some(report)) => report,
+        Ok(None) => {
+            return Err(Error::Report(format!(
+                "no issues in project {:?}",
+                args.project.unwrap_or_default()
+            )));
+        }
+        Err(report::ReportError::Input(e)) => return Err(Error::Usage(e)),
+        Err(report::ReportError::Store(e)) => return Err(e.into()),
+    };
     let text = match args.format {
         ReportFormat::Table => report::table(&built),
         ReportFormat::Md => report::markdown(&built),

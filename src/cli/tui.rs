@@ -47,6 +47,11 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
         keymap,
         theme,
         sources,
+        metrics: crate::app::state::MetricsSettings {
+            working_days: ctx.config.metrics.working_days.clone(),
+            aging_days: ctx.config.metrics.aging_wip_days,
+            capacity: ctx.config.people.capacity.clone(),
+        },
     })
 }
 

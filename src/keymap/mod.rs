@@ -20,17 +20,19 @@ pub enum Context {
     Backlog,
     Detail,
     Filter,
+    Dashboard,
     Board,
     Chat,
     Proposals,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Backlog,
         Context::Detail,
         Context::Filter,
+        Context::Dashboard,
         Context::Board,
         Context::Chat,
         Context::Proposals,
@@ -42,6 +44,7 @@ impl Context {
             Self::Backlog => "backlog",
             Self::Detail => "detail",
             Self::Filter => "filter",
+            Self::Dashboard => "dashboard",
             Self::Board => "board",
             Self::Chat => "chat",
             Self::Proposals => "proposals",

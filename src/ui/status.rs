@@ -29,6 +29,14 @@ fn hinted(context: Context) -> &'static [Action] {
             Action::Help,
         ],
         Context::Filter => &[Action::Apply, Action::Cancel, Action::HistoryPrev],
+        Context::Dashboard => &[
+            Action::Down,
+            Action::Open,
+            Action::Refresh,
+            Action::NextTab,
+            Action::Help,
+            Action::Quit,
+        ],
         _ => &[Action::NextTab, Action::Help, Action::Quit],
     }
 }
@@ -121,6 +129,8 @@ fn short(action: Action) -> &'static str {
         Action::Cancel => "cancel",
         Action::HistoryPrev => "history",
         Action::NextTab => "next tab",
+        Action::Down => "next tile",
+        Action::Refresh => "reload",
         _ => "",
     }
 }

@@ -102,7 +102,7 @@ fn a_user_file_overrides_by_context_and_chord() {
 )]
 #[case(
     "unknown-context.toml",
-    "keymap error in tests/fixtures/keymap/unknown-context.toml, line 1: unknown context [backlogs]; contexts are global, backlog, detail, filter, board, chat, proposals"
+    "keymap error in tests/fixtures/keymap/unknown-context.toml, line 1: unknown context [backlogs]; contexts are global, backlog, detail, filter, dashboard, board, chat, proposals"
 )]
 #[case(
     "not-toml.toml",

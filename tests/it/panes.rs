@@ -178,3 +178,13 @@ async fn escape_sequences_in_issue_text_render_as_harmless_text() {
         }
     }
 }
+
+#[tokio::test]
+async fn dashboard_snapshots() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new((w, h)).await;
+        harness.key(KeyCode::Tab).await;
+        harness.key(KeyCode::Tab).await;
+        insta::assert_snapshot!(format!("dashboard_{w}x{h}"), text(&draw(&harness.state)));
+    }
+}

@@ -463,3 +463,29 @@ async fn mouse_selects_rows_and_tabs_and_scrolls() {
     h.send(click(12, 0)).await; // " Board " starts at column 10
     assert_eq!(h.state.tab, Tab::Board);
 }
+
+#[tokio::test]
+async fn dashboard_loads_and_a_tile_opens_exactly_its_issues() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Tab).await;
+    h.key(KeyCode::Tab).await;
+    assert_eq!(h.state.tab, Tab::Dashboard);
+    assert!(
+        h.state.dashboard.error.is_none(),
+        "{:?}",
+        h.state.dashboard.error
+    );
+    let report = h.state.dashboard.report.clone().expect("dashboard loaded");
+    let overdue = report.counts.overdue.count;
+    assert!(overdue > 0);
+    h.key(KeyCode::Char('l')).await;
+    h.key(KeyCode::Char('l')).await;
+    assert_eq!(h.state.dashboard.tile, 2, "the overdue tile");
+    h.key(KeyCode::Enter).await;
+    assert_eq!(h.state.tab, Tab::Backlog);
+    assert!(h.state.backlog.query_text.starts_with("key:"));
+    assert_eq!(
+        h.state.backlog.matches, overdue,
+        "the backlog shows exactly the issues behind the number"
+    );
+}

@@ -1,0 +1,273 @@
+//! The dashboard: the report's numbers as tiles, the burndown, velocity, people and aging work.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Bar, BarChart, BarGroup, Block, Borders, Chart, Dataset, GraphType, Paragraph, Row, Table,
+};
+
+use super::theme::{Theme, symbols};
+use crate::app::State;
+use crate::app::state::TILES;
+use crate::domain::text::sanitize;
+use crate::report::Report;
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let d = &state.dashboard;
+    let Some(report) = &d.report else {
+        let (text, style) = match &d.error {
+            Some(e) => (format!(" {}", sanitize(e, false)), theme.error),
+            None => (" loading…".to_owned(), theme.dim),
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
+        return;
+    };
+    let [tiles, middle, bottom] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    render_tiles(theme, report, d.tile, frame, tiles);
+    let [burn, vel] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle);
+    render_burndown(theme, report, frame, burn);
+    render_velocity(theme, report, frame, vel);
+    let [people, aging] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
+    render_people(theme, report, frame, people);
+    render_aging(theme, report, frame, aging);
+}
+
+fn render_tiles(theme: &Theme, report: &Report, selected: usize, frame: &mut Frame, area: Rect) {
+    let c = &report.counts;
+    let values = [
+        c.in_progress.count,
+        c.completed.count,
+        c.overdue.count,
+        c.not_started.count,
+        c.blocked.count,
+    ];
+    let cells = Layout::horizontal([Constraint::Ratio(1, 5); 5]).split(area);
+    for (i, (label, value)) in TILES.iter().zip(values).enumerate() {
+        let mut block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .title(*label);
+        let mut style = theme.base.add_modifier(Modifier::BOLD);
+        if i == selected {
+            block = block.border_style(theme.accent).title_style(theme.accent);
+            style = style.patch(theme.selected);
+        }
+        let marker = if i == selected { "› " } else { "  " };
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from(vec![
+                    Span::raw(marker),
+                    Span::styled(value.to_string(), style),
+                ]),
+                Line::from(Span::styled("enter: show issues", theme.dim)),
+            ])
+            .block(block),
+            cells[i],
+        );
+    }
+}
+
+fn render_burndown(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) {
+    let Some(sprint) = &report.sprint else {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no active sprint", theme.dim)).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border)
+                    .title("burndown"),
+            ),
+            area,
+        );
+        return;
+    };
+    let title = format!(
+        "{} burndown ({}){}",
+        sanitize(&sprint.name, false),
+        sprint.unit,
+        sprint
+            .days_left
+            .map_or_else(String::new, |d| format!(" · {d} days left"))
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let actual: Vec<(f64, f64)> = sprint
+        .burndown
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as f64, p.remaining))
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    let ideal: Vec<(f64, f64)> = sprint
+        .burndown
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as f64, p.ideal))
+        .collect();
+    let top = sprint
+        .burndown
+        .iter()
+        .map(|p| p.remaining.max(p.ideal))
+        .fold(sprint.committed, f64::max)
+        .max(1.0);
+    #[allow(clippy::cast_precision_loss)]
+    let days = (sprint.burndown.len().max(2) - 1) as f64;
+    let changes: Vec<String> = sprint
+        .burndown
+        .iter()
+        .filter(|p| p.scope_change)
+        .map(|p| p.day[5..].to_owned())
+        .collect();
+    let datasets = vec![
+        Dataset::default()
+            .name("ideal")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.dim)
+            .data(&ideal),
+        Dataset::default()
+            .name("remaining")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.doing)
+            .data(&actual),
+    ];
+    let chart = Chart::new(datasets)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(title),
+        )
+        .x_axis(Axis::default().bounds([0.0, days]).labels(vec![
+                Span::raw(
+                    sprint
+                        .burndown
+                        .first()
+                        .map_or(String::new(), |p| p.day[5..].to_owned()),
+                ),
+                Span::raw(if changes.is_empty() {
+                    String::new()
+                } else {
+                    format!("scope changed {}", changes.join(" "))
+                }),
+            ]))
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, top])
+                .labels(vec![Span::raw("0"), Span::raw(format!("{top}"))]),
+        );
+    frame.render_widget(chart, area);
+}
+
+fn render_velocity(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) {
+    let v = &report.velocity;
+    let title = format!(
+        "velocity{} · cycle p50 {} d, p85 {} d",
+        v.mean.map_or_else(String::new, |m| format!(" ⌀ {m}")),
+        report
+            .cycle_time_days
+            .p50
+            .map_or_else(|| "—".to_owned(), |x| x.to_string()),
+        report
+            .cycle_time_days
+            .p85
+            .map_or_else(|| "—".to_owned(), |x| x.to_string()),
+    );
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let bars: Vec<Bar> = v
+        .sprints
+        .iter()
+        .map(|s| {
+            let short = s.name.rsplit(' ').next().unwrap_or(&s.name).to_owned();
+            Bar::default()
+                .value(s.points.round() as u64)
+                .label(Line::from(short))
+        })
+        .collect();
+    let chart = BarChart::default()
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(title),
+        )
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(4)
+        .bar_gap(1)
+        .bar_style(theme.accent);
+    frame.render_widget(chart, area);
+}
+
+fn render_people(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) {
+    let header = Row::new(["person", "open", "doing", "points / capacity"]).style(theme.header);
+    let rows = report.people.iter().map(|p| {
+        let cap = p.capacity.map_or_else(|| "—".to_owned(), |c| c.to_string());
+        let (flag, style) = if p.over_capacity {
+            (format!(" {} over", symbols::OVERDUE), theme.overdue)
+        } else {
+            (String::new(), theme.base)
+        };
+        Row::new(vec![
+            Line::from(sanitize(&p.person, false)),
+            Line::from(p.open.to_string()),
+            Line::from(p.in_progress.to_string()),
+            Line::from(Span::styled(
+                format!("{} / {cap}{flag}", p.sprint_points),
+                style,
+            )),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Fill(1),
+            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(20),
+        ],
+    )
+    .header(header)
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .title("load this sprint"),
+    );
+    frame.render_widget(table, area);
+}
+
+fn render_aging(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) {
+    let lines: Vec<Line> = if report.aging_wip.is_empty() {
+        vec![Line::from(Span::styled("nothing is aging", theme.dim))]
+    } else {
+        report
+            .aging_wip
+            .iter()
+            .map(|a| {
+                Line::from(vec![
+                    Span::raw(format!("{:<16}", sanitize(&a.key, false))),
+                    Span::styled(format!("{:.0} d", a.days), theme.overdue),
+                ])
+            })
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title("aging work in progress"),
+        ),
+        area,
+    );
+}
