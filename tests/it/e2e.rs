@@ -191,3 +191,44 @@ fn filter_open_back_and_quit_in_a_real_terminal() {
     assert_eq!(pty.wait_exit(WAIT), 0);
     assert!(pty.restored(), "alternate screen left and cursor shown");
 }
+
+/// The number in the dashboard tile titled `label` (the line under the tile titles).
+fn tile(screen: &str, label: &str) -> Option<usize> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let title_row = lines.iter().position(|l| l.contains(label))?;
+    let column = lines[title_row].find(label)?;
+    let below = lines.get(title_row + 1)?;
+    let rest: String = below
+        .chars()
+        .skip(lines[title_row][..column].chars().count())
+        .collect();
+    rest.split(|c: char| !c.is_ascii_digit())
+        .find(|w| !w.is_empty())?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn dashboard_overdue_opens_the_same_number_of_issues() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::spawn(dir.path(), &[], (120, 36));
+    pty.wait_for("the first rows", |s| count(s) == Some(1500), WAIT);
+    pty.send("\t\t");
+    let dash = pty.wait_for("the dashboard", |s| tile(s, "overdue").is_some(), WAIT);
+    let overdue = tile(&dash, "overdue").expect("overdue tile");
+    assert!(overdue > 0, "{dash}");
+    pty.send("ll");
+    pty.send("\r");
+    let backlog = pty.wait_for(
+        "the filtered backlog",
+        |s| s.contains("filter key:") && count(s).is_some(),
+        WAIT,
+    );
+    assert_eq!(count(&backlog), Some(overdue), "{backlog}");
+    assert!(
+        backlog.lines().filter(|l| l.starts_with('!')).count() >= overdue.min(10),
+        "every listed issue is marked overdue:\n{backlog}"
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}

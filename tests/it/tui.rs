@@ -489,3 +489,15 @@ async fn dashboard_loads_and_a_tile_opens_exactly_its_issues() {
         "the backlog shows exactly the issues behind the number"
     );
 }
+
+#[test]
+fn starting_on_the_dashboard_loads_it() {
+    let mut state = State::new(settings(), now(), (120, 40), Tab::Dashboard);
+    let effects = init(&mut state);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDashboard { .. })),
+        "{effects:?}"
+    );
+}
