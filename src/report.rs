@@ -88,10 +88,22 @@ impl From<Vec<String>> for Count {
     }
 }
 
+/// Change against the previous sprint, each tile as it stood at that sprint's end.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deltas {
+    pub against: String,
+    pub in_progress: i64,
+    pub completed: i64,
+    pub overdue: i64,
+    pub not_started: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CountsPart {
     /// Over the sprint's issues when there is a sprint, otherwise over everything.
     pub scope: &'static str,
+    /// Against the previous sprint; `null` without one (blocking has no history: no delta).
+    pub deltas: Option<Deltas>,
     pub in_progress: Count,
     pub completed: Count,
     pub overdue: Count,
@@ -178,6 +190,54 @@ pub enum ReportError {
     Store(#[from] crate::store::StoreError),
     #[error("{0}")]
     Input(String),
+}
+
+fn signed(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The tiles of the sprint before `current`, at its end, subtracted from the current ones.
+fn deltas(
+    input: &MetricsInput,
+    current: &MetricSprint,
+    now_counts: &metrics::Counts,
+) -> Option<Deltas> {
+    let previous = input
+        .sprints
+        .iter()
+        .filter(|s| s.closed && s.start.is_some() && s.start < current.start)
+        .max_by_key(|s| s.start)?;
+    let (start, end) = (previous.start?, previous.end?);
+    let ids: Vec<i64> = input
+        .memberships
+        .iter()
+        .filter(|m| {
+            m.sprint_id == previous.id && m.added_at <= end && m.removed_at.is_none_or(|r| r > end)
+        })
+        .map(|m| m.issue_id)
+        .collect();
+    let members: Vec<&metrics::MetricIssue> = input
+        .issues
+        .iter()
+        .filter(|i| ids.contains(&i.id))
+        .collect();
+    let then = metrics::counts_at(&members, end, start, end);
+    Some(Deltas {
+        against: previous.name.clone(),
+        in_progress: signed(now_counts.in_progress.len()) - signed(then.in_progress.len()),
+        completed: signed(now_counts.completed.len()) - signed(then.completed.len()),
+        overdue: signed(now_counts.overdue.len()) - signed(then.overdue.len()),
+        not_started: signed(now_counts.not_started.len()) - signed(then.not_started.len()),
+    })
+}
+
+fn delta_text(d: Option<i64>) -> String {
+    match d {
+        Some(d) if d > 0 => format!(" (+{d})"),
+        Some(d) if d < 0 => format!(" ({d})"),
+        Some(_) => " (±0)".to_owned(),
+        None => String::new(),
+    }
 }
 
 /// Finds the sprint to report on: by name, or the active one (started, not closed).
@@ -292,6 +352,7 @@ pub fn build(input: &MetricsInput, options: &Options) -> Result<Report, String> 
         sprint: sprint_part,
         counts: CountsPart {
             scope: if sprint.is_some() { "sprint" } else { "all" },
+            deltas: sprint.and_then(|s| deltas(input, s, &counts)),
             in_progress: counts.in_progress.into(),
             completed: counts.completed.into(),
             overdue: counts.overdue.into(),
@@ -411,15 +472,27 @@ pub fn markdown(report: &Report) -> String {
         out,
         "| In progress | Completed | Overdue | Not started | Blocked |\n|---:|---:|---:|---:|---:|"
     );
+    let d = c.deltas.as_ref();
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {} | {} |\n",
+        "| {}{} | {}{} | {}{} | {}{} | {} |\n",
         c.in_progress.count,
+        delta_text(d.map(|d| d.in_progress)),
         c.completed.count,
+        delta_text(d.map(|d| d.completed)),
         c.overdue.count,
+        delta_text(d.map(|d| d.overdue)),
         c.not_started.count,
+        delta_text(d.map(|d| d.not_started)),
         c.blocked.count
     );
+    if let Some(d) = d {
+        let _ = writeln!(
+            out,
+            "Changes are against {}, as it stood at its end.\n",
+            d.against
+        );
+    }
     if let Some(s) = &report.sprint {
         let _ = writeln!(out, "## Sprint\n");
         let _ = writeln!(
@@ -502,6 +575,17 @@ pub fn table(report: &Report) -> String {
         c.not_started.count,
         c.blocked.count
     );
+    if let Some(d) = &c.deltas {
+        let _ = writeln!(
+            out,
+            "vs {}:{} in progress,{} completed,{} overdue,{} not started",
+            d.against,
+            delta_text(Some(d.in_progress)),
+            delta_text(Some(d.completed)),
+            delta_text(Some(d.overdue)),
+            delta_text(Some(d.not_started))
+        );
+    }
     if let Some(s) = &report.sprint {
         let _ = writeln!(
             out,

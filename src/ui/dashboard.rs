@@ -27,7 +27,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     };
     let [tiles, middle, bottom] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(3),
         Constraint::Fill(1),
         Constraint::Fill(1),
     ])
@@ -52,8 +52,16 @@ fn render_tiles(theme: &Theme, report: &Report, selected: usize, frame: &mut Fra
         c.not_started.count,
         c.blocked.count,
     ];
+    let d = c.deltas.as_ref();
+    let changes = [
+        d.map(|d| d.in_progress),
+        d.map(|d| d.completed),
+        d.map(|d| d.overdue),
+        d.map(|d| d.not_started),
+        None,
+    ];
     let cells = Layout::horizontal([Constraint::Ratio(1, 5); 5]).split(area);
-    for (i, (label, value)) in TILES.iter().zip(values).enumerate() {
+    for (i, ((label, value), change)) in TILES.iter().zip(values).zip(changes).enumerate() {
         let mut block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border)
@@ -65,13 +73,19 @@ fn render_tiles(theme: &Theme, report: &Report, selected: usize, frame: &mut Fra
         }
         let marker = if i == selected { "› " } else { "  " };
         frame.render_widget(
-            Paragraph::new(vec![
-                Line::from(vec![
-                    Span::raw(marker),
-                    Span::styled(value.to_string(), style),
-                ]),
-                Line::from(Span::styled("enter: show issues", theme.dim)),
-            ])
+            Paragraph::new(Line::from(vec![
+                Span::raw(marker),
+                Span::styled(value.to_string(), style),
+                Span::styled(
+                    match change {
+                        Some(c) if c > 0 => format!(" ▲{c}"),
+                        Some(c) if c < 0 => format!(" ▼{}", -c),
+                        Some(_) => " =".to_owned(),
+                        None => String::new(),
+                    },
+                    theme.dim,
+                ),
+            ]))
             .block(block),
             cells[i],
         );

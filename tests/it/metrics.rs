@@ -483,3 +483,37 @@ fn load_per_person_against_capacity_including_zero() {
     assert_eq!((idle.open, idle.sprint_points), (0, 0.0));
     assert!(!idle.over_capacity());
 }
+
+#[test]
+fn counts_as_they_stood_at_an_earlier_time() {
+    use sprintdeck::domain::metrics::counts_at;
+    let mut a = issue(
+        1,
+        None,
+        "2026-11-01",
+        &[
+            ("2026-11-01", Todo),
+            ("2026-11-03", InProgress),
+            ("2026-11-10", Done),
+        ],
+    );
+    a.due_date = chrono::NaiveDate::from_ymd_opt(2026, 11, 4);
+    let b = issue(2, None, "2026-11-08", &[("2026-11-08", Todo)]); // did not exist on the 5th
+    let on_5th = counts_at(
+        &[&a, &b],
+        t("2026-11-05T12:00:00Z"),
+        t("2026-11-02"),
+        t("2026-11-05T12:00:00Z"),
+    );
+    assert_eq!(on_5th.in_progress, vec!["T-1"]);
+    assert_eq!(
+        on_5th.overdue,
+        vec!["T-1"],
+        "due on the 4th, still open on the 5th"
+    );
+    assert!(on_5th.not_started.is_empty() && on_5th.completed.is_empty());
+    let on_12th = counts_at(&[&a, &b], t("2026-11-12"), t("2026-11-02"), t("2026-11-12"));
+    assert_eq!(on_12th.completed, vec!["T-1"]);
+    assert_eq!(on_12th.not_started, vec!["T-2"]);
+    assert!(on_12th.overdue.is_empty(), "done work is not overdue");
+}

@@ -18,6 +18,47 @@ pub struct Counts {
     pub blocked: Vec<String>,
 }
 
+/// The same counts as they stood at `at` (from the histories), for comparing with an earlier
+/// sprint. Blocking has no history, so `blocked` is left empty.
+pub fn counts_at(
+    issues: &[&MetricIssue],
+    at: DateTime<Utc>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Counts {
+    let day = at.date_naive();
+    let mut c = Counts::default();
+    for i in issues {
+        let Some(category) = i.category_at(at) else {
+            continue;
+        };
+        match category {
+            StatusCategory::InProgress => c.in_progress.push(i.key.clone()),
+            StatusCategory::Todo => c.not_started.push(i.key.clone()),
+            StatusCategory::Done => {}
+        }
+        if i.events
+            .iter()
+            .any(|(t, cat)| *cat == StatusCategory::Done && *t >= from && *t < to)
+            && i.done_by(to)
+        {
+            c.completed.push(i.key.clone());
+        }
+        if category != StatusCategory::Done && i.due_date.is_some_and(|d| d < day) {
+            c.overdue.push(i.key.clone());
+        }
+    }
+    for list in [
+        &mut c.in_progress,
+        &mut c.completed,
+        &mut c.overdue,
+        &mut c.not_started,
+    ] {
+        list.sort();
+    }
+    c
+}
+
 /// `completed` counts issues whose final completion falls in `[from, to)`.
 pub fn counts(
     issues: &[&MetricIssue],

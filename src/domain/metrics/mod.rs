@@ -8,7 +8,7 @@ mod sprint;
 
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
-pub use counts::{Counts, PersonLoad, counts, load};
+pub use counts::{Counts, PersonLoad, counts, counts_at, load};
 pub use flow::{Durations, aging_wip, cycle_times, lead_times, throughput};
 pub use sprint::{
     Burndown, BurndownPoint, Membership, MetricSprint, SprintSummary, Unit, Velocity, burndown,
@@ -69,6 +69,23 @@ impl MetricIssue {
                     && self.created_at <= t
             }
         }
+    }
+
+    /// The status category at time `t`, from the history (`None` before it existed).
+    pub fn category_at(&self, t: DateTime<Utc>) -> Option<StatusCategory> {
+        if self.created_at > t {
+            return None;
+        }
+        self.events
+            .iter()
+            .take_while(|(at, _)| *at <= t)
+            .last()
+            .map(|(_, c)| *c)
+            .or(Some(if self.events.is_empty() {
+                self.category
+            } else {
+                StatusCategory::Todo
+            }))
     }
 
     /// First time the issue entered an in-progress status.
