@@ -333,6 +333,8 @@ pub struct Dashboard {
     pub report: Option<Box<crate::report::Report>>,
     pub error: Option<String>,
     pub tile: usize,
+    /// The burndown chart fills the pane.
+    pub full_burndown: bool,
 }
 
 /// The tiles in display order: label and the report count behind it.

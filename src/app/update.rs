@@ -318,6 +318,8 @@ fn dashboard_action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Up => state.dashboard.tile = state.dashboard.tile.saturating_sub(1),
         Action::Down => state.dashboard.tile = (state.dashboard.tile + 1).min(last),
+        Action::Burndown => state.dashboard.full_burndown = !state.dashboard.full_burndown,
+        Action::Back => state.dashboard.full_burndown = false,
         Action::Open => {
             // Exactly the issues behind the number, as a backlog filter.
             let Some(keys) = state.dashboard.tile_keys(state.dashboard.tile) else {

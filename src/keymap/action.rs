@@ -33,6 +33,7 @@ pub enum Action {
     Cancel,
     HistoryPrev,
     HistoryNext,
+    Burndown,
     /// Switch to saved view N (1-based); 0 shows everything.
     View(u8),
 }
@@ -85,6 +86,7 @@ const TABLE: &[(&str, Action, &str)] = &[
         Action::HistoryNext,
         "next filter from history",
     ),
+    ("burndown", Action::Burndown, "full-screen burndown chart"),
 ];
 
 impl Action {

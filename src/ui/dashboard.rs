@@ -26,6 +26,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
         return;
     };
+    if d.full_burndown {
+        render_burndown(theme, report, frame, area);
+        return;
+    }
     let [tiles, middle, bottom] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Fill(1),

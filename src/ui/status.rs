@@ -131,6 +131,7 @@ fn short(action: Action) -> &'static str {
         Action::NextTab => "next tab",
         Action::Down => "next tile",
         Action::Refresh => "reload",
+        Action::Burndown => "burndown",
         _ => "",
     }
 }

@@ -188,3 +188,19 @@ async fn dashboard_snapshots() {
         insta::assert_snapshot!(format!("dashboard_{w}x{h}"), text(&draw(&harness.state)));
     }
 }
+
+#[tokio::test]
+async fn full_screen_burndown_snapshot() {
+    let mut harness = Harness::new((100, 30)).await;
+    harness.key(KeyCode::Tab).await;
+    harness.key(KeyCode::Tab).await;
+    harness.key(KeyCode::Char('b')).await;
+    let screen = text(&draw(&harness.state));
+    assert!(
+        screen.contains("burndown (points)") && !screen.contains("load this sprint"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+    harness.key(KeyCode::Esc).await;
+    assert!(text(&draw(&harness.state)).contains("load this sprint"));
+}
