@@ -124,21 +124,17 @@ fn render_burndown(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect
         .enumerate()
         .map(|(i, p)| (i as f64, p.remaining))
         .collect();
+    // The x axis spans the whole sprint: the days so far plus the days left; the ideal line
+    // runs from the commitment on the first day to zero on the last.
     #[allow(clippy::cast_precision_loss)]
-    let ideal: Vec<(f64, f64)> = sprint
-        .burndown
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (i as f64, p.ideal))
-        .collect();
+    let days = (sprint.burndown.len() + sprint.days_left.unwrap_or(0)).max(2) as f64 - 1.0;
+    let ideal: Vec<(f64, f64)> = vec![(0.0, sprint.committed), (days, 0.0)];
     let top = sprint
         .burndown
         .iter()
-        .map(|p| p.remaining.max(p.ideal))
+        .map(|p| p.remaining)
         .fold(sprint.committed, f64::max)
         .max(1.0);
-    #[allow(clippy::cast_precision_loss)]
-    let days = (sprint.burndown.len().max(2) - 1) as f64;
     let changes: Vec<String> = sprint
         .burndown
         .iter()
