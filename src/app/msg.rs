@@ -38,6 +38,10 @@ pub enum Msg {
         result: Result<(), String>,
     },
     Freshness(Vec<SourceFreshness>),
+    BoardLoaded {
+        generation: u64,
+        result: Result<Vec<IssueRow>, String>,
+    },
     DashboardLoaded {
         generation: u64,
         result: Result<Box<crate::report::Report>, String>,
@@ -94,6 +98,10 @@ pub enum Effect {
         value: Option<String>,
     },
     SaveHistory(Vec<String>),
+    LoadBoard {
+        generation: u64,
+        filter: SqlFilter,
+    },
     LoadDashboard {
         generation: u64,
         workspace: String,

@@ -63,14 +63,19 @@ struct Executor {
     window: Option<JoinHandle<()>>,
     detail: Option<JoinHandle<()>>,
     dashboard: Option<JoinHandle<()>>,
+    board: Option<JoinHandle<()>>,
 }
 
 impl Drop for Executor {
     fn drop(&mut self) {
-        for task in [&self.backlog, &self.window, &self.detail]
-            .into_iter()
-            .flatten()
-        {
+        let tasks = [
+            &self.backlog,
+            &self.window,
+            &self.detail,
+            &self.dashboard,
+            &self.board,
+        ];
+        for task in tasks.into_iter().flatten() {
             task.abort();
         }
     }
@@ -95,6 +100,7 @@ async fn event_loop(
         window: None,
         detail: None,
         dashboard: None,
+        board: None,
     };
     let size = terminal.size()?;
     state.size = (size.width, size.height);
@@ -233,6 +239,7 @@ impl Executor {
                     Effect::LoadWindow { .. } => Some(&mut self.window),
                     Effect::LoadDetail { .. } => Some(&mut self.detail),
                     Effect::LoadDashboard { .. } => Some(&mut self.dashboard),
+                    Effect::LoadBoard { .. } => Some(&mut self.board),
                     _ => None,
                 };
                 let previous = slot.as_ref().and_then(|s| s.as_ref());
@@ -346,6 +353,13 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
             }
         }
         Effect::LoadFreshness => freshness(store, io).await,
+        Effect::LoadBoard { generation, filter } => {
+            // A sprint holds at most a few thousand issues; the board shows them all.
+            let result = read::backlog(store.pool(), &filter, Some(5000))
+                .await
+                .map_err(|e| e.to_string());
+            Msg::BoardLoaded { generation, result }
+        }
         Effect::LoadDashboard {
             generation,
             workspace,

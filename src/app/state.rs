@@ -362,6 +362,30 @@ impl Dashboard {
     }
 }
 
+/// The sprint board: the active sprint's issues in columns by status category.
+#[derive(Debug, Clone, Default)]
+pub struct Board {
+    pub generation: u64,
+    pub loaded: bool,
+    pub error: Option<String>,
+    /// To do, in progress, done; each in priority order.
+    pub columns: [Vec<IssueRow>; 3],
+    pub column: usize,
+    pub card: [usize; 3],
+}
+
+pub const BOARD_COLUMNS: [(&str, &str); 3] = [
+    ("todo", "To do"),
+    ("doing", "In progress"),
+    ("done", "Done"),
+];
+
+impl Board {
+    pub fn selected(&self) -> Option<&IssueRow> {
+        self.columns.get(self.column)?.get(self.card[self.column])
+    }
+}
+
 /// Fixed facts about this session.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -376,6 +400,8 @@ pub struct Settings {
     /// Configured source names, for the freshness list.
     pub sources: Vec<String>,
     pub metrics: MetricsSettings,
+    /// Board column (`todo`, `doing`, `done`) → WIP limit.
+    pub wip_limits: std::collections::BTreeMap<String, u32>,
 }
 
 impl Settings {
@@ -396,6 +422,7 @@ impl Settings {
             theme: Theme::dark(),
             sources: Vec::new(),
             metrics: MetricsSettings::default(),
+            wip_limits: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -414,6 +441,7 @@ pub struct State {
     pub detail: Option<Detail>,
     pub detail_generation: u64,
     pub dashboard: Dashboard,
+    pub board: Board,
     pub freshness: Vec<SourceFreshness>,
     pub quit: bool,
     pub dirty: bool,
@@ -435,6 +463,7 @@ impl State {
             detail: None,
             detail_generation: 0,
             dashboard: Dashboard::default(),
+            board: Board::default(),
             freshness: Vec::new(),
             quit: false,
             dirty: true,

@@ -33,7 +33,52 @@ fn entered_tab(state: &mut State) -> Vec<Effect> {
     if state.tab == Tab::Dashboard && state.dashboard.report.is_none() {
         return load_dashboard(state);
     }
+    if state.tab == Tab::Board && !state.board.loaded {
+        return load_board(state);
+    }
     Vec::new()
+}
+
+/// The board lists the active sprint's issues, most urgent first.
+fn load_board(state: &mut State) -> Vec<Effect> {
+    let query = crate::domain::query::parse("sprint:current sort:priority").unwrap_or_default();
+    let ctx = crate::store::filter::FilterContext {
+        now: state.now,
+        me: state.settings.me.clone(),
+    };
+    match crate::store::filter::compile(&query, &ctx) {
+        Ok(filter) => {
+            state.board.generation += 1;
+            vec![Effect::LoadBoard {
+                generation: state.board.generation,
+                filter,
+            }]
+        }
+        Err(e) => {
+            state.board.error = Some(e.to_string());
+            Vec::new()
+        }
+    }
+}
+
+/// Sorts the rows into columns by status category; keeps the selection where it can.
+fn fill_board(state: &mut State, rows: Vec<crate::store::read::IssueRow>) {
+    let b = &mut state.board;
+    let mut columns: [Vec<crate::store::read::IssueRow>; 3] = Default::default();
+    for row in rows {
+        let column = match row.status_category.as_str() {
+            "done" => 2,
+            "in_progress" => 1,
+            _ => 0,
+        };
+        columns[column].push(row);
+    }
+    for (i, column) in columns.iter().enumerate() {
+        b.card[i] = b.card[i].min(column.len().saturating_sub(1));
+    }
+    b.columns = columns;
+    b.loaded = true;
+    b.error = None;
 }
 
 /// The dashboard is the report, built by the same code as `sprintdeck report`.
@@ -83,6 +128,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             field,
             result,
         } => detail::on_saved(state, issue_id, field, result),
+        Msg::BoardLoaded { generation, result } => {
+            if generation == state.board.generation {
+                match result {
+                    Ok(rows) => fill_board(state, rows),
+                    Err(e) => state.board.error = Some(e),
+                }
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Msg::DashboardLoaded { generation, result } => {
             if generation == state.dashboard.generation {
                 match result {
@@ -235,6 +290,9 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
             if state.tab == Tab::Dashboard {
                 effects.extend(load_dashboard(state));
             }
+            if state.tab == Tab::Board {
+                effects.extend(load_board(state));
+            }
             flash(state, "reloaded", false);
             effects
         }
@@ -243,6 +301,7 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
             Context::Detail => detail_action(state, action),
             Context::Filter => filter_action(state, action),
             Context::Dashboard => dashboard_action(state, action),
+            Context::Board => board_action(state, action),
             _ => Vec::new(),
         },
     }
@@ -311,6 +370,27 @@ fn backlog_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
+    let b = &mut state.board;
+    let column = b.column;
+    match action {
+        Action::Left => b.column = column.saturating_sub(1),
+        Action::Right => b.column = (column + 1).min(2),
+        Action::Up => b.card[column] = b.card[column].saturating_sub(1),
+        Action::Down => {
+            b.card[column] = (b.card[column] + 1).min(b.columns[column].len().saturating_sub(1));
+        }
+        Action::Open => {
+            if let Some(id) = b.selected().map(|r| r.id) {
+                state.tab = Tab::Backlog;
+                return detail::open(state, id, Vec::new());
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn dashboard_action(state: &mut State, action: Action) -> Vec<Effect> {

@@ -52,6 +52,7 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
             aging_days: ctx.config.metrics.aging_wip_days,
             capacity: ctx.config.people.capacity.clone(),
         },
+        wip_limits: ui.wip_limits.clone(),
     })
 }
 

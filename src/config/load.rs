@@ -210,6 +210,11 @@ fn validate(config: &Config) -> Result<(), Problem> {
             "use 0-23".into(),
         ));
     }
+    validate_ui(config)
+}
+
+/// `[ui]` and `[metrics]`: columns, board limits, working days, saved views.
+fn validate_ui(config: &Config) -> Result<(), Problem> {
     if config.ui.columns.is_empty() {
         return Err((
             "ui.columns".into(),
@@ -232,6 +237,15 @@ fn validate(config: &Config) -> Result<(), Problem> {
                 "metrics.working_days".into(),
                 format!("`{day}` is not a day"),
                 format!("use {}", DAYS.join(", ")),
+            ));
+        }
+    }
+    for column in config.ui.wip_limits.keys() {
+        if !["todo", "doing", "done"].contains(&column.as_str()) {
+            return Err((
+                "ui.wip_limits".into(),
+                format!("unknown board column `{column}`"),
+                "board columns are todo, doing, done".into(),
             ));
         }
     }

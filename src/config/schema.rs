@@ -253,6 +253,8 @@ pub struct UiConfig {
     /// Your username, for `assignee:@me`.
     pub me: Option<String>,
     pub views: Vec<SavedView>,
+    /// Board column → most issues it should hold (`todo`, `doing`, `done`).
+    pub wip_limits: BTreeMap<String, u32>,
 }
 
 /// The backlog columns, in their default order.
@@ -270,6 +272,7 @@ impl Default for UiConfig {
             start_pane: StartPane::Backlog,
             me: None,
             views: Vec::new(),
+            wip_limits: BTreeMap::new(),
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum Action {
     HistoryPrev,
     HistoryNext,
     Burndown,
+    Left,
+    Right,
     /// Switch to saved view N (1-based); 0 shows everything.
     View(u8),
 }
@@ -87,6 +89,8 @@ const TABLE: &[(&str, Action, &str)] = &[
         "next filter from history",
     ),
     ("burndown", Action::Burndown, "full-screen burndown chart"),
+    ("left", Action::Left, "column to the left"),
+    ("right", Action::Right, "column to the right"),
 ];
 
 impl Action {

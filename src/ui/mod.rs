@@ -2,6 +2,7 @@
 //! untrusted text is sanitised on its way to the screen.
 
 mod backlog;
+mod board;
 mod dashboard;
 mod detail;
 mod help;
@@ -30,6 +31,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         (Tab::Backlog, Some(d)) => detail::render(state, d, frame, areas.body),
         (Tab::Backlog, None) => backlog::render(state, frame, &areas),
         (Tab::Dashboard, _) => dashboard::render(state, frame, areas.body),
+        (Tab::Board, _) => board::render(state, frame, areas.body),
         (tab, _) => {
             let text = tab.placeholder().unwrap_or_default();
             frame.render_widget(

@@ -29,6 +29,14 @@ fn hinted(context: Context) -> &'static [Action] {
             Action::Help,
         ],
         Context::Filter => &[Action::Apply, Action::Cancel, Action::HistoryPrev],
+        Context::Board => &[
+            Action::Right,
+            Action::Down,
+            Action::Open,
+            Action::Refresh,
+            Action::Help,
+            Action::Quit,
+        ],
         Context::Dashboard => &[
             Action::Down,
             Action::Open,
@@ -132,6 +140,7 @@ fn short(action: Action) -> &'static str {
         Action::Down => "next tile",
         Action::Refresh => "reload",
         Action::Burndown => "burndown",
+        Action::Right => "column",
         _ => "",
     }
 }

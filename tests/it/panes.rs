@@ -204,3 +204,18 @@ async fn full_screen_burndown_snapshot() {
     harness.key(KeyCode::Esc).await;
     assert!(text(&draw(&harness.state)).contains("load this sprint"));
 }
+
+#[tokio::test]
+async fn board_snapshots_with_a_wip_limit_exceeded() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new((w, h)).await;
+        harness.state.settings.wip_limits.insert("doing".into(), 3);
+        harness.key(KeyCode::Tab).await;
+        let screen = text(&draw(&harness.state));
+        assert!(
+            screen.contains("! In progress"),
+            "over the limit is marked:\n{screen}"
+        );
+        insta::assert_snapshot!(format!("board_{w}x{h}"), screen);
+    }
+}

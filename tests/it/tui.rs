@@ -501,3 +501,46 @@ fn starting_on_the_dashboard_loads_it() {
         "{effects:?}"
     );
 }
+
+#[tokio::test]
+async fn board_shows_the_active_sprint_in_columns() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Char('/')).await;
+    h.keys("sprint:current").await;
+    h.key(KeyCode::Enter).await;
+    let in_sprint = h.state.backlog.matches;
+    h.key(KeyCode::Tab).await;
+    assert_eq!(h.state.tab, Tab::Board);
+    let b = &h.state.board;
+    assert!(b.loaded);
+    assert_eq!(
+        b.columns.iter().map(Vec::len).sum::<usize>(),
+        in_sprint,
+        "every sprint issue on the board"
+    );
+    assert!(
+        b.columns[1]
+            .iter()
+            .all(|r| r.status_category == "in_progress")
+    );
+    assert!(b.columns[2].iter().all(|r| r.status_category == "done"));
+    h.key(KeyCode::Char('l')).await;
+    h.key(KeyCode::Char('j')).await;
+    assert_eq!((h.state.board.column, h.state.board.card[1]), (1, 1));
+    let key = h
+        .state
+        .board
+        .selected()
+        .map(|r| r.key.clone())
+        .expect("a card");
+    h.key(KeyCode::Enter).await;
+    assert_eq!(h.state.tab, Tab::Backlog);
+    assert_eq!(
+        h.state
+            .detail
+            .as_ref()
+            .and_then(|d| d.data.as_ref())
+            .map(|d| d.row.key.clone()),
+        Some(key)
+    );
+}
