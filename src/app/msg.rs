@@ -40,7 +40,13 @@ pub enum Msg {
     Freshness(Vec<SourceFreshness>),
     BoardLoaded {
         generation: u64,
-        result: Result<Vec<IssueRow>, String>,
+        /// The cards, and the issues with a local change not yet pushed.
+        result: Result<(Vec<IssueRow>, Vec<i64>), String>,
+    },
+    CardMoved {
+        key: String,
+        target: String,
+        result: Result<(), String>,
     },
     DashboardLoaded {
         generation: u64,
@@ -102,6 +108,7 @@ pub enum Effect {
         generation: u64,
         filter: SqlFilter,
     },
+    MoveCard(crate::store::moves::CardMove),
     LoadDashboard {
         generation: u64,
         workspace: String,

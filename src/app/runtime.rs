@@ -353,13 +353,8 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
             }
         }
         Effect::LoadFreshness => freshness(store, io).await,
-        Effect::LoadBoard { generation, filter } => {
-            // A sprint holds at most a few thousand issues; the board shows them all.
-            let result = read::backlog(store.pool(), &filter, Some(5000))
-                .await
-                .map_err(|e| e.to_string());
-            Msg::BoardLoaded { generation, result }
-        }
+        Effect::LoadBoard { generation, filter } => board(store, generation, &filter).await,
+        Effect::MoveCard(m) => move_card(store, io, m).await,
         Effect::LoadDashboard {
             generation,
             workspace,
@@ -411,4 +406,31 @@ async fn freshness(store: &Store, io: &EffectIo) -> Msg {
             })
             .collect(),
     )
+}
+
+async fn board(store: &Store, generation: u64, filter: &crate::store::filter::SqlFilter) -> Msg {
+    // A sprint holds at most a few thousand issues; the board shows them all.
+    let cards = read::backlog(store.pool(), filter, Some(5000)).await;
+    let pending = crate::store::moves::pending_pushes(store.pool()).await;
+    let result = cards
+        .and_then(|c| pending.map(|p| (c, p)))
+        .map_err(|e| e.to_string());
+    Msg::BoardLoaded { generation, result }
+}
+
+async fn move_card(store: &Store, io: &EffectIo, m: crate::store::moves::CardMove) -> Msg {
+    let now = io.clock.now();
+    let (key, target) = (m.key.clone(), m.target_status.clone());
+    let result = store
+        .writer()
+        .transaction(move |conn| {
+            Box::pin(async move { crate::store::moves::move_card(conn, &m, now).await })
+        })
+        .await
+        .map_err(|e| e.to_string());
+    Msg::CardMoved {
+        key,
+        target,
+        result,
+    }
 }

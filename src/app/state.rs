@@ -372,6 +372,8 @@ pub struct Board {
     pub columns: [Vec<IssueRow>; 3],
     pub column: usize,
     pub card: [usize; 3],
+    /// Issues with a local change waiting to be pushed to the tracker.
+    pub pending: Vec<i64>,
 }
 
 pub const BOARD_COLUMNS: [(&str, &str); 3] = [

@@ -10,6 +10,7 @@ use ratatui_textarea::TextArea;
 use super::msg::{Effect, Msg};
 use super::state::{Item, State, Tab};
 use super::{backlog, detail};
+use crate::domain::StatusCategory;
 use crate::domain::query;
 use crate::keymap::{Action, Context, Key, Lookup};
 use crate::ui::layout;
@@ -131,12 +132,32 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::BoardLoaded { generation, result } => {
             if generation == state.board.generation {
                 match result {
-                    Ok(rows) => fill_board(state, rows),
+                    Ok((rows, pending)) => {
+                        state.board.pending = pending;
+                        fill_board(state, rows);
+                    }
                     Err(e) => state.board.error = Some(e),
                 }
                 state.dirty = true;
             }
             Vec::new()
+        }
+        Msg::CardMoved {
+            key,
+            target,
+            result,
+        } => {
+            match result {
+                Ok(()) => flash(
+                    state,
+                    &format!(
+                        "{key} → {target} (pending push: write-back to the tracker comes with proposals)"
+                    ),
+                    false,
+                ),
+                Err(e) => flash(state, &e, true),
+            }
+            load_board(state)
         }
         Msg::DashboardLoaded { generation, result } => {
             if generation == state.dashboard.generation {
@@ -388,9 +409,52 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
                 return detail::open(state, id, Vec::new());
             }
         }
+        Action::MoveLeft | Action::MoveRight => {
+            return move_card(state, action == Action::MoveRight);
+        }
         _ => {}
     }
     Vec::new()
+}
+
+/// Moves the selected card one column, expecting the status it shows. The target status name is
+/// the one cards of the same project already use in that column, so the tracker knows it.
+fn move_card(state: &mut State, right: bool) -> Vec<Effect> {
+    let b = &state.board;
+    let from = b.column;
+    let to = if right {
+        from + 1
+    } else {
+        from.wrapping_sub(1)
+    };
+    let (Some(card), true) = (b.selected(), to < 3) else {
+        return Vec::new();
+    };
+    let project = card.project_key.clone();
+    let category = [
+        StatusCategory::Todo,
+        StatusCategory::InProgress,
+        StatusCategory::Done,
+    ][to];
+    let mut names: Vec<&str> = b.columns[to]
+        .iter()
+        .filter(|c| c.project_key == project)
+        .map(|c| c.status.as_str())
+        .collect();
+    names.sort_unstable();
+    let common = names
+        .chunk_by(|a, b| a == b)
+        .max_by_key(|run| run.len())
+        .and_then(|run| run.first())
+        .map(|s| (*s).to_owned());
+    let target = common.unwrap_or_else(|| ["To Do", "In Progress", "Done"][to].to_owned());
+    vec![Effect::MoveCard(crate::store::moves::CardMove {
+        issue_id: card.id,
+        key: card.key.clone(),
+        expected_status: card.status.clone(),
+        target_status: target,
+        target_category: category,
+    })]
 }
 
 fn dashboard_action(state: &mut State, action: Action) -> Vec<Effect> {

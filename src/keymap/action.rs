@@ -36,6 +36,8 @@ pub enum Action {
     Burndown,
     Left,
     Right,
+    MoveLeft,
+    MoveRight,
     /// Switch to saved view N (1-based); 0 shows everything.
     View(u8),
 }
@@ -91,6 +93,16 @@ const TABLE: &[(&str, Action, &str)] = &[
     ("burndown", Action::Burndown, "full-screen burndown chart"),
     ("left", Action::Left, "column to the left"),
     ("right", Action::Right, "column to the right"),
+    (
+        "move-left",
+        Action::MoveLeft,
+        "move the card one column left",
+    ),
+    (
+        "move-right",
+        Action::MoveRight,
+        "move the card one column right",
+    ),
 ];
 
 impl Action {
@@ -117,7 +129,7 @@ impl Action {
 
     /// Actions that change data; refused in read-only mode.
     pub fn writes(self) -> bool {
-        matches!(self, Self::Edit)
+        matches!(self, Self::Edit | Self::MoveLeft | Self::MoveRight)
     }
 
     pub fn all_names() -> Vec<String> {

@@ -5,6 +5,7 @@ pub mod detail;
 pub mod filter;
 pub mod import;
 pub mod metrics;
+pub mod moves;
 pub mod queries;
 pub mod read;
 mod writer;
@@ -52,6 +53,9 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("{0}")]
     Invalid(String),
+    /// The data changed under a write that expected something else; nothing was written.
+    #[error("{0}")]
+    Conflict(String),
     #[error("the database writer has stopped")]
     WriterGone,
 }

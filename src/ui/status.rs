@@ -141,6 +141,7 @@ fn short(action: Action) -> &'static str {
         Action::Refresh => "reload",
         Action::Burndown => "burndown",
         Action::Right => "column",
+        Action::MoveRight => "move card",
         _ => "",
     }
 }

@@ -544,3 +544,105 @@ async fn board_shows_the_active_sprint_in_columns() {
         Some(key)
     );
 }
+
+async fn scalar(h: &Harness, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(h.store.pool())
+        .await
+        .expect(sql)
+}
+
+#[tokio::test]
+async fn moving_a_card_records_the_change_with_its_expected_status() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Tab).await;
+    let card = h.state.board.selected().cloned().expect("a to-do card");
+    let todo_before = h.state.board.columns[0].len();
+    h.key(KeyCode::Char('L')).await;
+    let flash = h.state.flash.clone().expect("told");
+    assert!(
+        !flash.error && flash.text.contains("pending push"),
+        "{}",
+        flash.text
+    );
+    assert_eq!(h.state.board.columns[0].len(), todo_before - 1);
+    let moved = h.state.board.columns[1]
+        .iter()
+        .find(|c| c.id == card.id)
+        .expect("now in progress");
+    assert_eq!(moved.status_category, "in_progress");
+    assert!(
+        h.state.board.pending.contains(&card.id),
+        "marked pending push"
+    );
+    assert_eq!(
+        scalar(
+            &h,
+            "SELECT count(*) FROM outbox WHERE state = 'pending' AND operation = 'set_status'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &h,
+            "SELECT count(*) FROM status_events WHERE source = 'manual'"
+        )
+        .await,
+        1
+    );
+    let payload: String = sqlx::query_scalar("SELECT payload_json FROM outbox")
+        .fetch_one(h.store.pool())
+        .await
+        .expect("payload");
+    assert!(
+        payload.contains(&format!("\"from\":\"{}\"", card.status)),
+        "{payload}"
+    );
+}
+
+#[tokio::test]
+async fn a_move_on_a_stale_card_is_refused_and_writes_nothing() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Tab).await;
+    let card = h.state.board.selected().cloned().expect("a card");
+    // A sync changes the issue after the board was drawn.
+    let id = card.id;
+    h.store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE issues SET status = 'Triaged' WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect("changed underneath");
+    h.key(KeyCode::Char('L')).await;
+    let flash = h.state.flash.clone().expect("told why");
+    assert!(
+        flash.error && flash.text.contains("changed since the board was loaded"),
+        "{}",
+        flash.text
+    );
+    assert_eq!(scalar(&h, "SELECT count(*) FROM outbox").await, 0);
+    assert_eq!(
+        scalar(
+            &h,
+            "SELECT count(*) FROM status_events WHERE source = 'manual'"
+        )
+        .await,
+        0
+    );
+    h.state.settings.read_only = true;
+    h.key(KeyCode::Char('L')).await;
+    assert!(
+        h.state
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.starts_with("read-only mode"))
+    );
+}
