@@ -374,6 +374,46 @@ pub struct Board {
     pub card: [usize; 3],
     /// Issues with a local change waiting to be pushed to the tracker.
     pub pending: Vec<i64>,
+    pub swimlanes: Swimlanes,
+}
+
+/// Board rows: none, one per assignee, or one per parent (epic or story).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Swimlanes {
+    #[default]
+    Off,
+    Assignee,
+    Parent,
+}
+
+impl Swimlanes {
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::Off => Self::Assignee,
+            Self::Assignee => Self::Parent,
+            Self::Parent => Self::Off,
+        }
+    }
+
+    /// The lane a card belongs to (`None` when lanes are off).
+    pub fn lane(self, card: &IssueRow) -> Option<String> {
+        match self {
+            Self::Off => None,
+            Self::Assignee => Some(
+                card.assignees
+                    .as_deref()
+                    .and_then(|a| a.split(", ").next())
+                    .unwrap_or("(unassigned)")
+                    .to_owned(),
+            ),
+            Self::Parent => Some(
+                card.parent_key
+                    .clone()
+                    .unwrap_or_else(|| "(no parent)".to_owned()),
+            ),
+        }
+    }
 }
 
 pub const BOARD_COLUMNS: [(&str, &str); 3] = [

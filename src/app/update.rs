@@ -74,6 +74,12 @@ fn fill_board(state: &mut State, rows: Vec<crate::store::read::IssueRow>) {
         };
         columns[column].push(row);
     }
+    // Lanes keep cards of one lane together; the sort is stable, so priority order stays inside.
+    if b.swimlanes != super::state::Swimlanes::Off {
+        for column in &mut columns {
+            column.sort_by_cached_key(|card| b.swimlanes.lane(card));
+        }
+    }
     for (i, column) in columns.iter().enumerate() {
         b.card[i] = b.card[i].min(column.len().saturating_sub(1));
     }
@@ -411,6 +417,20 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::MoveLeft | Action::MoveRight => {
             return move_card(state, action == Action::MoveRight);
+        }
+        Action::GroupNext => {
+            b.swimlanes = b.swimlanes.next();
+            let cards: Vec<_> = std::mem::take(&mut b.columns)
+                .into_iter()
+                .flatten()
+                .collect();
+            fill_board(state, cards);
+            let label = match state.board.swimlanes {
+                super::state::Swimlanes::Off => "no swimlanes",
+                super::state::Swimlanes::Assignee => "swimlanes by assignee",
+                super::state::Swimlanes::Parent => "swimlanes by parent",
+            };
+            flash(state, label, false);
         }
         _ => {}
     }

@@ -56,7 +56,16 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let selected = b.card[i];
         let offset = selected.saturating_sub(visible - 1);
         let mut lines = Vec::new();
+        let mut lane: Option<String> = None;
         for (n, card) in cards.iter().enumerate().skip(offset).take(visible) {
+            let this_lane = b.swimlanes.lane(card);
+            if this_lane.is_some() && this_lane != lane {
+                lines.push(Line::from(Span::styled(
+                    format!("── {}", sanitize(this_lane.as_deref().unwrap_or(""), false)),
+                    theme.group_header,
+                )));
+                lane = this_lane;
+            }
             let (style, symbol) = theme.category(&card.status_category);
             let points = card
                 .story_points

@@ -646,3 +646,29 @@ async fn a_move_on_a_stale_card_is_refused_and_writes_nothing() {
             .is_some_and(|f| f.text.starts_with("read-only mode"))
     );
 }
+
+#[tokio::test]
+async fn board_swimlanes_keep_each_lane_together() {
+    use sprintdeck::app::state::Swimlanes;
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Tab).await;
+    let total: usize = h.state.board.columns.iter().map(Vec::len).sum();
+    h.key(KeyCode::Char('v')).await;
+    assert_eq!(h.state.board.swimlanes, Swimlanes::Assignee);
+    assert_eq!(
+        h.state.board.columns.iter().map(Vec::len).sum::<usize>(),
+        total,
+        "no card lost"
+    );
+    for column in &h.state.board.columns {
+        let lanes: Vec<Option<String>> =
+            column.iter().map(|c| Swimlanes::Assignee.lane(c)).collect();
+        let mut sorted = lanes.clone();
+        sorted.sort();
+        assert_eq!(lanes, sorted, "cards of a lane are together");
+    }
+    h.key(KeyCode::Char('v')).await;
+    assert_eq!(h.state.board.swimlanes, Swimlanes::Parent);
+    h.key(KeyCode::Char('v')).await;
+    assert_eq!(h.state.board.swimlanes, Swimlanes::Off);
+}
