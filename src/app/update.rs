@@ -420,17 +420,14 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::GroupNext => {
             b.swimlanes = b.swimlanes.next();
-            let cards: Vec<_> = std::mem::take(&mut b.columns)
-                .into_iter()
-                .flatten()
-                .collect();
-            fill_board(state, cards);
-            let label = match state.board.swimlanes {
+            let label = match b.swimlanes {
                 super::state::Swimlanes::Off => "no swimlanes",
                 super::state::Swimlanes::Assignee => "swimlanes by assignee",
                 super::state::Swimlanes::Parent => "swimlanes by parent",
             };
             flash(state, label, false);
+            // Reloaded rather than re-sorted here, so switching lanes off restores priority order.
+            return load_board(state);
         }
         _ => {}
     }
