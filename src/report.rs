@@ -23,6 +23,8 @@ pub struct Options {
     pub working_days: WorkingDays,
     pub aging_days: u32,
     pub capacity: BTreeMap<String, f64>,
+    /// For people with no capacity anywhere else.
+    pub default_capacity: Option<f64>,
     pub workspace: String,
 }
 
@@ -173,9 +175,11 @@ pub async fn from_store(
     if input.issues.is_empty() {
         return Ok(None);
     }
+    // Stored capacity, else `[people] default_capacity`, and `[people] capacity` over both.
     let mut capacity: BTreeMap<String, f64> = crate::store::metrics::capacities(pool)
         .await?
         .into_iter()
+        .filter_map(|(person, stored)| stored.or(options.default_capacity).map(|c| (person, c)))
         .collect();
     capacity.append(&mut options.capacity);
     options.capacity = capacity;

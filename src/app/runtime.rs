@@ -379,6 +379,7 @@ async fn dashboard(
         working_days: crate::domain::metrics::WorkingDays::from_names(&metrics.working_days),
         aging_days: metrics.aging_days,
         capacity: metrics.capacity,
+        default_capacity: metrics.default_capacity,
         workspace,
     };
     let result = match crate::report::from_store(store.pool(), None, options).await {

@@ -313,6 +313,7 @@ pub struct MetricsSettings {
     pub aging_days: u32,
     /// Username → points per sprint (config over tracker).
     pub capacity: std::collections::BTreeMap<String, f64>,
+    pub default_capacity: Option<f64>,
 }
 
 impl Default for MetricsSettings {
@@ -322,6 +323,7 @@ impl Default for MetricsSettings {
             working_days: defaults.working_days,
             aging_days: defaults.aging_wip_days,
             capacity: std::collections::BTreeMap::new(),
+            default_capacity: None,
         }
     }
 }

@@ -94,6 +94,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {
         working_days: WorkingDays::from_names(&ctx.config.metrics.working_days),
         aging_days: ctx.config.metrics.aging_wip_days,
         capacity: ctx.config.people.capacity.clone(),
+        default_capacity: ctx.config.people.default_capacity,
         workspace: ws.name.clone(),
     };
     let built = report::from_store(pool, args.project.as_deref(), options).await;

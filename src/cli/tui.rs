@@ -51,6 +51,7 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
             working_days: ctx.config.metrics.working_days.clone(),
             aging_days: ctx.config.metrics.aging_wip_days,
             capacity: ctx.config.people.capacity.clone(),
+            default_capacity: ctx.config.people.default_capacity,
         },
         wip_limits: ui.wip_limits.clone(),
     })

@@ -11,7 +11,7 @@ use crate::domain::StatusCategory;
 use crate::domain::metrics::{Membership, MetricIssue, MetricSprint};
 
 /// Capacities stored with people (from the tracker or the demo), by username.
-pub async fn capacities(pool: &SqlitePool) -> Result<Vec<(String, f64)>> {
+pub async fn capacities(pool: &SqlitePool) -> Result<Vec<(String, Option<f64>)>> {
     Ok(sqlx::query_as(queries::PEOPLE_CAPACITY)
         .fetch_all(pool)
         .await?)

@@ -75,8 +75,8 @@ pub const METRIC_ISSUES: &str = "SELECT i.id, i.key, i.status_category, i.story_
     FROM issues i JOIN projects p ON p.id = i.project_id \
     WHERE i.gone_at IS NULL AND (? IS NULL OR lower(p.key) = lower(?)) ORDER BY i.id";
 
-pub const PEOPLE_CAPACITY: &str =
-    "SELECT username, capacity FROM people WHERE capacity IS NOT NULL ORDER BY username";
+/// Everyone, with the capacity their source gave them (if any).
+pub const PEOPLE_CAPACITY: &str = "SELECT username, capacity FROM people ORDER BY username";
 
 pub const DATA_AS_OF: &str = "SELECT max(t) FROM (\
     SELECT max(finished_at) AS t FROM sync_runs WHERE state = 'ok' \

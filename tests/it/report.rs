@@ -129,3 +129,52 @@ fn report_fails_loudly_on_stale_or_empty_data() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[tokio::test]
+async fn capacity_comes_from_config_then_source_then_default() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = crate::common::demo_store(&dir).await;
+    store
+        .writer()
+        .transaction(|c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE people SET capacity = NULL WHERE username = 'zoe.muller'")
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect("capacity removed");
+    store.close().await.expect("closes");
+    let config = dir.path().join("people.toml");
+    std::fs::write(
+        &config,
+        "[people]\ndefault_capacity = 7\ncapacity = { \"ana.souza\" = 21 }\n",
+    )
+    .expect("config");
+    let o = Command::new(env!("CARGO_BIN_EXE_sprintdeck"))
+        .args([
+            "--db",
+            dir.path().join("test.db").to_str().expect("utf8"),
+            "report",
+            "--format",
+            "json",
+        ])
+        .env("SPRINTDECK_DATA_DIR", dir.path().join("data"))
+        .env("SPRINTDECK_CONFIG", &config)
+        .env("SPRINTDECK_NOW", NOW)
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let capacity = |name: &str| {
+        v["people"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["person"] == name))
+            .map(|p| p["capacity"].clone())
+            .expect(name)
+    };
+    assert_eq!(capacity("ana.souza"), 21.0, "the config wins");
+    assert_eq!(capacity("zoe.muller"), 7.0, "the default fills a gap");
+    assert_eq!(capacity("bjorn.lund"), 13.0, "the source's value otherwise");
+}
