@@ -219,3 +219,32 @@ async fn board_snapshots_with_a_wip_limit_exceeded() {
         insta::assert_snapshot!(format!("board_{w}x{h}"), screen);
     }
 }
+
+#[tokio::test]
+async fn dashboard_and_board_without_colour_keep_their_symbols() {
+    let mut harness = Harness::new((120, 40)).await;
+    harness.state.settings.theme = sprintdeck::ui::theme::Theme::dark().without_colors();
+    harness.state.settings.wip_limits.insert("doing".into(), 3);
+    harness.key(KeyCode::Tab).await;
+    let board = draw(&harness.state);
+    harness.key(KeyCode::Tab).await;
+    let dashboard = draw(&harness.state);
+    for buffer in [&board, &dashboard] {
+        assert!(
+            buffer
+                .content()
+                .iter()
+                .all(|c| c.fg == ratatui::style::Color::Reset
+                    && c.bg == ratatui::style::Color::Reset)
+        );
+    }
+    assert!(
+        text(&board).contains("! In progress"),
+        "the WIP limit is a symbol too"
+    );
+    assert!(
+        text(&dashboard).contains("! over"),
+        "over capacity is a symbol too"
+    );
+    insta::assert_snapshot!("dashboard_no_color_120x40", text(&dashboard));
+}
