@@ -348,7 +348,35 @@ pub const TILES: [&str; 5] = [
     "blocked",
 ];
 
+/// What the dashboard cursor is on: the tiles first, then the people, then the aging list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DashboardItem {
+    Tile(usize),
+    Person(String),
+    Aging(String),
+}
+
 impl Dashboard {
+    /// Everything Enter can open, in cursor order.
+    pub fn items(&self) -> Vec<DashboardItem> {
+        let mut items: Vec<DashboardItem> = (0..TILES.len()).map(DashboardItem::Tile).collect();
+        if let Some(report) = &self.report {
+            items.extend(
+                report
+                    .people
+                    .iter()
+                    .map(|p| DashboardItem::Person(p.person.clone())),
+            );
+            items.extend(
+                report
+                    .aging_wip
+                    .iter()
+                    .map(|a| DashboardItem::Aging(a.key.clone())),
+            );
+        }
+        items
+    }
+
     pub fn tile_keys(&self, tile: usize) -> Option<&[String]> {
         let c = &self.report.as_ref()?.counts;
         let count = [

@@ -475,23 +475,30 @@ fn move_card(state: &mut State, right: bool) -> Vec<Effect> {
 }
 
 fn dashboard_action(state: &mut State, action: Action) -> Vec<Effect> {
-    let last = super::state::TILES.len() - 1;
+    use super::state::DashboardItem;
+    let items = state.dashboard.items();
+    let last = items.len().saturating_sub(1);
     match action {
         Action::Up => state.dashboard.tile = state.dashboard.tile.saturating_sub(1),
         Action::Down => state.dashboard.tile = (state.dashboard.tile + 1).min(last),
         Action::Burndown => state.dashboard.full_burndown = !state.dashboard.full_burndown,
         Action::Back => state.dashboard.full_burndown = false,
         Action::Open => {
-            // Exactly the issues behind the number, as a backlog filter.
-            let Some(keys) = state.dashboard.tile_keys(state.dashboard.tile) else {
-                return Vec::new();
+            // Every number opens the backlog filtered to exactly the issues behind it.
+            let query = match items.get(state.dashboard.tile) {
+                Some(DashboardItem::Tile(t)) => {
+                    let keys = state.dashboard.tile_keys(*t).unwrap_or_default();
+                    if keys.is_empty() {
+                        let label = super::state::TILES[*t];
+                        flash(state, &format!("no issues behind \"{label}\""), false);
+                        return Vec::new();
+                    }
+                    format!("key:{}", keys.join(","))
+                }
+                Some(DashboardItem::Person(name)) => format!("assignee:\"{name}\" is:open"),
+                Some(DashboardItem::Aging(key)) => format!("key:{key}"),
+                None => return Vec::new(),
             };
-            if keys.is_empty() {
-                let label = super::state::TILES[state.dashboard.tile];
-                flash(state, &format!("no issues behind \"{label}\""), false);
-                return Vec::new();
-            }
-            let query = format!("key:{}", keys.join(","));
             state.tab = Tab::Backlog;
             state.detail = None;
             state.backlog.sort_override = None;

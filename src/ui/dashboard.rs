@@ -43,8 +43,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     render_velocity(theme, report, frame, vel);
     let [people, aging] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
-    render_people(theme, report, frame, people);
-    render_aging(theme, report, frame, aging);
+    // The cursor runs over the tiles, then the people, then the aging list.
+    let tiles_n = TILES.len();
+    let person_at = d
+        .tile
+        .checked_sub(tiles_n)
+        .filter(|i| *i < report.people.len());
+    let aging_at = d.tile.checked_sub(tiles_n + report.people.len());
+    render_people(theme, report, person_at, frame, people);
+    render_aging(theme, report, aging_at, frame, aging);
 }
 
 fn render_tiles(theme: &Theme, report: &Report, selected: usize, frame: &mut Frame, area: Rect) {
@@ -222,16 +229,22 @@ fn render_velocity(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect
     frame.render_widget(chart, area);
 }
 
-fn render_people(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) {
+fn render_people(
+    theme: &Theme,
+    report: &Report,
+    selected: Option<usize>,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let header = Row::new(["person", "open", "doing", "points / capacity"]).style(theme.header);
-    let rows = report.people.iter().map(|p| {
+    let rows = report.people.iter().enumerate().map(|(i, p)| {
         let cap = p.capacity.map_or_else(|| "—".to_owned(), |c| c.to_string());
         let (flag, style) = if p.over_capacity {
             (format!(" {} over", symbols::OVERDUE), theme.overdue)
         } else {
             (String::new(), theme.base)
         };
-        Row::new(vec![
+        let row = Row::new(vec![
             Line::from(sanitize(&p.person, false)),
             Line::from(p.open.to_string()),
             Line::from(p.in_progress.to_string()),
@@ -239,7 +252,12 @@ fn render_people(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) 
                 format!("{} / {cap}{flag}", p.sprint_points),
                 style,
             )),
-        ])
+        ]);
+        if selected == Some(i) {
+            row.style(theme.selected)
+        } else {
+            row
+        }
     });
     let table = Table::new(
         rows,
@@ -260,18 +278,30 @@ fn render_people(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) 
     frame.render_widget(table, area);
 }
 
-fn render_aging(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) {
+fn render_aging(
+    theme: &Theme,
+    report: &Report,
+    selected: Option<usize>,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let lines: Vec<Line> = if report.aging_wip.is_empty() {
         vec![Line::from(Span::styled("nothing is aging", theme.dim))]
     } else {
         report
             .aging_wip
             .iter()
-            .map(|a| {
-                Line::from(vec![
+            .enumerate()
+            .map(|(i, a)| {
+                let line = Line::from(vec![
                     Span::raw(format!("{:<16}", sanitize(&a.key, false))),
                     Span::styled(format!("{:.0} d", a.days), theme.overdue),
-                ])
+                ]);
+                if selected == Some(i) {
+                    line.style(theme.selected)
+                } else {
+                    line
+                }
             })
             .collect()
     };

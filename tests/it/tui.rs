@@ -672,3 +672,35 @@ async fn board_swimlanes_keep_each_lane_together() {
     h.key(KeyCode::Char('v')).await;
     assert_eq!(h.state.board.swimlanes, Swimlanes::Off);
 }
+
+#[tokio::test]
+async fn dashboard_people_and_aging_rows_open_their_issues() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Tab).await;
+    h.key(KeyCode::Tab).await;
+    let report = h.state.dashboard.report.clone().expect("loaded");
+    let first = report.people[0].clone();
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j')).await; // past the five tiles to the first person
+    }
+    h.key(KeyCode::Enter).await;
+    assert_eq!(
+        h.state.backlog.query_text,
+        format!("assignee:\"{}\" is:open", first.person)
+    );
+    assert_eq!(
+        h.state.backlog.matches, first.open,
+        "the person's open count"
+    );
+    h.key(KeyCode::Tab).await;
+    h.key(KeyCode::Tab).await;
+    for _ in 0..report.people.len() {
+        h.key(KeyCode::Char('j')).await; // to the first aging item
+    }
+    h.key(KeyCode::Enter).await;
+    assert_eq!(
+        h.state.backlog.query_text,
+        format!("key:{}", report.aging_wip[0].key)
+    );
+    assert_eq!(h.state.backlog.matches, 1);
+}
