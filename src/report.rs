@@ -33,6 +33,8 @@ pub struct Report {
     pub version: u32,
     pub generated_at: String,
     pub workspace: String,
+    /// Every sprint's name, oldest first (what `--sprint` accepts).
+    pub sprints: Vec<String>,
     pub range: Range,
     pub sprint: Option<SprintPart>,
     pub counts: CountsPart,
@@ -349,6 +351,7 @@ pub fn build(input: &MetricsInput, options: &Options) -> Result<Report, String> 
         version: VERSION,
         generated_at: to_db(now),
         workspace: options.workspace.clone(),
+        sprints: input.sprints.iter().map(|s| s.name.clone()).collect(),
         range: Range {
             from: to_db(from),
             to: to_db(to),

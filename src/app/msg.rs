@@ -40,8 +40,7 @@ pub enum Msg {
     Freshness(Vec<SourceFreshness>),
     BoardLoaded {
         generation: u64,
-        /// The cards, and the issues with a local change not yet pushed.
-        result: Result<(Vec<IssueRow>, Vec<i64>), String>,
+        result: Result<BoardData, String>,
     },
     CardMoved {
         key: String,
@@ -58,6 +57,9 @@ pub enum Msg {
         error: bool,
     },
 }
+
+/// The board's cards, the issues with a local change not yet pushed, and every sprint's name.
+pub type BoardData = (Vec<IssueRow>, Vec<i64>, Vec<String>);
 
 /// The first answer to a backlog query: how many match, the groups, and a window of rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +113,7 @@ pub enum Effect {
     MoveCard(crate::store::moves::CardMove),
     LoadDashboard {
         generation: u64,
+        sprint: Option<String>,
         workspace: String,
         metrics: super::state::MetricsSettings,
     },

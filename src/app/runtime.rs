@@ -357,9 +357,10 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
         Effect::MoveCard(m) => move_card(store, io, m).await,
         Effect::LoadDashboard {
             generation,
+            sprint,
             workspace,
             metrics,
-        } => dashboard(store, io, generation, workspace, metrics).await,
+        } => dashboard(store, io, generation, sprint, workspace, metrics).await,
         Effect::OpenUrl(_) | Effect::Copy { .. } => return None,
     })
 }
@@ -368,12 +369,13 @@ async fn dashboard(
     store: &Store,
     io: &EffectIo,
     generation: u64,
+    sprint: Option<String>,
     workspace: String,
     metrics: super::state::MetricsSettings,
 ) -> Msg {
     let options = crate::report::Options {
         now: io.clock.now(),
-        sprint: None,
+        sprint,
         from: None,
         to: None,
         working_days: crate::domain::metrics::WorkingDays::from_names(&metrics.working_days),
@@ -413,8 +415,9 @@ async fn board(store: &Store, generation: u64, filter: &crate::store::filter::Sq
     // A sprint holds at most a few thousand issues; the board shows them all.
     let cards = read::backlog(store.pool(), filter, Some(5000)).await;
     let pending = crate::store::moves::pending_pushes(store.pool()).await;
+    let names = read::sprint_names(store.pool()).await;
     let result = cards
-        .and_then(|c| pending.map(|p| (c, p)))
+        .and_then(|c| pending.and_then(|p| names.map(|n| (c, p, n))))
         .map_err(|e| e.to_string());
     Msg::BoardLoaded { generation, result }
 }

@@ -337,6 +337,8 @@ pub struct Dashboard {
     pub tile: usize,
     /// The burndown chart fills the pane.
     pub full_burndown: bool,
+    /// A sprint chosen with `[`/`]`; `None` is the active one.
+    pub sprint: Option<String>,
 }
 
 /// The tiles in display order: label and the report count behind it.
@@ -405,6 +407,10 @@ pub struct Board {
     /// Issues with a local change waiting to be pushed to the tracker.
     pub pending: Vec<i64>,
     pub swimlanes: Swimlanes,
+    /// A sprint chosen with `[`/`]`; `None` is the active one.
+    pub sprint: Option<String>,
+    /// Every sprint's name, oldest first, for `[`/`]`.
+    pub sprints: Vec<String>,
 }
 
 /// Board rows: none, one per assignee, or one per parent (epic or story).

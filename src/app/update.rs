@@ -42,7 +42,11 @@ fn entered_tab(state: &mut State) -> Vec<Effect> {
 
 /// The board lists the active sprint's issues, most urgent first.
 fn load_board(state: &mut State) -> Vec<Effect> {
-    let query = crate::domain::query::parse("sprint:current sort:priority").unwrap_or_default();
+    let text = match &state.board.sprint {
+        Some(name) => format!("sprint:\"{}\" sort:priority", name.replace('"', "")),
+        None => "sprint:current sort:priority".to_owned(),
+    };
+    let query = crate::domain::query::parse(&text).unwrap_or_default();
     let ctx = crate::store::filter::FilterContext {
         now: state.now,
         me: state.settings.me.clone(),
@@ -93,6 +97,7 @@ fn load_dashboard(state: &mut State) -> Vec<Effect> {
     state.dashboard.generation += 1;
     vec![Effect::LoadDashboard {
         generation: state.dashboard.generation,
+        sprint: state.dashboard.sprint.clone(),
         workspace: state.settings.workspace.clone(),
         metrics: state.settings.metrics.clone(),
     }]
@@ -138,8 +143,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::BoardLoaded { generation, result } => {
             if generation == state.board.generation {
                 match result {
-                    Ok((rows, pending)) => {
+                    Ok((rows, pending, sprints)) => {
                         state.board.pending = pending;
+                        state.board.sprints = sprints;
                         fill_board(state, rows);
                     }
                     Err(e) => state.board.error = Some(e),
@@ -418,6 +424,19 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::MoveLeft | Action::MoveRight => {
             return move_card(state, action == Action::MoveRight);
         }
+        Action::PrevSprint | Action::NextSprint => {
+            let shown = b
+                .sprint
+                .clone()
+                .or_else(|| b.columns.iter().flatten().find_map(|c| c.sprint.clone()));
+            let step = if action == Action::NextSprint { 1 } else { -1 };
+            if let Some(next) = step_sprint(&b.sprints, shown.as_deref(), step) {
+                flash(state, &format!("board: {next}"), false);
+                state.board.sprint = Some(next);
+                state.board.card = [0; 3];
+                return load_board(state);
+            }
+        }
         Action::GroupNext => {
             b.swimlanes = b.swimlanes.next();
             let label = match b.swimlanes {
@@ -432,6 +451,15 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// The sprint `step` places before or after `current` in `names` (clamped at the ends).
+fn step_sprint(names: &[String], current: Option<&str>, step: isize) -> Option<String> {
+    let here = current.and_then(|c| names.iter().position(|n| n == c))?;
+    let there = here
+        .saturating_add_signed(step)
+        .min(names.len().saturating_sub(1));
+    names.get(there).cloned()
 }
 
 /// Moves the selected card one column, expecting the status it shows. The target status name is
@@ -483,6 +511,18 @@ fn dashboard_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Down => state.dashboard.tile = (state.dashboard.tile + 1).min(last),
         Action::Burndown => state.dashboard.full_burndown = !state.dashboard.full_burndown,
         Action::Back => state.dashboard.full_burndown = false,
+        Action::PrevSprint | Action::NextSprint => {
+            let Some(report) = &state.dashboard.report else {
+                return Vec::new();
+            };
+            let shown = report.sprint.as_ref().map(|s| s.name.clone());
+            let step = if action == Action::NextSprint { 1 } else { -1 };
+            if let Some(next) = step_sprint(&report.sprints, shown.as_deref(), step) {
+                flash(state, &format!("dashboard: {next}"), false);
+                state.dashboard.sprint = Some(next);
+                return load_dashboard(state);
+            }
+        }
         Action::Open => {
             // Every number opens the backlog filtered to exactly the issues behind it.
             let query = match items.get(state.dashboard.tile) {

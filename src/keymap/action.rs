@@ -38,6 +38,8 @@ pub enum Action {
     Right,
     MoveLeft,
     MoveRight,
+    PrevSprint,
+    NextSprint,
     /// Switch to saved view N (1-based); 0 shows everything.
     View(u8),
 }
@@ -103,6 +105,12 @@ const TABLE: &[(&str, Action, &str)] = &[
         Action::MoveRight,
         "move the card one column right",
     ),
+    (
+        "prev-sprint",
+        Action::PrevSprint,
+        "show the previous sprint",
+    ),
+    ("next-sprint", Action::NextSprint, "show the next sprint"),
 ];
 
 impl Action {

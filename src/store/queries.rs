@@ -97,6 +97,8 @@ pub const MOVE_CURRENT: &str = "SELECT i.status, i.status_category, p.source_nam
 pub const PENDING_PUSHES: &str =
     "SELECT DISTINCT issue_id FROM outbox WHERE state = 'pending' AND issue_id IS NOT NULL";
 
+pub const SPRINT_NAMES: &str = "SELECT name FROM sprints ORDER BY start_at, id";
+
 /// Name and SQL of every fixed query (the backlog ones with a trivial filter).
 pub const ALL: &[(&str, &str)] = &[
     ("backlog", BACKLOG_SELECT),
@@ -121,4 +123,5 @@ pub const ALL: &[(&str, &str)] = &[
     ("data_as_of", DATA_AS_OF),
     ("move_current", MOVE_CURRENT),
     ("pending_pushes", PENDING_PUSHES),
+    ("sprint_names", SPRINT_NAMES),
 ];

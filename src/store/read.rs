@@ -227,3 +227,10 @@ pub async fn schema_version(pool: &SqlitePool) -> Result<i64> {
 pub async fn last_sync(pool: &SqlitePool) -> Result<Vec<(String, Option<String>)>> {
     Ok(sqlx::query_as(queries::LAST_SYNC).fetch_all(pool).await?)
 }
+
+/// Every sprint's name, oldest first.
+pub async fn sprint_names(pool: &SqlitePool) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(queries::SPRINT_NAMES)
+        .fetch_all(pool)
+        .await?)
+}

@@ -704,3 +704,48 @@ async fn dashboard_people_and_aging_rows_open_their_issues() {
     );
     assert_eq!(h.state.backlog.matches, 1);
 }
+
+#[tokio::test]
+async fn brackets_step_through_sprints_on_the_dashboard_and_board() {
+    let mut h = Harness::new((120, 40)).await;
+    h.key(KeyCode::Tab).await; // board: the active sprint
+    let active = h
+        .state
+        .board
+        .columns
+        .iter()
+        .flatten()
+        .find_map(|c| c.sprint.clone())
+        .expect("a sprint");
+    assert_eq!(active, "Sprint 47");
+    h.key(KeyCode::Char('[')).await;
+    assert_eq!(h.state.board.sprint.as_deref(), Some("Sprint 46"));
+    assert!(
+        h.state.board.columns[2].len() > 10,
+        "a closed sprint is mostly done"
+    );
+    h.key(KeyCode::Tab).await; // dashboard
+    assert_eq!(
+        h.state
+            .dashboard
+            .report
+            .as_ref()
+            .and_then(|r| r.sprint.as_ref())
+            .map(|s| s.name.clone())
+            .as_deref(),
+        Some("Sprint 47")
+    );
+    h.key(KeyCode::Char('[')).await;
+    let report = h.state.dashboard.report.clone().expect("reloaded");
+    let sprint = report.sprint.expect("a sprint");
+    assert_eq!(sprint.name, "Sprint 46");
+    assert_eq!(sprint.days_left, Some(0));
+    h.key(KeyCode::Char(']')).await;
+    h.key(KeyCode::Char(']')).await;
+    h.key(KeyCode::Char(']')).await;
+    assert_eq!(
+        h.state.dashboard.sprint.as_deref(),
+        Some("Sprint 48"),
+        "clamped at the last sprint"
+    );
+}
