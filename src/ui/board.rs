@@ -89,6 +89,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                     theme.blocked,
                 ));
             }
+            if b.pending.contains(&card.id) {
+                first
+                    .spans
+                    .push(Span::styled(" ⇡ pending push", theme.accent));
+            }
             if i == b.column && n == selected {
                 first = first.style(theme.selected);
             }

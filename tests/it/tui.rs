@@ -575,6 +575,11 @@ async fn moving_a_card_records_the_change_with_its_expected_status() {
         h.state.board.pending.contains(&card.id),
         "marked pending push"
     );
+    let screen = crate::panes::text(&crate::panes::draw(&h.state));
+    assert!(
+        screen.contains("⇡ pending push"),
+        "the card shows the mark:\n{screen}"
+    );
     assert_eq!(
         scalar(
             &h,
