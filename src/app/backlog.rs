@@ -206,10 +206,6 @@ pub fn select(state: &mut State, index: usize) -> Vec<Effect> {
     ensure_window(state)
 }
 
-pub fn scroll(state: &mut State, delta: isize) -> Vec<Effect> {
-    move_by(state, delta)
-}
-
 pub fn page(state: &State) -> isize {
     isize::try_from(layout::table_rows(state)).unwrap_or(10)
 }

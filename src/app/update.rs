@@ -724,7 +724,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
                 detail::scroll(state, delta);
                 return Vec::new();
             }
-            backlog::scroll(state, delta as isize)
+            backlog::move_by(state, delta as isize)
         }
         MouseEventKind::Down(MouseButton::Left) => {
             if mouse.row == 0 {

@@ -11,7 +11,6 @@ pub mod read;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::ConnectOptions;
@@ -165,20 +164,4 @@ async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
 /// The newest migration this build carries.
 pub fn known_schema_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
-}
-
-/// A database in memory, for tests of code that needs a connection but no file.
-pub async fn memory_connection() -> Result<SqliteConnection> {
-    let mut conn = SqliteConnectOptions::from_str("sqlite::memory:")?
-        .foreign_keys(true)
-        .connect()
-        .await?;
-    MIGRATOR
-        .run(&mut conn)
-        .await
-        .map_err(|source| StoreError::Migrate {
-            path: PathBuf::from(":memory:"),
-            source,
-        })?;
-    Ok(conn)
 }
