@@ -1,11 +1,11 @@
 //! The headless report for managers: the dashboard's numbers from the same metric functions, as
 //! JSON (schema in `docs/report.schema.json`), CSV, Markdown or an 80-column table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::metrics::{self, MetricSprint, Unit, WorkingDays};
 use crate::domain::time::{date_to_db, to_db};
@@ -28,7 +28,7 @@ pub struct Options {
     pub workspace: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub version: u32,
     pub generated_at: String,
@@ -46,20 +46,20 @@ pub struct Report {
     pub people: Vec<Person>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Range {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SprintPart {
     pub name: String,
     pub start: Option<String>,
     pub end: Option<String>,
     pub days_left: Option<usize>,
     /// `points`, or `issues` when nothing in the sprint is estimated.
-    pub unit: &'static str,
+    pub unit: String,
     pub committed: f64,
     pub added: f64,
     pub removed: f64,
@@ -69,7 +69,7 @@ pub struct SprintPart {
     pub burndown: Vec<BurndownDay>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BurndownDay {
     pub day: String,
     pub remaining: f64,
@@ -77,7 +77,7 @@ pub struct BurndownDay {
     pub scope_change: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Count {
     pub count: usize,
     pub keys: Vec<String>,
@@ -93,7 +93,7 @@ impl From<Vec<String>> for Count {
 }
 
 /// Change against the previous sprint, each tile as it stood at that sprint's end.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Deltas {
     pub against: String,
     pub in_progress: i64,
@@ -102,10 +102,10 @@ pub struct Deltas {
     pub not_started: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CountsPart {
     /// Over the sprint's issues when there is a sprint, otherwise over everything.
-    pub scope: &'static str,
+    pub scope: String,
     /// Against the previous sprint; `null` without one (blocking has no history: no delta).
     pub deltas: Option<Deltas>,
     pub in_progress: Count,
@@ -115,7 +115,7 @@ pub struct CountsPart {
     pub blocked: Count,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stats {
     pub count: usize,
     pub p50: Option<f64>,
@@ -123,32 +123,32 @@ pub struct Stats {
     pub max: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Week {
     pub week_of: String,
     pub completed: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VelocityPart {
     pub sprints: Vec<SprintPoints>,
     pub mean: Option<f64>,
     pub spread: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SprintPoints {
     pub name: String,
     pub points: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Aging {
     pub key: String,
     pub days: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Person {
     pub person: String,
     pub open: usize,
@@ -214,7 +214,7 @@ fn deltas(
         .filter(|s| s.closed && s.start.is_some() && s.start < current.start)
         .max_by_key(|s| s.start)?;
     let (start, end) = (previous.start?, previous.end?);
-    let ids: Vec<i64> = input
+    let ids: HashSet<i64> = input
         .memberships
         .iter()
         .filter(|m| {
@@ -289,7 +289,8 @@ fn sprint_part(s: &MetricSprint, input: &MetricsInput, options: &Options) -> Spr
         unit: match summary.unit {
             Unit::Points => "points",
             Unit::Issues => "issues",
-        },
+        }
+        .to_owned(),
         committed: round(summary.committed),
         added: round(summary.added),
         removed: round(summary.removed),
@@ -320,7 +321,7 @@ pub fn build(input: &MetricsInput, options: &Options) -> Result<Report, String> 
         .or_else(|| sprint.and_then(|s| s.start))
         .unwrap_or(now - chrono::Duration::days(14));
     let to = options.to.unwrap_or(now);
-    let member_ids: Vec<i64> = sprint.map_or_else(Vec::new, |s| {
+    let member_ids: HashSet<i64> = sprint.map_or_else(HashSet::new, |s| {
         input
             .memberships
             .iter()
@@ -358,7 +359,7 @@ pub fn build(input: &MetricsInput, options: &Options) -> Result<Report, String> 
         },
         sprint: sprint_part,
         counts: CountsPart {
-            scope: if sprint.is_some() { "sprint" } else { "all" },
+            scope: if sprint.is_some() { "sprint" } else { "all" }.to_owned(),
             deltas: sprint.and_then(|s| deltas(input, s, &counts)),
             in_progress: counts.in_progress.into(),
             completed: counts.completed.into(),
@@ -435,7 +436,7 @@ pub fn csv(report: &Report) -> Result<String, csv::Error> {
     }
     if let Some(s) = &report.sprint {
         w.write_record(["sprint", "name", &s.name])?;
-        w.write_record(["sprint", "unit", s.unit])?;
+        w.write_record(["sprint", "unit", s.unit.as_str()])?;
         for (name, v) in [
             ("committed", s.committed),
             ("added", s.added),

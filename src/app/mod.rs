@@ -2,6 +2,8 @@
 //! `update(&mut State, Msg) -> Vec<Effect>` is testable with no terminal, tokio or network.
 
 mod backlog;
+mod board;
+mod dashboard;
 mod detail;
 pub mod msg;
 pub mod runtime;

@@ -51,6 +51,11 @@ pub enum Msg {
         generation: u64,
         result: Result<Box<crate::report::Report>, String>,
     },
+    /// The stored report of an earlier run (`None`: none, or from an older build).
+    DashboardSnapshot {
+        generation: u64,
+        report: Option<Box<crate::report::Report>>,
+    },
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -59,7 +64,28 @@ pub enum Msg {
 }
 
 /// The board's cards, the issues with a local change not yet pushed, and every sprint's name.
-pub type BoardData = (Vec<IssueRow>, Vec<i64>, Vec<String>);
+/// Which report the dashboard asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardView {
+    /// `None`: the active sprint.
+    pub sprint: Option<String>,
+    /// Completions over this many days back; `None`: since the sprint's start.
+    pub range_days: Option<u32>,
+    pub workspace: String,
+    pub metrics: super::state::MetricsSettings,
+    /// Store the result as the snapshot the next start draws first.
+    pub save_snapshot: bool,
+}
+
+/// What the board shows: the sprint's cards, the ones with a pending push, every sprint's name,
+/// and (for a project with a workflow) the category the data gives each status.
+#[derive(Debug, Clone, Default)]
+pub struct BoardData {
+    pub rows: Vec<IssueRow>,
+    pub pending: Vec<i64>,
+    pub sprints: Vec<String>,
+    pub categories: Vec<(String, String, crate::domain::StatusCategory)>,
+}
 
 /// The first answer to a backlog query: how many match, the groups, and a window of rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,13 +135,16 @@ pub enum Effect {
     LoadBoard {
         generation: u64,
         filter: SqlFilter,
+        /// The project whose status categories the workflow columns need.
+        workflow_project: Option<String>,
     },
     MoveCard(crate::store::moves::CardMove),
     LoadDashboard {
         generation: u64,
-        sprint: Option<String>,
-        workspace: String,
-        metrics: super::state::MetricsSettings,
+        view: DashboardView,
+    },
+    LoadDashboardSnapshot {
+        generation: u64,
     },
     LoadFreshness,
     OpenUrl(String),

@@ -15,10 +15,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::msg::{BacklogPage, BacklogRequest, Effect, Msg, SourceFreshness};
+use super::msg::{
+    BacklogPage, BacklogRequest, BoardData, DashboardView, Effect, Msg, SourceFreshness,
+};
 use super::{State, init, update};
 use crate::clock::{Clock, parse_instant};
-use crate::store::{Store, StoreError, detail, read};
+use chrono::{DateTime, Utc};
+
+use crate::store::{Store, StoreError, detail, read, snapshots};
 
 const FRAME: Duration = Duration::from_millis(33);
 
@@ -338,58 +342,91 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
                 result,
             }
         }
-        Effect::SaveHistory(history) => {
-            let mut text = history.join("\n");
-            text.push('\n');
-            if let Some(dir) = io.history_path.parent() {
-                let _ = tokio::fs::create_dir_all(dir).await;
-            }
-            match tokio::fs::write(&io.history_path, text).await {
-                Ok(()) => return None,
-                Err(e) => Msg::Notice {
-                    text: format!("could not save filter history: {e}"),
-                    error: true,
-                },
-            }
-        }
+        Effect::SaveHistory(history) => return save_history(io, &history).await,
         Effect::LoadFreshness => freshness(store, io).await,
-        Effect::LoadBoard { generation, filter } => board(store, generation, &filter).await,
-        Effect::MoveCard(m) => move_card(store, io, m).await,
-        Effect::LoadDashboard {
+        Effect::LoadBoard {
             generation,
-            sprint,
-            workspace,
-            metrics,
-        } => dashboard(store, io, generation, sprint, workspace, metrics).await,
+            filter,
+            workflow_project,
+        } => board(store, generation, &filter, workflow_project.as_deref()).await,
+        Effect::MoveCard(m) => move_card(store, io, m).await,
+        Effect::LoadDashboard { generation, view } => dashboard(store, io, generation, view).await,
+        Effect::LoadDashboardSnapshot { generation } => Msg::DashboardSnapshot {
+            generation,
+            report: stored_dashboard(store).await,
+        },
         Effect::OpenUrl(_) | Effect::Copy { .. } => return None,
     })
 }
 
-async fn dashboard(
-    store: &Store,
-    io: &EffectIo,
-    generation: u64,
-    sprint: Option<String>,
-    workspace: String,
-    metrics: super::state::MetricsSettings,
-) -> Msg {
+async fn dashboard(store: &Store, io: &EffectIo, generation: u64, view: DashboardView) -> Msg {
+    let now = io.clock.now();
     let options = crate::report::Options {
-        now: io.clock.now(),
-        sprint,
-        from: None,
+        now,
+        sprint: view.sprint,
+        from: view
+            .range_days
+            .map(|d| now - chrono::Duration::days(i64::from(d))),
         to: None,
-        working_days: crate::domain::metrics::WorkingDays::from_names(&metrics.working_days),
-        aging_days: metrics.aging_days,
-        capacity: metrics.capacity,
-        default_capacity: metrics.default_capacity,
-        workspace,
+        working_days: crate::domain::metrics::WorkingDays::from_names(&view.metrics.working_days),
+        aging_days: view.metrics.aging_days,
+        capacity: view.metrics.capacity,
+        default_capacity: view.metrics.default_capacity,
+        workspace: view.workspace,
     };
     let result = match crate::report::from_store(store.pool(), None, options).await {
         Ok(Some(report)) => Ok(Box::new(report)),
         Ok(None) => Err("no issues yet: nothing to measure".to_owned()),
         Err(e) => Err(e.to_string()),
     };
+    if let (Ok(report), true) = (&result, view.save_snapshot) {
+        save_snapshot(store, report, now).await;
+    }
     Msg::DashboardLoaded { generation, result }
+}
+
+/// The default view's report stored by an earlier run. One from an older build that no longer
+/// parses is simply not shown.
+async fn stored_dashboard(store: &Store) -> Option<Box<crate::report::Report>> {
+    let json = snapshots::load(store.pool(), snapshots::DASHBOARD)
+        .await
+        .ok()??;
+    serde_json::from_str::<crate::report::Report>(&json)
+        .ok()
+        .filter(|r| r.version == crate::report::VERSION)
+        .map(Box::new)
+}
+
+/// Stores the default view's report for the next start. A failure costs only the head start,
+/// so it is logged, not shown.
+async fn save_snapshot(store: &Store, report: &crate::report::Report, now: DateTime<Utc>) {
+    let Ok(json) = serde_json::to_string(report) else {
+        return;
+    };
+    let saved = store
+        .writer()
+        .transaction(move |conn| {
+            Box::pin(async move { snapshots::save(conn, snapshots::DASHBOARD, &json, now).await })
+        })
+        .await;
+    if let Err(e) = saved {
+        tracing::warn!("could not store the dashboard snapshot: {e}");
+    }
+}
+
+async fn save_history(io: &EffectIo, history: &[String]) -> Option<Msg> {
+    let mut text = history.join("\n");
+    text.push('\n');
+    if let Some(dir) = io.history_path.parent() {
+        let _ = tokio::fs::create_dir_all(dir).await;
+    }
+    match tokio::fs::write(&io.history_path, text).await {
+        Ok(()) => None,
+        Err(e) => Some(Msg::Notice {
+            text: format!("could not save filter history: {e}"),
+            error: true,
+        }),
+    }
 }
 
 async fn freshness(store: &Store, io: &EffectIo) -> Msg {
@@ -411,14 +448,29 @@ async fn freshness(store: &Store, io: &EffectIo) -> Msg {
     )
 }
 
-async fn board(store: &Store, generation: u64, filter: &crate::store::filter::SqlFilter) -> Msg {
-    // A sprint holds at most a few thousand issues; the board shows them all.
-    let cards = read::backlog(store.pool(), filter, Some(5000)).await;
-    let pending = crate::store::moves::pending_pushes(store.pool()).await;
-    let names = read::sprint_names(store.pool()).await;
-    let result = cards
-        .and_then(|c| pending.and_then(|p| names.map(|n| (c, p, n))))
-        .map_err(|e| e.to_string());
+async fn board(
+    store: &Store,
+    generation: u64,
+    filter: &crate::store::filter::SqlFilter,
+    workflow_project: Option<&str>,
+) -> Msg {
+    let load = async {
+        // A sprint holds at most a few thousand issues; the board shows them all.
+        let rows = read::backlog(store.pool(), filter, Some(5000)).await?;
+        let pending = crate::store::moves::pending_pushes(store.pool()).await?;
+        let sprints = read::sprint_names(store.pool()).await?;
+        let categories = match workflow_project {
+            Some(project) => read::status_categories(store.pool(), project).await?,
+            None => Vec::new(),
+        };
+        Ok::<_, crate::store::StoreError>(BoardData {
+            rows,
+            pending,
+            sprints,
+            categories,
+        })
+    };
+    let result = load.await.map_err(|e| e.to_string());
     Msg::BoardLoaded { generation, result }
 }
 

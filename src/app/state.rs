@@ -5,6 +5,7 @@ use ratatui_textarea::TextArea;
 
 use super::msg::SourceFreshness;
 use crate::config::SavedView;
+use crate::domain::StatusCategory;
 use crate::domain::overrides::OverrideField;
 use crate::domain::query::{Query, QueryError, Sort, SortField};
 use crate::keymap::{Key, Keymap};
@@ -339,7 +340,23 @@ pub struct Dashboard {
     pub full_burndown: bool,
     /// A sprint chosen with `[`/`]`; `None` is the active one.
     pub sprint: Option<String>,
+    /// Index into [`RANGES`]: the completion range of "completed" and the cycle/lead times.
+    pub range: usize,
+    /// A load is under way (the report shown, if any, is older).
+    pub refreshing: bool,
+    /// The report shown is the stored snapshot of an earlier run.
+    pub from_snapshot: bool,
 }
+
+/// Completion ranges `r`/`R` step through: label, and days back from now (`None`: from the
+/// sprint's start, or 14 days without a sprint).
+pub const RANGES: [(&str, Option<u32>); 5] = [
+    ("the sprint", None),
+    ("14 days", Some(14)),
+    ("30 days", Some(30)),
+    ("90 days", Some(90)),
+    ("180 days", Some(180)),
+];
 
 /// The tiles in display order: label and the report count behind it.
 pub const TILES: [&str; 5] = [
@@ -394,16 +411,15 @@ impl Dashboard {
     }
 }
 
-/// The sprint board: the active sprint's issues in columns by status category.
+/// The sprint board: a sprint's issues in columns by status category, or by the workflow
+/// statuses of the project shown (`[ui] workflows`).
 #[derive(Debug, Clone, Default)]
 pub struct Board {
     pub generation: u64,
     pub loaded: bool,
     pub error: Option<String>,
-    /// To do, in progress, done; each in priority order.
-    pub columns: [Vec<IssueRow>; 3],
+    pub columns: Vec<BoardColumn>,
     pub column: usize,
-    pub card: [usize; 3],
     /// Issues with a local change waiting to be pushed to the tracker.
     pub pending: Vec<i64>,
     pub swimlanes: Swimlanes,
@@ -411,6 +427,29 @@ pub struct Board {
     pub sprint: Option<String>,
     /// Every sprint's name, oldest first, for `[`/`]`.
     pub sprints: Vec<String>,
+    /// A project chosen with `p`; `None` shows every project.
+    pub project: Option<String>,
+    /// The projects seen on the board over all projects, for `p`.
+    pub projects: Vec<String>,
+    /// (project key, status) → the category the data gives it, for moves into workflow columns.
+    pub categories: Vec<(String, String, StatusCategory)>,
+}
+
+/// One board column: its cards in priority order (kept together by lane) and where a card
+/// moved into it goes.
+#[derive(Debug, Clone)]
+pub struct BoardColumn {
+    pub title: String,
+    /// The name `[ui] wip_limits` knows it by: `todo`, `doing`, `done`, or the workflow status.
+    pub limit_key: String,
+    pub category: StatusCategory,
+    /// A workflow column's status; `None` for a category column (the target status is the one
+    /// the card's project already uses there) and for the "other" column (no moves into it).
+    pub status: Option<String>,
+    /// Statuses outside the workflow gather here; nothing can be moved into it.
+    pub other: bool,
+    pub cards: Vec<IssueRow>,
+    pub selected: usize,
 }
 
 /// Board rows: none, one per assignee, or one per parent (epic or story).
@@ -452,15 +491,21 @@ impl Swimlanes {
     }
 }
 
-pub const BOARD_COLUMNS: [(&str, &str); 3] = [
-    ("todo", "To do"),
-    ("doing", "In progress"),
-    ("done", "Done"),
+/// The category columns: limit key, title, category.
+pub const BOARD_COLUMNS: [(&str, &str, StatusCategory); 3] = [
+    ("todo", "To do", StatusCategory::Todo),
+    ("doing", "In progress", StatusCategory::InProgress),
+    ("done", "Done", StatusCategory::Done),
 ];
 
 impl Board {
     pub fn selected(&self) -> Option<&IssueRow> {
-        self.columns.get(self.column)?.get(self.card[self.column])
+        let column = self.columns.get(self.column)?;
+        column.cards.get(column.selected)
+    }
+
+    pub fn card_count(&self) -> usize {
+        self.columns.iter().map(|c| c.cards.len()).sum()
     }
 }
 
@@ -480,6 +525,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Board column (`todo`, `doing`, `done`) → WIP limit.
     pub wip_limits: std::collections::BTreeMap<String, u32>,
+    /// Project key or path → its workflow's statuses, for board columns.
+    pub workflows: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Settings {
@@ -501,6 +548,7 @@ impl Settings {
             sources: Vec::new(),
             metrics: MetricsSettings::default(),
             wip_limits: std::collections::BTreeMap::new(),
+            workflows: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -9,8 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::msg::{Effect, Msg};
 use super::state::{Item, State, Tab};
-use super::{backlog, detail};
-use crate::domain::StatusCategory;
+use super::{backlog, board, dashboard, detail};
 use crate::domain::query;
 use crate::keymap::{Action, Context, Key, Lookup};
 use crate::ui::layout;
@@ -32,75 +31,12 @@ fn switch_tab(state: &mut State, tab: Tab) -> Vec<Effect> {
 
 fn entered_tab(state: &mut State) -> Vec<Effect> {
     if state.tab == Tab::Dashboard && state.dashboard.report.is_none() {
-        return load_dashboard(state);
+        return dashboard::load(state);
     }
     if state.tab == Tab::Board && !state.board.loaded {
-        return load_board(state);
+        return board::load(state);
     }
     Vec::new()
-}
-
-/// The board lists the active sprint's issues, most urgent first.
-fn load_board(state: &mut State) -> Vec<Effect> {
-    let text = match &state.board.sprint {
-        Some(name) => format!("sprint:\"{}\" sort:priority", name.replace('"', "")),
-        None => "sprint:current sort:priority".to_owned(),
-    };
-    let query = crate::domain::query::parse(&text).unwrap_or_default();
-    let ctx = crate::store::filter::FilterContext {
-        now: state.now,
-        me: state.settings.me.clone(),
-    };
-    match crate::store::filter::compile(&query, &ctx) {
-        Ok(filter) => {
-            state.board.generation += 1;
-            vec![Effect::LoadBoard {
-                generation: state.board.generation,
-                filter,
-            }]
-        }
-        Err(e) => {
-            state.board.error = Some(e.to_string());
-            Vec::new()
-        }
-    }
-}
-
-/// Sorts the rows into columns by status category; keeps the selection where it can.
-fn fill_board(state: &mut State, rows: Vec<crate::store::read::IssueRow>) {
-    let b = &mut state.board;
-    let mut columns: [Vec<crate::store::read::IssueRow>; 3] = Default::default();
-    for row in rows {
-        let column = match row.status_category.as_str() {
-            "done" => 2,
-            "in_progress" => 1,
-            _ => 0,
-        };
-        columns[column].push(row);
-    }
-    // Lanes keep cards of one lane together; the sort is stable, so priority order stays inside.
-    if b.swimlanes != super::state::Swimlanes::Off {
-        for column in &mut columns {
-            column.sort_by_cached_key(|card| b.swimlanes.lane(card));
-        }
-    }
-    for (i, column) in columns.iter().enumerate() {
-        b.card[i] = b.card[i].min(column.len().saturating_sub(1));
-    }
-    b.columns = columns;
-    b.loaded = true;
-    b.error = None;
-}
-
-/// The dashboard is the report, built by the same code as `sprintdeck report`.
-fn load_dashboard(state: &mut State) -> Vec<Effect> {
-    state.dashboard.generation += 1;
-    vec![Effect::LoadDashboard {
-        generation: state.dashboard.generation,
-        sprint: state.dashboard.sprint.clone(),
-        workspace: state.settings.workspace.clone(),
-        metrics: state.settings.metrics.clone(),
-    }]
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -141,17 +77,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             result,
         } => detail::on_saved(state, issue_id, field, result),
         Msg::BoardLoaded { generation, result } => {
-            if generation == state.board.generation {
-                match result {
-                    Ok((rows, pending, sprints)) => {
-                        state.board.pending = pending;
-                        state.board.sprints = sprints;
-                        fill_board(state, rows);
-                    }
-                    Err(e) => state.board.error = Some(e),
-                }
-                state.dirty = true;
-            }
+            board::on_loaded(state, generation, result);
             Vec::new()
         }
         Msg::CardMoved {
@@ -169,19 +95,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 ),
                 Err(e) => flash(state, &e, true),
             }
-            load_board(state)
+            board::load(state)
         }
         Msg::DashboardLoaded { generation, result } => {
-            if generation == state.dashboard.generation {
-                match result {
-                    Ok(report) => {
-                        state.dashboard.report = Some(report);
-                        state.dashboard.error = None;
-                    }
-                    Err(e) => state.dashboard.error = Some(e),
-                }
-                state.dirty = true;
-            }
+            dashboard::on_loaded(state, generation, result);
+            Vec::new()
+        }
+        Msg::DashboardSnapshot { generation, report } => {
+            dashboard::on_snapshot(state, generation, report);
             Vec::new()
         }
         Msg::Freshness(list) => {
@@ -321,10 +242,10 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
             effects.push(Effect::LoadFreshness);
             effects.extend(detail::reload(state));
             if state.tab == Tab::Dashboard {
-                effects.extend(load_dashboard(state));
+                effects.extend(dashboard::load(state));
             }
             if state.tab == Tab::Board {
-                effects.extend(load_board(state));
+                effects.extend(board::load(state));
             }
             flash(state, "reloaded", false);
             effects
@@ -333,8 +254,8 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
             Context::Backlog => backlog_action(state, action),
             Context::Detail => detail_action(state, action),
             Context::Filter => filter_action(state, action),
-            Context::Dashboard => dashboard_action(state, action),
-            Context::Board => board_action(state, action),
+            Context::Dashboard => dashboard::action(state, action),
+            Context::Board => board::action(state, action),
             _ => Vec::new(),
         },
     }
@@ -403,150 +324,6 @@ fn backlog_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
-}
-
-fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
-    let b = &mut state.board;
-    let column = b.column;
-    match action {
-        Action::Left => b.column = column.saturating_sub(1),
-        Action::Right => b.column = (column + 1).min(2),
-        Action::Up => b.card[column] = b.card[column].saturating_sub(1),
-        Action::Down => {
-            b.card[column] = (b.card[column] + 1).min(b.columns[column].len().saturating_sub(1));
-        }
-        Action::Open => {
-            if let Some(id) = b.selected().map(|r| r.id) {
-                state.tab = Tab::Backlog;
-                return detail::open(state, id, Vec::new());
-            }
-        }
-        Action::MoveLeft | Action::MoveRight => {
-            return move_card(state, action == Action::MoveRight);
-        }
-        Action::PrevSprint | Action::NextSprint => {
-            let shown = b
-                .sprint
-                .clone()
-                .or_else(|| b.columns.iter().flatten().find_map(|c| c.sprint.clone()));
-            let step = if action == Action::NextSprint { 1 } else { -1 };
-            if let Some(next) = step_sprint(&b.sprints, shown.as_deref(), step) {
-                flash(state, &format!("board: {next}"), false);
-                state.board.sprint = Some(next);
-                state.board.card = [0; 3];
-                return load_board(state);
-            }
-        }
-        Action::GroupNext => {
-            b.swimlanes = b.swimlanes.next();
-            let label = match b.swimlanes {
-                super::state::Swimlanes::Off => "no swimlanes",
-                super::state::Swimlanes::Assignee => "swimlanes by assignee",
-                super::state::Swimlanes::Parent => "swimlanes by parent",
-            };
-            flash(state, label, false);
-            // Reloaded rather than re-sorted here, so switching lanes off restores priority order.
-            return load_board(state);
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// The sprint `step` places before or after `current` in `names` (clamped at the ends).
-fn step_sprint(names: &[String], current: Option<&str>, step: isize) -> Option<String> {
-    let here = current.and_then(|c| names.iter().position(|n| n == c))?;
-    let there = here
-        .saturating_add_signed(step)
-        .min(names.len().saturating_sub(1));
-    names.get(there).cloned()
-}
-
-/// Moves the selected card one column, expecting the status it shows. The target status name is
-/// the one cards of the same project already use in that column, so the tracker knows it.
-fn move_card(state: &mut State, right: bool) -> Vec<Effect> {
-    let b = &state.board;
-    let from = b.column;
-    let to = if right {
-        from + 1
-    } else {
-        from.wrapping_sub(1)
-    };
-    let (Some(card), true) = (b.selected(), to < 3) else {
-        return Vec::new();
-    };
-    let project = card.project_key.clone();
-    let category = [
-        StatusCategory::Todo,
-        StatusCategory::InProgress,
-        StatusCategory::Done,
-    ][to];
-    let mut names: Vec<&str> = b.columns[to]
-        .iter()
-        .filter(|c| c.project_key == project)
-        .map(|c| c.status.as_str())
-        .collect();
-    names.sort_unstable();
-    let common = names
-        .chunk_by(|a, b| a == b)
-        .max_by_key(|run| run.len())
-        .and_then(|run| run.first())
-        .map(|s| (*s).to_owned());
-    let target = common.unwrap_or_else(|| ["To Do", "In Progress", "Done"][to].to_owned());
-    vec![Effect::MoveCard(crate::store::moves::CardMove {
-        issue_id: card.id,
-        key: card.key.clone(),
-        expected_status: card.status.clone(),
-        target_status: target,
-        target_category: category,
-    })]
-}
-
-fn dashboard_action(state: &mut State, action: Action) -> Vec<Effect> {
-    use super::state::DashboardItem;
-    let items = state.dashboard.items();
-    let last = items.len().saturating_sub(1);
-    match action {
-        Action::Up => state.dashboard.tile = state.dashboard.tile.saturating_sub(1),
-        Action::Down => state.dashboard.tile = (state.dashboard.tile + 1).min(last),
-        Action::Burndown => state.dashboard.full_burndown = !state.dashboard.full_burndown,
-        Action::Back => state.dashboard.full_burndown = false,
-        Action::PrevSprint | Action::NextSprint => {
-            let Some(report) = &state.dashboard.report else {
-                return Vec::new();
-            };
-            let shown = report.sprint.as_ref().map(|s| s.name.clone());
-            let step = if action == Action::NextSprint { 1 } else { -1 };
-            if let Some(next) = step_sprint(&report.sprints, shown.as_deref(), step) {
-                flash(state, &format!("dashboard: {next}"), false);
-                state.dashboard.sprint = Some(next);
-                return load_dashboard(state);
-            }
-        }
-        Action::Open => {
-            // Every number opens the backlog filtered to exactly the issues behind it.
-            let query = match items.get(state.dashboard.tile) {
-                Some(DashboardItem::Tile(t)) => {
-                    let keys = state.dashboard.tile_keys(*t).unwrap_or_default();
-                    if keys.is_empty() {
-                        let label = super::state::TILES[*t];
-                        flash(state, &format!("no issues behind \"{label}\""), false);
-                        return Vec::new();
-                    }
-                    format!("key:{}", keys.join(","))
-                }
-                Some(DashboardItem::Person(name)) => format!("assignee:\"{name}\" is:open"),
-                Some(DashboardItem::Aging(key)) => format!("key:{key}"),
-                None => return Vec::new(),
-            };
-            state.tab = Tab::Backlog;
-            state.detail = None;
-            state.backlog.sort_override = None;
-            return backlog::set_query(state, &query).unwrap_or_default();
-        }
-        _ => {}
-    }
-    Vec::new()
 }
 
 fn detail_action(state: &mut State, action: Action) -> Vec<Effect> {

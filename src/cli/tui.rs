@@ -54,6 +54,7 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
             default_capacity: ctx.config.people.default_capacity,
         },
         wip_limits: ui.wip_limits.clone(),
+        workflows: ui.workflows.clone(),
     })
 }
 

@@ -240,12 +240,39 @@ fn validate_ui(config: &Config) -> Result<(), Problem> {
             ));
         }
     }
+    for (project, statuses) in &config.ui.workflows {
+        let mut seen: Vec<String> = Vec::new();
+        for status in statuses {
+            let folded = status.to_lowercase();
+            if status.trim().is_empty() || seen.contains(&folded) {
+                return Err((
+                    format!("ui.workflows.{project}"),
+                    format!("the workflow of `{project}` names `{status}` twice or empty"),
+                    "list each status once, in board order".into(),
+                ));
+            }
+            seen.push(folded);
+        }
+        if statuses.len() < 2 {
+            return Err((
+                format!("ui.workflows.{project}"),
+                format!("the workflow of `{project}` has fewer than two statuses"),
+                "list the statuses a card moves through, e.g. [\"To Do\", \"In Progress\", \"Done\"]".into(),
+            ));
+        }
+    }
     for column in config.ui.wip_limits.keys() {
-        if !["todo", "doing", "done"].contains(&column.as_str()) {
+        let workflow_status = config
+            .ui
+            .workflows
+            .values()
+            .flatten()
+            .any(|s| s.eq_ignore_ascii_case(column));
+        if !workflow_status && !["todo", "doing", "done"].contains(&column.as_str()) {
             return Err((
                 "ui.wip_limits".into(),
                 format!("unknown board column `{column}`"),
-                "board columns are todo, doing, done".into(),
+                "board columns are todo, doing, done, or a status named in [ui.workflows]".into(),
             ));
         }
     }

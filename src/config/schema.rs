@@ -253,8 +253,12 @@ pub struct UiConfig {
     /// Your username, for `assignee:@me`.
     pub me: Option<String>,
     pub views: Vec<SavedView>,
-    /// Board column → most issues it should hold (`todo`, `doing`, `done`).
+    /// Board column → most issues it should hold (`todo`, `doing`, `done`, or a status named in
+    /// `workflows`).
     pub wip_limits: BTreeMap<String, u32>,
+    /// Project key or path → its workflow's statuses in board order; the board shows these as
+    /// columns when it shows that project alone.
+    pub workflows: BTreeMap<String, Vec<String>>,
 }
 
 /// The backlog columns, in their default order.
@@ -273,6 +277,7 @@ impl Default for UiConfig {
             me: None,
             views: Vec::new(),
             wip_limits: BTreeMap::new(),
+            workflows: BTreeMap::new(),
         }
     }
 }

@@ -40,6 +40,9 @@ pub enum Action {
     MoveRight,
     PrevSprint,
     NextSprint,
+    NextRange,
+    PrevRange,
+    NextProject,
     /// Switch to saved view N (1-based); 0 shows everything.
     View(u8),
 }
@@ -111,6 +114,17 @@ const TABLE: &[(&str, Action, &str)] = &[
         "show the previous sprint",
     ),
     ("next-sprint", Action::NextSprint, "show the next sprint"),
+    (
+        "next-range",
+        Action::NextRange,
+        "completion range: sprint / 14 / 30 / 90 / 180 days",
+    ),
+    ("prev-range", Action::PrevRange, "previous completion range"),
+    (
+        "next-project",
+        Action::NextProject,
+        "show one project (its workflow columns) / all",
+    ),
 ];
 
 impl Action {

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod moves;
 pub mod queries;
 pub mod read;
+pub mod snapshots;
 mod writer;
 
 use std::path::{Path, PathBuf};

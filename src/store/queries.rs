@@ -99,6 +99,17 @@ pub const PENDING_PUSHES: &str =
 
 pub const SPRINT_NAMES: &str = "SELECT name FROM sprints ORDER BY start_at, id";
 
+pub const SNAPSHOT_GET: &str = "SELECT report_json FROM report_snapshots WHERE view = ?";
+
+pub const SNAPSHOT_PUT: &str = "INSERT INTO report_snapshots (view, computed_at, report_json) \
+    VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET computed_at = excluded.computed_at, \
+    report_json = excluded.report_json";
+
+pub const STATUS_CATEGORIES: &str = "SELECT p.key, i.status, i.status_category FROM issues i \
+    JOIN projects p ON p.id = i.project_id \
+    WHERE i.gone_at IS NULL AND lower(p.key) = lower(?) \
+    GROUP BY p.key, i.status, i.status_category ORDER BY count(*) DESC";
+
 /// Name and SQL of every fixed query (the backlog ones with a trivial filter).
 pub const ALL: &[(&str, &str)] = &[
     ("backlog", BACKLOG_SELECT),
@@ -124,4 +135,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("move_current", MOVE_CURRENT),
     ("pending_pushes", PENDING_PUSHES),
     ("sprint_names", SPRINT_NAMES),
+    ("snapshot_get", SNAPSHOT_GET),
+    ("status_categories", STATUS_CATEGORIES),
+    ("snapshot_put", SNAPSHOT_PUT),
 ];

@@ -229,6 +229,22 @@ pub async fn last_sync(pool: &SqlitePool) -> Result<Vec<(String, Option<String>)
 }
 
 /// Every sprint's name, oldest first.
+/// Each status of a project (by key) with the category its issues have, most used first
+/// when a status appears under several.
+pub async fn status_categories(
+    pool: &SqlitePool,
+    project: &str,
+) -> Result<Vec<(String, String, crate::domain::StatusCategory)>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(queries::STATUS_CATEGORIES)
+        .bind(project)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, s, c)| Some((p, s, c.parse().ok()?)))
+        .collect())
+}
+
 pub async fn sprint_names(pool: &SqlitePool) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(queries::SPRINT_NAMES)
         .fetch_all(pool)

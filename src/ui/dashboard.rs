@@ -26,8 +26,16 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
         return;
     };
+    // A stored report from an earlier run is drawn while the fresh one is computed.
+    let note = (d.from_snapshot && d.refreshing).then(|| {
+        let at = report
+            .generated_at
+            .get(..16)
+            .unwrap_or(&report.generated_at);
+        format!(" as of {} · refreshing… ", at.replace('T', " "))
+    });
     if d.full_burndown {
-        render_burndown(theme, report, frame, area);
+        render_burndown(theme, report, note.as_deref(), frame, area);
         return;
     }
     let [tiles, middle, bottom] = Layout::vertical([
@@ -36,10 +44,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         Constraint::Fill(1),
     ])
     .areas(area);
-    render_tiles(theme, report, d.tile, frame, tiles);
+    let range = crate::app::state::RANGES[d.range.min(crate::app::state::RANGES.len() - 1)];
+    let completed = match range.1 {
+        Some(days) => format!("completed {days}d"),
+        None => TILES[1].to_owned(),
+    };
+    render_tiles(theme, report, d.tile, &completed, frame, tiles);
     let [burn, vel] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle);
-    render_burndown(theme, report, frame, burn);
+    render_burndown(theme, report, note.as_deref(), frame, burn);
     render_velocity(theme, report, frame, vel);
     let [people, aging] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
@@ -54,7 +67,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     render_aging(theme, report, aging_at, frame, aging);
 }
 
-fn render_tiles(theme: &Theme, report: &Report, selected: usize, frame: &mut Frame, area: Rect) {
+fn render_tiles(
+    theme: &Theme,
+    report: &Report,
+    selected: usize,
+    completed_label: &str,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let c = &report.counts;
     let values = [
         c.in_progress.count,
@@ -73,10 +93,11 @@ fn render_tiles(theme: &Theme, report: &Report, selected: usize, frame: &mut Fra
     ];
     let cells = Layout::horizontal([Constraint::Ratio(1, 5); 5]).split(area);
     for (i, ((label, value), change)) in TILES.iter().zip(values).zip(changes).enumerate() {
+        let label = if i == 1 { completed_label } else { label };
         let mut block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border)
-            .title(*label);
+            .title(label);
         let mut style = theme.base.add_modifier(Modifier::BOLD);
         if i == selected {
             block = block.border_style(theme.accent).title_style(theme.accent);
@@ -103,7 +124,13 @@ fn render_tiles(theme: &Theme, report: &Report, selected: usize, frame: &mut Fra
     }
 }
 
-fn render_burndown(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) {
+fn render_burndown(
+    theme: &Theme,
+    report: &Report,
+    note: Option<&str>,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let Some(sprint) = &report.sprint else {
         frame.render_widget(
             Paragraph::new(Span::styled("no active sprint", theme.dim)).block(
@@ -146,7 +173,7 @@ fn render_burndown(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect
         .burndown
         .iter()
         .filter(|p| p.scope_change)
-        .map(|p| p.day[5..].to_owned())
+        .map(|p| month_day(&p.day))
         .collect();
     let datasets = vec![
         Dataset::default()
@@ -162,19 +189,22 @@ fn render_burndown(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect
             .style(theme.doing)
             .data(&actual),
     ];
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title);
+    if let Some(note) = note {
+        block = block
+            .title_bottom(Line::from(Span::styled(note.to_owned(), theme.dim)).right_aligned());
+    }
     let chart = Chart::new(datasets)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border)
-                .title(title),
-        )
+        .block(block)
         .x_axis(Axis::default().bounds([0.0, days]).labels(vec![
                 Span::raw(
                     sprint
                         .burndown
                         .first()
-                        .map_or(String::new(), |p| p.day[5..].to_owned()),
+                        .map_or(String::new(), |p| month_day(&p.day)),
                 ),
                 Span::raw(if changes.is_empty() {
                     String::new()
@@ -314,4 +344,9 @@ fn render_aging(
         ),
         area,
     );
+}
+
+/// `MM-DD` of a `YYYY-MM-DD` day, for axis labels.
+fn month_day(day: &str) -> String {
+    day.get(5..).unwrap_or(day).to_owned()
 }

@@ -136,7 +136,7 @@ fn doctor_reports_config_database_and_counts() {
     assert!(text.contains("(found and valid)"), "{text}");
     assert!(text.contains("demo.db (demo, workspace demo)"), "{text}");
     assert!(
-        text.contains("schema     version 1 (this build knows 1)"),
+        text.contains("schema     version 2 (this build knows 2)"),
         "{text}"
     );
     assert!(

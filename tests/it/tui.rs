@@ -513,20 +513,25 @@ async fn board_shows_the_active_sprint_in_columns() {
     assert_eq!(h.state.tab, Tab::Board);
     let b = &h.state.board;
     assert!(b.loaded);
-    assert_eq!(
-        b.columns.iter().map(Vec::len).sum::<usize>(),
-        in_sprint,
-        "every sprint issue on the board"
-    );
+    assert_eq!(b.card_count(), in_sprint, "every sprint issue on the board");
     assert!(
         b.columns[1]
+            .cards
             .iter()
             .all(|r| r.status_category == "in_progress")
     );
-    assert!(b.columns[2].iter().all(|r| r.status_category == "done"));
+    assert!(
+        b.columns[2]
+            .cards
+            .iter()
+            .all(|r| r.status_category == "done")
+    );
     h.key(KeyCode::Char('l')).await;
     h.key(KeyCode::Char('j')).await;
-    assert_eq!((h.state.board.column, h.state.board.card[1]), (1, 1));
+    assert_eq!(
+        (h.state.board.column, h.state.board.columns[1].selected),
+        (1, 1)
+    );
     let key = h
         .state
         .board
@@ -557,7 +562,7 @@ async fn moving_a_card_records_the_change_with_its_expected_status() {
     let mut h = Harness::new((120, 40)).await;
     h.key(KeyCode::Tab).await;
     let card = h.state.board.selected().cloned().expect("a to-do card");
-    let todo_before = h.state.board.columns[0].len();
+    let todo_before = h.state.board.columns[0].cards.len();
     h.key(KeyCode::Char('L')).await;
     let flash = h.state.flash.clone().expect("told");
     assert!(
@@ -565,8 +570,9 @@ async fn moving_a_card_records_the_change_with_its_expected_status() {
         "{}",
         flash.text
     );
-    assert_eq!(h.state.board.columns[0].len(), todo_before - 1);
+    assert_eq!(h.state.board.columns[0].cards.len(), todo_before - 1);
     let moved = h.state.board.columns[1]
+        .cards
         .iter()
         .find(|c| c.id == card.id)
         .expect("now in progress");
@@ -657,17 +663,16 @@ async fn board_swimlanes_keep_each_lane_together() {
     use sprintdeck::app::state::Swimlanes;
     let mut h = Harness::new((120, 40)).await;
     h.key(KeyCode::Tab).await;
-    let total: usize = h.state.board.columns.iter().map(Vec::len).sum();
+    let total = h.state.board.card_count();
     h.key(KeyCode::Char('v')).await;
     assert_eq!(h.state.board.swimlanes, Swimlanes::Assignee);
-    assert_eq!(
-        h.state.board.columns.iter().map(Vec::len).sum::<usize>(),
-        total,
-        "no card lost"
-    );
+    assert_eq!(h.state.board.card_count(), total, "no card lost");
     for column in &h.state.board.columns {
-        let lanes: Vec<Option<String>> =
-            column.iter().map(|c| Swimlanes::Assignee.lane(c)).collect();
+        let lanes: Vec<Option<String>> = column
+            .cards
+            .iter()
+            .map(|c| Swimlanes::Assignee.lane(c))
+            .collect();
         let mut sorted = lanes.clone();
         sorted.sort();
         assert_eq!(lanes, sorted, "cards of a lane are together");
@@ -719,14 +724,14 @@ async fn brackets_step_through_sprints_on_the_dashboard_and_board() {
         .board
         .columns
         .iter()
-        .flatten()
+        .flat_map(|c| &c.cards)
         .find_map(|c| c.sprint.clone())
         .expect("a sprint");
     assert_eq!(active, "Sprint 47");
     h.key(KeyCode::Char('[')).await;
     assert_eq!(h.state.board.sprint.as_deref(), Some("Sprint 46"));
     assert!(
-        h.state.board.columns[2].len() > 10,
+        h.state.board.columns[2].cards.len() > 10,
         "a closed sprint is mostly done"
     );
     h.key(KeyCode::Tab).await; // dashboard
