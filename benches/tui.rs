@@ -52,8 +52,14 @@ fn settings() -> Settings {
     }
 }
 
-/// Runs the binary on `db` in a pty; returns time to the first frame with rows and peak RSS.
-fn first_frame(db: &std::path::Path, dir: &std::path::Path) -> (Duration, u64) {
+/// Runs the binary on `db` in a pty with `config`; returns the time until the screen satisfies
+/// `ready` and the peak RSS.
+fn first_frame(
+    db: &std::path::Path,
+    dir: &std::path::Path,
+    config: &str,
+    ready: fn(&str) -> bool,
+) -> (Duration, u64) {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: 60,
@@ -62,7 +68,7 @@ fn first_frame(db: &std::path::Path, dir: &std::path::Path) -> (Duration, u64) {
             pixel_height: 0,
         })
         .unwrap();
-    std::fs::write(dir.join("config.toml"), "").unwrap();
+    std::fs::write(dir.join("config.toml"), config).unwrap();
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sprintdeck"));
     cmd.args(["--db", db.to_str().unwrap()]);
     cmd.env("SPRINTDECK_DATA_DIR", dir.join("data"));
@@ -91,7 +97,7 @@ fn first_frame(db: &std::path::Path, dir: &std::path::Path) -> (Duration, u64) {
             let mut p = sink.lock().unwrap();
             p.process(&buf[..n]);
             let mut seen = seen_w.lock().unwrap();
-            if seen.is_none() && p.screen().contents().contains(" issues") {
+            if seen.is_none() && ready(&p.screen().contents()) {
                 *seen = Some(started.elapsed());
             }
         }
@@ -153,7 +159,7 @@ fn main() {
     let mut firsts = Vec::new();
     let mut rss = 0;
     for _ in 0..5 {
-        let (t, hwm) = first_frame(&db, dir.path());
+        let (t, hwm) = first_frame(&db, dir.path(), "", |s| s.contains(" issues"));
         firsts.push(t);
         rss = rss.max(hwm);
     }
@@ -166,6 +172,7 @@ fn main() {
         "peak RSS (VmHWM) after scrolling and filtering: {:.1} MiB",
         rss as f64 / 1024.0
     );
+    dashboard_first_frame(&rt, &db, dir.path(), now);
 
     rt.block_on(async {
         let store = Store::open(&db, Create::MustExist).await.unwrap();
@@ -211,4 +218,63 @@ fn main() {
         println!("render one 200x60 backlog frame (TestBackend): median {:.3?}", median(frames));
         store.close().await.unwrap();
     });
+}
+
+/// The dashboard as the start pane: the first frame with its numbers, without a stored snapshot
+/// (every metric computed first) and with the one the previous run stored.
+fn dashboard_first_frame(
+    rt: &tokio::runtime::Runtime,
+    db: &std::path::Path,
+    dir: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    const CONFIG: &str = "[ui]\nstart_pane = \"dashboard\"\n";
+    // Tiles and the velocity panel are drawn only once a report is there.
+    let ready: fn(&str) -> bool = |s| s.contains("velocity") && s.contains("overdue");
+    let clear = || {
+        rt.block_on(async {
+            let store = Store::open(db, Create::MustExist).await.unwrap();
+            store
+                .writer()
+                .transaction(|c| {
+                    Box::pin(async move {
+                        sqlx::query("DELETE FROM report_snapshots")
+                            .execute(&mut *c)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .await
+                .unwrap();
+            store.close().await.unwrap();
+        });
+    };
+    let mut cold = Vec::new();
+    for _ in 0..3 {
+        clear();
+        cold.push(first_frame(db, dir, CONFIG, ready).0);
+    }
+    // Store the default view's report the way the app does, then start again.
+    rt.block_on(async {
+        let store = Store::open(db, Create::MustExist).await.unwrap();
+        let io = EffectIo {
+            clock: Clock::frozen(now),
+            history_path: dir.join("h"),
+            sources: vec![],
+        };
+        let mut state = State::new(settings(), now, (200, 60), Tab::Dashboard);
+        let effects = init(&mut state);
+        settle(&store, &io, &mut state, effects).await;
+        store.close().await.unwrap();
+    });
+    let mut warm = Vec::new();
+    for _ in 0..5 {
+        warm.push(first_frame(db, dir, CONFIG, ready).0);
+    }
+    println!(
+        "dashboard first frame with numbers: no snapshot median {:.1?} (3 runs); stored snapshot median {:.1?} (5 runs, min {:.1?})",
+        median(cold),
+        median(warm.clone()),
+        warm.iter().min().unwrap()
+    );
 }

@@ -35,6 +35,7 @@ fn hinted(context: Context) -> &'static [Action] {
             Action::MoveRight,
             Action::GroupNext,
             Action::NextSprint,
+            Action::NextProject,
             Action::Open,
             Action::Help,
             Action::Quit,
@@ -44,6 +45,7 @@ fn hinted(context: Context) -> &'static [Action] {
             Action::Open,
             Action::Burndown,
             Action::NextSprint,
+            Action::NextRange,
             Action::Help,
             Action::Quit,
         ],
@@ -93,23 +95,16 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     left.push(Span::raw(count));
 
+    let left_width: usize = left.iter().map(Span::width).sum();
     let right: Vec<Span> = if let Some(f) = &state.flash {
         vec![Span::styled(
             f.text.clone(),
             if f.error { theme.error } else { theme.accent },
         )]
     } else {
-        let ctx = context(state);
-        let mut spans = Vec::new();
-        for action in hinted(ctx) {
-            if let Some(key) = state.settings.keymap.keys_for(ctx, *action).first() {
-                spans.push(Span::styled(key.clone(), theme.key_hint));
-                spans.push(Span::raw(format!(" {}  ", short(*action))));
-            }
-        }
-        spans
+        let room = usize::from(area.width).saturating_sub(left_width + 1);
+        hints(state, room)
     };
-    let left_width: usize = left.iter().map(Span::width).sum();
     let right_width: usize = right.iter().map(Span::width).sum();
     let gap = usize::from(area.width).saturating_sub(left_width + right_width);
     let mut spans = left;
@@ -121,6 +116,41 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         Paragraph::new(Line::from(spans)).style(theme.status_bar),
         area,
     );
+}
+
+/// Key hints for the current context that fit in `room` columns: the middle ones give way
+/// first, so help and quit stay.
+fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
+    let theme = &state.settings.theme;
+    let ctx = context(state);
+    let mut pairs: Vec<(String, String)> = hinted(ctx)
+        .iter()
+        .filter_map(|action| {
+            let key = state
+                .settings
+                .keymap
+                .keys_for(ctx, *action)
+                .first()?
+                .clone();
+            Some((key, format!(" {}  ", short(*action))))
+        })
+        .collect();
+    let width = |pairs: &[(String, String)]| -> usize {
+        pairs
+            .iter()
+            .map(|(k, l)| Span::raw(k.as_str()).width() + Span::raw(l.as_str()).width())
+            .sum()
+    };
+    while width(&pairs) > room && pairs.len() > 2 {
+        pairs.remove(pairs.len() - 3);
+    }
+    if width(&pairs) > room {
+        return Vec::new();
+    }
+    pairs
+        .into_iter()
+        .flat_map(|(key, label)| [Span::styled(key, theme.key_hint), Span::raw(label)])
+        .collect()
 }
 
 fn short(action: Action) -> &'static str {
@@ -145,6 +175,8 @@ fn short(action: Action) -> &'static str {
         Action::Right => "column",
         Action::MoveRight => "move card",
         Action::NextSprint => "sprint",
+        Action::NextRange => "range",
+        Action::NextProject => "project",
         _ => "",
     }
 }

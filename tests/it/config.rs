@@ -93,6 +93,14 @@ fn missing_default_file_means_no_config_but_missing_explicit_file_is_an_error() 
     "bad-enum.toml",
     "config error in tests/fixtures/config/bad-enum.toml, line 2, key `llm.provider`: unknown variant `gpt`, expected one of `openai`, `anthropic`, `ollama`\n  2 | provider = \"gpt\"\n  hint: use one of the listed values"
 )]
+#[case::bad_workflow(
+    "bad-workflow.toml",
+    "config error in tests/fixtures/config/bad-workflow.toml, line 2, key `ui.workflows.OPS`: the workflow of `OPS` names `to do` twice or empty\n  2 | OPS = [\"To Do\", \"Doing\", \"to do\"]\n  hint: list each status once, in board order"
+)]
+#[case::bad_wip_column(
+    "bad-wip-column.toml",
+    "config error in tests/fixtures/config/bad-wip-column.toml, line 2, key `ui.wip_limits`: unknown board column `In Reveiw`\n  2 | wip_limits = { \"In Reveiw\" = 3 }\n  hint: board columns are todo, doing, done, or a status named in [ui.workflows]"
+)]
 fn invalid_configs_name_file_line_key_and_fix(#[case] file: &str, #[case] expected: &str) {
     let err = load(file).expect_err("invalid config");
     assert_eq!(err.to_string(), expected);

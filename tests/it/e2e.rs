@@ -219,12 +219,12 @@ fn dashboard_overdue_opens_the_same_number_of_issues() {
     assert!(overdue > 0, "{dash}");
     pty.send("ll");
     pty.send("\r");
+    // The filter line shows before the query answers: wait for the count to follow it.
     let backlog = pty.wait_for(
-        "the filtered backlog",
-        |s| s.contains("filter key:") && count(s).is_some(),
+        "the filtered backlog with the tile's count",
+        |s| s.contains("filter key:") && count(s) == Some(overdue),
         WAIT,
     );
-    assert_eq!(count(&backlog), Some(overdue), "{backlog}");
     assert!(
         backlog.lines().filter(|l| l.starts_with('!')).count() >= overdue.min(10),
         "every listed issue is marked overdue:\n{backlog}"

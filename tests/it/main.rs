@@ -8,9 +8,11 @@
     clippy::many_single_char_names
 )]
 
+mod board_workflow;
 mod cli;
 mod common;
 mod config;
+mod dashboard_view;
 mod demo;
 mod e2e;
 mod export;

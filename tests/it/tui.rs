@@ -28,26 +28,42 @@ pub struct Harness {
     pub io: EffectIo,
     /// Effects that touch the terminal or the OS (copy, open), kept for assertions.
     pub outside: Vec<Effect>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Harness {
     pub async fn new(size: (u16, u16)) -> Self {
+        Self::with(settings(), size, Tab::Backlog).await
+    }
+
+    /// A harness on a fresh demo database, starting on `tab` with `settings`.
+    pub async fn with(settings: Settings, size: (u16, u16), tab: Tab) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = demo_store(&dir).await;
+        Self::on(store, dir, settings, size, tab).await
+    }
+
+    /// A harness on an existing store (its directory kept alive with it).
+    pub async fn on(
+        store: Store,
+        dir: tempfile::TempDir,
+        settings: Settings,
+        size: (u16, u16),
+        tab: Tab,
+    ) -> Self {
         let io = EffectIo {
             clock: Clock::frozen(now()),
             history_path: dir.path().join("history"),
             sources: vec![],
         };
-        let mut state = State::new(settings(), now(), size, Tab::Backlog);
+        let mut state = State::new(settings, now(), size, tab);
         let effects = init(&mut state);
         let mut h = Self {
             state,
             store,
             io,
             outside: Vec::new(),
-            _dir: dir,
+            dir,
         };
         h.run(effects).await;
         h
@@ -83,6 +99,11 @@ impl Harness {
         for c in text.chars() {
             self.key(KeyCode::Char(c)).await;
         }
+    }
+
+    /// The store and its directory, to open the same database again.
+    pub fn into_parts(self) -> (Store, tempfile::TempDir) {
+        (self.store, self.dir)
     }
 
     pub fn selected_key(&self) -> Option<String> {
