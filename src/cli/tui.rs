@@ -9,7 +9,7 @@ use crate::app::state::{Column, Settings, Tab};
 use crate::app::{State, runtime};
 use crate::config::StartPane;
 use crate::keymap::Keymap;
-use crate::ui::theme::Theme;
+use crate::ui::theme::{ColorDepth, Theme};
 
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
@@ -23,8 +23,18 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
     let keymap_path = ui.keymap.as_ref().map(|p| config_dir.join(p));
     let keymap = Keymap::load(keymap_path.as_deref()).map_err(|e| Error::Usage(e.to_string()))?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme =
-        Theme::load(&ui.theme, config_dir, no_color).map_err(|e| Error::Usage(e.to_string()))?;
+    let depth = match ui.colors {
+        crate::config::Colors::Auto => ColorDepth::detect(
+            std::env::var("COLORTERM").ok().as_deref(),
+            std::env::var("TERM").ok().as_deref(),
+        ),
+        crate::config::Colors::Ansi16 => ColorDepth::Ansi16,
+        crate::config::Colors::Ansi256 => ColorDepth::Ansi256,
+        crate::config::Colors::TrueColor => ColorDepth::TrueColor,
+    };
+    let theme = Theme::load(&ui.theme, config_dir, no_color)
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .with_depth(depth);
     let columns = ui
         .columns
         .iter()

@@ -230,6 +230,20 @@ pub struct SavedView {
     pub query: String,
 }
 
+/// How many colours the terminal shows; `auto` reads `COLORTERM` and `TERM`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+pub enum Colors {
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    #[serde(rename = "16")]
+    Ansi16,
+    #[serde(rename = "256")]
+    Ansi256,
+    #[serde(rename = "truecolor")]
+    TrueColor,
+}
+
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum StartPane {
@@ -250,6 +264,9 @@ pub struct UiConfig {
     pub columns: Vec<String>,
     pub read_only: bool,
     pub start_pane: StartPane,
+    /// `auto`, `16`, `256` or `truecolor`: colours beyond what the terminal shows are mapped to
+    /// the nearest it has.
+    pub colors: Colors,
     /// Your username, for `assignee:@me`.
     pub me: Option<String>,
     pub views: Vec<SavedView>,
@@ -274,6 +291,7 @@ impl Default for UiConfig {
             columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
             read_only: false,
             start_pane: StartPane::Backlog,
+            colors: Colors::Auto,
             me: None,
             views: Vec::new(),
             wip_limits: BTreeMap::new(),

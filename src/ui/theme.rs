@@ -205,6 +205,25 @@ impl Theme {
         Ok(theme)
     }
 
+    /// Maps every colour into what a terminal of `depth` shows (nearest match).
+    #[must_use]
+    pub fn with_depth(mut self, depth: ColorDepth) -> Self {
+        for name in NAMES {
+            if let Some(slot) = self.slot(name) {
+                slot.fg = slot.fg.map(|c| depth.fit(c));
+                slot.bg = slot.bg.map(|c| depth.fit(c));
+                slot.underline_color = slot.underline_color.map(|c| depth.fit(c));
+            }
+        }
+        // A tinted row background lands on black or white among 16 colours, which is the
+        // terminal's own background in one theme or the other: reverse video always shows.
+        if depth == ColorDepth::Ansi16 && self.selected.bg.is_some() {
+            self.selected.bg = None;
+            self.selected = self.selected.add_modifier(Modifier::REVERSED);
+        }
+        self
+    }
+
     #[must_use]
     pub fn without_colors(mut self) -> Self {
         let mono = Self::no_color();
@@ -278,6 +297,69 @@ impl StyleSpec {
             style = style.add_modifier(modifier);
         }
         Ok(style)
+    }
+}
+
+/// The colours a terminal shows: the 16 of its palette, the xterm 256, or any RGB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorDepth {
+    Ansi16,
+    Ansi256,
+    TrueColor,
+}
+
+impl ColorDepth {
+    /// From `COLORTERM` (`truecolor`/`24bit`) and `TERM` (`…256color…`); anything else, a linux
+    /// console or an old SSH client's `xterm`, gets the 16 palette colours.
+    pub fn detect(colorterm: Option<&str>, term: Option<&str>) -> Self {
+        let colorterm = colorterm.unwrap_or_default().to_ascii_lowercase();
+        let term = term.unwrap_or_default().to_ascii_lowercase();
+        if colorterm == "truecolor" || colorterm == "24bit" || term.contains("direct") {
+            Self::TrueColor
+        } else if term.contains("256") {
+            Self::Ansi256
+        } else {
+            Self::Ansi16
+        }
+    }
+
+    /// The nearest colour this depth shows.
+    pub fn fit(self, color: Color) -> Color {
+        use anstyle_lossy::palette::VGA;
+        match (self, color) {
+            (Self::Ansi16, Color::Rgb(r, g, b)) => {
+                ansi16(anstyle_lossy::rgb_to_ansi(anstyle::RgbColor(r, g, b), VGA))
+            }
+            (Self::Ansi16, Color::Indexed(i)) => {
+                ansi16(anstyle_lossy::xterm_to_ansi(anstyle::Ansi256Color(i), VGA))
+            }
+            (Self::Ansi256, Color::Rgb(r, g, b)) => {
+                Color::Indexed(anstyle_lossy::rgb_to_xterm(anstyle::RgbColor(r, g, b)).0)
+            }
+            (_, other) => other,
+        }
+    }
+}
+
+fn ansi16(color: anstyle::AnsiColor) -> Color {
+    use anstyle::AnsiColor as A;
+    match color {
+        A::Black => Color::Black,
+        A::Red => Color::Red,
+        A::Green => Color::Green,
+        A::Yellow => Color::Yellow,
+        A::Blue => Color::Blue,
+        A::Magenta => Color::Magenta,
+        A::Cyan => Color::Cyan,
+        A::White => Color::Gray,
+        A::BrightBlack => Color::DarkGray,
+        A::BrightRed => Color::LightRed,
+        A::BrightGreen => Color::LightGreen,
+        A::BrightYellow => Color::LightYellow,
+        A::BrightBlue => Color::LightBlue,
+        A::BrightMagenta => Color::LightMagenta,
+        A::BrightCyan => Color::LightCyan,
+        A::BrightWhite => Color::White,
     }
 }
 

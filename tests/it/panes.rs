@@ -248,3 +248,40 @@ async fn dashboard_and_board_without_colour_keep_their_symbols() {
     );
     insta::assert_snapshot!("dashboard_no_color_120x40", text(&dashboard));
 }
+
+/// A 16-colour terminal (a linux console, an old SSH client) gets only palette colours, in every
+/// pane a manager looks at, at 80x24; and the selection still stands out from the rest.
+#[tokio::test]
+async fn sixteen_colour_terminals_get_only_palette_colours() {
+    use ratatui::style::Color;
+    use sprintdeck::ui::theme::{ColorDepth, Theme};
+    let mut harness = Harness::new((80, 24)).await;
+    for theme in [Theme::dark(), Theme::light()] {
+        harness.state.settings.theme = theme.with_depth(ColorDepth::Ansi16);
+        let mut screens = vec![draw(&harness.state)];
+        harness.key(KeyCode::Tab).await;
+        screens.push(draw(&harness.state));
+        harness.key(KeyCode::Tab).await;
+        screens.push(draw(&harness.state));
+        harness.key(KeyCode::Tab).await;
+        harness.key(KeyCode::Tab).await;
+        harness.key(KeyCode::Tab).await;
+        for buffer in &screens {
+            for cell in buffer.content() {
+                for c in [cell.fg, cell.bg] {
+                    assert!(
+                        !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
+                        "{c:?} is not one of the 16"
+                    );
+                }
+            }
+            assert!(
+                buffer
+                    .content()
+                    .iter()
+                    .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED)),
+                "the selection shows in reverse video"
+            );
+        }
+    }
+}

@@ -49,3 +49,69 @@ fn theme_errors_name_the_file_and_the_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn colour_depth_follows_colorterm_and_term() {
+    use sprintdeck::ui::theme::ColorDepth;
+    assert_eq!(
+        ColorDepth::detect(Some("truecolor"), Some("xterm-256color")),
+        ColorDepth::TrueColor
+    );
+    assert_eq!(
+        ColorDepth::detect(Some("24bit"), None),
+        ColorDepth::TrueColor
+    );
+    assert_eq!(
+        ColorDepth::detect(None, Some("screen-256color")),
+        ColorDepth::Ansi256
+    );
+    assert_eq!(ColorDepth::detect(None, Some("xterm")), ColorDepth::Ansi16);
+    assert_eq!(ColorDepth::detect(None, Some("linux")), ColorDepth::Ansi16);
+    assert_eq!(ColorDepth::detect(None, None), ColorDepth::Ansi16);
+}
+
+#[test]
+fn colours_map_to_the_nearest_the_terminal_has() {
+    use ratatui::style::Color;
+    use sprintdeck::ui::theme::ColorDepth;
+    assert_eq!(ColorDepth::Ansi16.fit(Color::Rgb(250, 10, 10)), Color::Red);
+    assert_eq!(
+        ColorDepth::Ansi16.fit(Color::Rgb(255, 90, 90)),
+        Color::LightRed
+    );
+    assert_eq!(ColorDepth::Ansi16.fit(Color::Rgb(0, 0, 0)), Color::Black);
+    assert_eq!(ColorDepth::Ansi16.fit(Color::Indexed(196)), Color::Red);
+    assert_eq!(
+        ColorDepth::Ansi256.fit(Color::Rgb(255, 0, 0)),
+        Color::Indexed(196)
+    );
+    assert_eq!(
+        ColorDepth::TrueColor.fit(Color::Rgb(1, 2, 3)),
+        Color::Rgb(1, 2, 3)
+    );
+    assert_eq!(
+        ColorDepth::Ansi16.fit(Color::Yellow),
+        Color::Yellow,
+        "named stay"
+    );
+    let dark = sprintdeck::ui::theme::Theme::dark().with_depth(ColorDepth::Ansi256);
+    assert!(
+        ![dark.selected.bg, dark.status_bar.bg]
+            .iter()
+            .any(|c| matches!(c, Some(Color::Rgb(..)))),
+        "{dark:?}"
+    );
+    for theme in [
+        sprintdeck::ui::theme::Theme::dark(),
+        sprintdeck::ui::theme::Theme::light(),
+    ] {
+        let t16 = theme.with_depth(ColorDepth::Ansi16);
+        assert!(
+            t16.selected
+                .add_modifier
+                .contains(ratatui::style::Modifier::REVERSED),
+            "among 16 colours the selection is reverse video: {:?}",
+            t16.selected
+        );
+    }
+}
