@@ -211,12 +211,7 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
             return move_card(state, action == Action::MoveRight);
         }
         Action::PrevSprint | Action::NextSprint => {
-            let shown = b.sprint.clone().or_else(|| {
-                b.columns
-                    .iter()
-                    .flat_map(|c| &c.cards)
-                    .find_map(|c| c.sprint.clone())
-            });
+            let shown = b.shown_sprint();
             let step = if action == Action::NextSprint { 1 } else { -1 };
             if let Some(next) = step_sprint(&b.sprints, shown.as_deref(), step) {
                 flash(state, &format!("board: {next}"), false);

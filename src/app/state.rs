@@ -504,6 +504,16 @@ impl Board {
         column.cards.get(column.selected)
     }
 
+    /// The sprint on the board: the one chosen, or the one its cards are in.
+    pub fn shown_sprint(&self) -> Option<String> {
+        self.sprint.clone().or_else(|| {
+            self.columns
+                .iter()
+                .flat_map(|c| &c.cards)
+                .find_map(|c| c.sprint.clone())
+        })
+    }
+
     pub fn card_count(&self) -> usize {
         self.columns.iter().map(|c| c.cards.len()).sum()
     }

@@ -29,7 +29,20 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let areas = Layout::horizontal(vec![Constraint::Ratio(1, n); b.columns.len()]).split(area);
     for (i, column) in b.columns.iter().enumerate() {
         let focused = i == b.column;
-        let block = column_block(state, column, focused);
+        let mut block = column_block(state, column, focused);
+        if i == 0 {
+            // What the board shows, since `p` and `[`/`]` change it.
+            let project = b.project.as_deref().unwrap_or("all projects");
+            let sprint = b.shown_sprint().unwrap_or_else(|| "no sprint".to_owned());
+            block = block.title_bottom(Line::from(Span::styled(
+                format!(
+                    " {} · {} ",
+                    sanitize(project, false),
+                    sanitize(&sprint, false)
+                ),
+                theme.dim,
+            )));
+        }
         let inner_height = usize::from(areas[i].height.saturating_sub(2));
         let lines = card_lines(state, column, focused, inner_height);
         frame.render_widget(Paragraph::new(lines).block(block), areas[i]);
