@@ -78,7 +78,7 @@ pub async fn write(store: &Store, spec: DemoSpec) -> Result<(), StoreError> {
         .transaction(move |conn| {
             Box::pin(async move {
                 import::clear_source(conn, SOURCE_NAME).await?;
-                import::insert_batch(conn, &batch).await?;
+                import::write_batch(conn, &batch).await?;
                 import::set_meta(conn, "demo", &fingerprint).await?;
                 import::set_meta(conn, "demo_me", vocab::DEMO_ME).await?;
                 import::set_meta(conn, "workspace", "demo").await?;

@@ -109,6 +109,10 @@ pub struct LinkRecord {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Batch {
     pub source_name: String,
+    /// When set, the batch's memberships are each issue's current sprints: its other open
+    /// memberships in this source's sprints end at this time (sync). `None`: memberships are
+    /// complete histories (the demo).
+    pub observed_at: Option<DateTime<Utc>>,
     pub projects: Vec<ProjectRecord>,
     pub people: Vec<PersonRecord>,
     pub sprints: Vec<SprintRecord>,

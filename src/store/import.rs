@@ -1,5 +1,7 @@
-//! Bulk writes of a [`Batch`]: multi-row inserts inside the writer's transaction. The demo
-//! generator uses it for a whole workspace; sync builds its upserts on the same record types.
+//! Bulk writes of a [`Batch`]: multi-row upserts inside the writer's transaction. The demo
+//! generator writes a whole workspace through it, sync one page at a time: rows already stored
+//! (same source and remote id) are updated, history is never duplicated, local overrides are
+//! never touched.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -62,13 +64,15 @@ pub async fn after_bulk_write(conn: &mut SqliteConnection) -> Result<()> {
 
 type Ids = HashMap<String, i64>;
 
-/// Inserts a batch whose rows are not in the database yet.
-pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<()> {
+/// Writes a batch: new rows are inserted, known ones (same source and remote id) updated. An
+/// issue that had been marked gone and comes back is live again.
+pub async fn write_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<()> {
     let source = batch.source_name.as_str();
     let projects = insert_projects(conn, source, &batch.projects).await?;
     let people = insert_people(conn, source, &batch.people).await?;
     let sprints = insert_sprints(conn, source, &batch.sprints, &projects).await?;
-    let issues = insert_issues(conn, source, &batch.issues, &projects, &people).await?;
+    let mut issues = insert_issues(conn, &batch.issues, &projects, &people).await?;
+    add_referenced_issues(conn, batch, &mut issues).await?;
     let issue_id = |key: &str| {
         issues
             .get(key)
@@ -78,8 +82,86 @@ pub async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<
     link_parents(conn, &batch.issues, &issue_id).await?;
     insert_labels_and_assignees(conn, &batch.issues, &people, &issue_id).await?;
     insert_memberships(conn, &batch.memberships, &sprints, &issue_id).await?;
+    if let Some(at) = batch.observed_at {
+        close_other_memberships(conn, batch, &sprints, &issue_id, at).await?;
+    }
     insert_events(conn, &batch.events, &issue_id).await?;
     insert_links(conn, &batch.links, &issue_id).await
+}
+
+/// Ids of issues the batch refers to (parents, links, memberships, events) without carrying
+/// them: stored by an earlier batch.
+async fn add_referenced_issues(
+    conn: &mut SqliteConnection,
+    batch: &Batch,
+    issues: &mut Ids,
+) -> Result<()> {
+    let wanted: BTreeSet<&str> = batch
+        .issues
+        .iter()
+        .filter_map(|i| i.parent_key.as_deref())
+        .chain(
+            batch
+                .links
+                .iter()
+                .flat_map(|l| [l.from_key.as_str(), l.to_key.as_str()]),
+        )
+        .chain(batch.memberships.iter().map(|m| m.issue_key.as_str()))
+        .chain(batch.events.iter().map(|e| e.issue_key.as_str()))
+        .filter(|k| !issues.contains_key(*k))
+        .collect();
+    let wanted: Vec<&str> = wanted.into_iter().collect();
+    for chunk in wanted.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT key, id FROM issues WHERE key IN (");
+        let mut list = q.separated(", ");
+        for key in chunk {
+            list.push_bind(*key);
+        }
+        q.push(")");
+        let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        issues.extend(rows);
+    }
+    Ok(())
+}
+
+/// The batch says which sprints its issues are in now: their other open memberships (in this
+/// source's sprints) end at `at`.
+async fn close_other_memberships(
+    conn: &mut SqliteConnection,
+    batch: &Batch,
+    sprints: &Ids,
+    issue_id: &impl Fn(&str) -> Result<i64>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let at = to_db(at);
+    for issue in &batch.issues {
+        let id = issue_id(&issue.key)?;
+        let keep: Vec<i64> = batch
+            .memberships
+            .iter()
+            .filter(|m| m.issue_key == issue.key)
+            .filter_map(|m| sprints.get(&m.sprint_remote_id).copied())
+            .collect();
+        let mut q = QueryBuilder::<Sqlite>::new("UPDATE sprint_issues SET removed_at = ");
+        q.push_bind(&at);
+        q.push(" WHERE issue_id = ");
+        q.push_bind(id);
+        q.push(
+            " AND removed_at IS NULL AND sprint_id IN (SELECT id FROM sprints WHERE source_name = ",
+        );
+        q.push_bind(&batch.source_name);
+        q.push(")");
+        if !keep.is_empty() {
+            q.push(" AND sprint_id NOT IN (");
+            let mut list = q.separated(", ");
+            for s in keep {
+                list.push_bind(s);
+            }
+            q.push(")");
+        }
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn insert_projects(
@@ -99,6 +181,10 @@ async fn insert_projects(
                 .push_bind(&p.name)
                 .push_bind(&p.web_url);
         });
+        q.push(
+            " ON CONFLICT (source_name, remote_id) DO UPDATE SET key = excluded.key, \
+             name = excluded.name, web_url = excluded.web_url",
+        );
         q.build().execute(&mut *conn).await?;
     }
     id_map(
@@ -125,6 +211,11 @@ async fn insert_people(
                 .push_bind(&p.display_name)
                 .push_bind(p.capacity);
         });
+        q.push(
+            " ON CONFLICT (source_name, remote_id) DO UPDATE SET username = excluded.username, \
+             display_name = excluded.display_name, \
+             capacity = coalesce(excluded.capacity, people.capacity)",
+        );
         q.build().execute(&mut *conn).await?;
     }
     id_map(
@@ -164,6 +255,13 @@ async fn insert_sprints(
                 .push_bind(&s.goal)
                 .push_bind(s.capacity);
         });
+        q.push(
+            " ON CONFLICT (source_name, remote_id) DO UPDATE SET \
+             project_id = coalesce(excluded.project_id, sprints.project_id), name = excluded.name, \
+             state = excluded.state, start_at = excluded.start_at, end_at = excluded.end_at, \
+             completed_at = excluded.completed_at, goal = excluded.goal, \
+             capacity = coalesce(excluded.capacity, sprints.capacity)",
+        );
         q.build().execute(&mut *conn).await?;
     }
     id_map(
@@ -176,7 +274,6 @@ async fn insert_sprints(
 
 async fn insert_issues(
     conn: &mut SqliteConnection,
-    source: &str,
     issues: &[IssueRecord],
     projects: &Ids,
     people: &Ids,
@@ -190,6 +287,7 @@ async fn insert_issues(
             i.key, i.project_remote_id
         )));
     }
+    let mut ids = Ids::with_capacity(issues.len());
     for chunk in issues.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, \
@@ -217,14 +315,22 @@ async fn insert_issues(
                 .push_bind(&i.web_url)
                 .push_bind(&i.raw_json);
         });
-        q.build().execute(&mut *conn).await?;
+        q.push(
+            " ON CONFLICT (project_id, remote_id) DO UPDATE SET key = excluded.key, \
+             issue_type = excluded.issue_type, title = excluded.title, \
+             description = excluded.description, status = excluded.status, \
+             status_category = excluded.status_category, reporter_id = excluded.reporter_id, \
+             priority = excluded.priority, priority_rank = excluded.priority_rank, \
+             story_points = excluded.story_points, due_date = excluded.due_date, \
+             created_at = excluded.created_at, updated_at = excluded.updated_at, \
+             closed_at = excluded.closed_at, web_url = excluded.web_url, \
+             raw_json = excluded.raw_json, gone_at = NULL \
+             RETURNING key, id",
+        );
+        let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        ids.extend(rows);
     }
-    id_map(
-        conn,
-        "SELECT i.key, i.id FROM issues i JOIN projects p ON p.id = i.project_id WHERE p.source_name = ?",
-        source,
-    )
-    .await
+    Ok(ids)
 }
 
 /// Parents are set after all issues exist, so a child may come before its parent in the batch.
@@ -278,8 +384,10 @@ async fn insert_labels_and_assignees(
         .collect();
     let mut issue_labels = Vec::new();
     let mut assignees = Vec::new();
+    let mut ids = Vec::with_capacity(issues.len());
     for i in issues {
         let id = issue_id(&i.key)?;
+        ids.push(id);
         for label in &i.labels {
             let label_id = labels
                 .get(label.as_str())
@@ -295,6 +403,19 @@ async fn insert_labels_and_assignees(
                 ))
             })?;
             assignees.push((id, person_id));
+        }
+    }
+    // The batch carries each issue's labels and assignees whole: earlier ones are replaced.
+    for chunk in ids.chunks(CHUNK) {
+        for table in ["issue_labels", "issue_assignees"] {
+            let mut q =
+                QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE issue_id IN ("));
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *conn).await?;
         }
     }
     insert_pairs(
@@ -342,6 +463,8 @@ async fn insert_memberships(
                 .push_bind(added)
                 .push_bind(removed);
         });
+        // Back in a sprint it had left: the membership is open again from its first addition.
+        q.push(" ON CONFLICT (sprint_id, issue_id) DO UPDATE SET removed_at = excluded.removed_at");
         q.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -358,7 +481,7 @@ async fn insert_events(
     }
     for chunk in rows.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO status_events (issue_id, from_status, to_status, from_category, \
+            "INSERT OR IGNORE INTO status_events (issue_id, from_status, to_status, from_category, \
              to_category, at, source, remote_id) ",
         );
         q.push_values(chunk, |mut row, (id, e)| {

@@ -52,7 +52,7 @@ fn batch(issues: Vec<IssueRecord>) -> Batch {
 async fn insert(store: &Store, b: Batch) {
     store
         .writer()
-        .transaction(move |conn| Box::pin(async move { import::insert_batch(conn, &b).await }))
+        .transaction(move |conn| Box::pin(async move { import::write_batch(conn, &b).await }))
         .await
         .expect("batch inserts");
 }
@@ -187,7 +187,7 @@ async fn a_failed_transaction_leaves_nothing_behind() {
     bad.issues.push(orphan);
     let err = store
         .writer()
-        .transaction(move |conn| Box::pin(async move { import::insert_batch(conn, &bad).await }))
+        .transaction(move |conn| Box::pin(async move { import::write_batch(conn, &bad).await }))
         .await
         .expect_err("orphan issue is refused");
     assert!(
