@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod logging;
 pub mod report;
 pub mod store;
+pub mod sync;
 pub mod terminal;
 pub mod ui;
 
@@ -38,6 +39,9 @@ pub enum Error {
     /// The report cannot be trusted (empty or stale data): exit 1 so cron notices.
     #[error("{0}")]
     Report(String),
+    /// A source failed to sync (the message names it and why): exit 1.
+    #[error("{0}")]
+    Sync(String),
 }
 
 impl Error {
@@ -46,7 +50,7 @@ impl Error {
             Self::Config(_) | Self::Clock(_) | Self::Paths(_) | Self::Query(_) | Self::Usage(_) => {
                 2
             }
-            Self::Store(_) | Self::Io(_) | Self::Unhealthy | Self::Report(_) => 1,
+            Self::Store(_) | Self::Io(_) | Self::Unhealthy | Self::Report(_) | Self::Sync(_) => 1,
         }
     }
 }

@@ -94,6 +94,25 @@ pub enum Command {
         out: Option<PathBuf>,
     },
 
+    /// Sync the configured GitLab and Jira sources into the local database.
+    #[command(
+        after_help = "Examples:\n  sprintdeck sync --once                 one pass over every source, then exit\n  sprintdeck sync --source work --once   one source\n  sprintdeck sync                        keep syncing every [sync] interval_minutes (a team's sync daemon)\n  sprintdeck sync --once --full          list everything again and reconcile\n\nThe first pass of a source lists its open issues and everything updated within\n[sync] closed_window_days; later passes ask only for what changed since. Exit status 1\nwhen a source failed (its reason is printed and logged in the Sync view)."
+    )]
+    Sync {
+        /// Only this source (its `name` in the config).
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// One pass, then exit (default: keep syncing at the configured interval).
+        #[arg(long)]
+        once: bool,
+        /// Ignore what earlier passes stored: list everything again, then reconcile.
+        #[arg(long)]
+        full: bool,
+        /// Re-list open issues to find deleted, moved or hidden ones (also nightly).
+        #[arg(long)]
+        reconcile: bool,
+    },
+
     /// Check the config, the database and each source, and say what to fix.
     Doctor,
 

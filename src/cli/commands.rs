@@ -58,6 +58,20 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
             limit,
         }) => export_command(&ctx, *format, query, out.as_deref(), *limit).await,
         Some(Command::Doctor) => doctor(&ctx).await,
+        Some(Command::Sync {
+            source,
+            once,
+            full,
+            reconcile,
+        }) => {
+            let args = super::sync::Args {
+                source: source.clone(),
+                once: *once,
+                full: *full,
+                reconcile: *reconcile,
+            };
+            super::sync::run(&ctx, args).await
+        }
         Some(Command::Report {
             sprint,
             from,

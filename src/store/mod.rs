@@ -9,6 +9,7 @@ pub mod moves;
 pub mod queries;
 pub mod read;
 pub mod snapshots;
+pub mod sync_state;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,187 @@
+//! What sync remembers between runs: a cursor per source and scope (advanced in the same
+//! transaction as the batch it covers), and the `sync_runs` log the status bar and the Sync
+//! view read.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteConnection;
+
+use super::Result;
+use crate::domain::time::to_db;
+
+pub async fn cursor(pool: &SqlitePool, source: &str, scope: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT cursor FROM sync_cursors WHERE source_name = ? AND scope = ?")
+            .bind(source)
+            .bind(scope)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// Moves the cursor forward (never back: pages written out of order cannot rewind it).
+pub async fn advance_cursor(
+    conn: &mut SqliteConnection,
+    source: &str,
+    scope: &str,
+    cursor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_cursors (source_name, scope, cursor, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (source_name, scope) DO UPDATE SET cursor = excluded.cursor, \
+         updated_at = excluded.updated_at WHERE excluded.cursor > sync_cursors.cursor",
+    )
+    .bind(source)
+    .bind(scope)
+    .bind(cursor)
+    .bind(to_db(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_cursors(conn: &mut SqliteConnection, source: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sync_cursors WHERE source_name = ?")
+        .bind(source)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Starts a run; runs of this source left `running` by a killed process become `cancelled`.
+pub async fn start_run(
+    conn: &mut SqliteConnection,
+    source: &str,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    sqlx::query(
+        "UPDATE sync_runs SET state = 'cancelled', finished_at = ?, \
+         error = coalesce(error, 'stopped before it finished') \
+         WHERE source_name = ? AND state = 'running'",
+    )
+    .bind(to_db(now))
+    .bind(source)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO sync_runs (source_name, kind, started_at, state) VALUES (?, ?, ?, 'running') \
+         RETURNING id",
+    )
+    .bind(source)
+    .bind(kind)
+    .bind(to_db(now))
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Adds a stored page's counts to the run (in the page's transaction).
+pub async fn count_page(
+    conn: &mut SqliteConnection,
+    run: i64,
+    seen: usize,
+    changed: usize,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_runs SET pages = pages + 1, issues_seen = issues_seen + ?, \
+         issues_changed = issues_changed + ? WHERE id = ?",
+    )
+    .bind(i64::try_from(seen).unwrap_or(i64::MAX))
+    .bind(i64::try_from(changed).unwrap_or(i64::MAX))
+    .bind(run)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn finish_run(
+    conn: &mut SqliteConnection,
+    run: i64,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE sync_runs SET state = ?, finished_at = ?, error = ? WHERE id = ?")
+        .bind(if error.is_some() { "failed" } else { "ok" })
+        .bind(to_db(now))
+        .bind(error)
+        .bind(run)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks issues the tracker no longer shows; their rows and history stay.
+pub async fn mark_gone(conn: &mut SqliteConnection, ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+    for id in ids {
+        sqlx::query("UPDATE issues SET gone_at = ? WHERE id = ? AND gone_at IS NULL")
+            .bind(to_db(now))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `updated_at` of the stored issues among `keys` (to fetch history only for changed ones).
+pub async fn stored_updated_at(
+    pool: &SqlitePool,
+    keys: &[String],
+) -> Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in keys.chunks(500) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT key, updated_at FROM issues WHERE gone_at IS NULL AND key IN (",
+        );
+        let mut list = q.separated(", ");
+        for k in chunk {
+            list.push_bind(k);
+        }
+        q.push(")");
+        let rows: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Live issues of a project that are open here: reconcile checks each against the tracker.
+pub async fn open_issues(
+    pool: &SqlitePool,
+    source: &str,
+    project_remote_id: &str,
+) -> Result<Vec<(i64, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT i.id, i.remote_id, i.key FROM issues i JOIN projects p ON p.id = i.project_id \
+         WHERE p.source_name = ? AND p.remote_id = ? AND i.gone_at IS NULL \
+         AND i.status_category <> 'done'",
+    )
+    .bind(source)
+    .bind(project_remote_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: i64,
+    pub source_name: String,
+    pub kind: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub state: String,
+    pub pages: i64,
+    pub issues_seen: i64,
+    pub issues_changed: i64,
+    pub error: Option<String>,
+}
+
+/// The newest runs first.
+pub async fn recent_runs(pool: &SqlitePool, limit: i64) -> Result<Vec<RunRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, source_name, kind, started_at, finished_at, state, pages, issues_seen, \
+         issues_changed, error FROM sync_runs ORDER BY id DESC LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

@@ -1,0 +1,578 @@
+//! GitLab sync. Per project: a bootstrap (open issues, and everything updated within
+//! `[sync] closed_window_days`), then incremental passes (`updated_after = cursor`, oldest
+//! first); each page is written with its history and the cursor in one transaction. Reconcile
+//! re-lists open issues and marks the ones GitLab no longer shows as gone.
+
+pub mod api;
+pub mod history;
+pub mod map;
+pub mod pages;
+pub mod status;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use reqwest::Url;
+
+use self::map::ProjectInfo;
+use self::status::StatusMap;
+use super::http::{Auth, Http, HttpError, HttpOptions, Sleeper};
+use super::{Counts, Options, Progress, SyncError, SyncEvent, report};
+use crate::config::{GitlabAuth, GitlabSource, ProjectRef};
+use crate::domain::records::Batch;
+use crate::domain::time::to_db;
+use crate::store::{Store, import, sync_state};
+
+/// One configured GitLab source, ready to sync.
+pub struct Gitlab {
+    name: String,
+    api: Url,
+    http: Http,
+    source: GitlabSource,
+    statuses: StatusMap,
+}
+
+impl Gitlab {
+    /// Resolves the token and builds the client; fails with a message naming what to fix.
+    pub async fn connect(
+        source: &GitlabSource,
+        options: &Options,
+        sleeper: Option<Sleeper>,
+        progress: Option<Progress>,
+    ) -> Result<Self, SyncError> {
+        let token = crate::config::secrets::resolve(source.secret())
+            .await
+            .map_err(|e| SyncError::Setup(format!("{}: {e}", source.name)))?;
+        let auth = match source.auth {
+            GitlabAuth::PrivateToken => Auth::PrivateToken(token),
+            GitlabAuth::Oauth => Auth::Bearer(token),
+        };
+        let mut http_options = HttpOptions::new(options.timeout);
+        http_options.ca_file.clone_from(&source.ca_file);
+        if let Some(s) = sleeper {
+            http_options.sleeper = s;
+        }
+        let name = source.name.clone();
+        let http = Http::new(auth, http_options)
+            .map_err(|e| SyncError::Setup(format!("{name}: {e}")))?
+            .on_wait(move |e, wait| {
+                report(
+                    progress.as_ref(),
+                    SyncEvent::Waiting {
+                        source: name.clone(),
+                        seconds: wait.as_secs(),
+                        reason: e.to_string(),
+                    },
+                );
+            });
+        let api = api_root(&source.base_url)
+            .map_err(|e| SyncError::Setup(format!("{}: base_url: {e}", source.name)))?;
+        let statuses = StatusMap::new(&source.status_labels)
+            .map_err(|e| SyncError::Setup(format!("{}: {e}", source.name)))?;
+        Ok(Self {
+            name: source.name.clone(),
+            api,
+            http,
+            source: source.clone(),
+            statuses,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.api.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty();
+            for s in segments {
+                // A project path becomes one segment: `group%2Fproject`.
+                path.push(s);
+            }
+        }
+        url
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: Url) -> Result<T, SyncError> {
+        let answer = self.http.get(url).await.map_err(with_hint)?;
+        Ok(answer.json()?)
+    }
+
+    /// The configured projects, and every project of the configured groups.
+    pub async fn projects(&self) -> Result<Vec<ProjectInfo>, SyncError> {
+        let mut out: Vec<ProjectInfo> = Vec::new();
+        for p in &self.source.projects {
+            let id = match p {
+                ProjectRef::Id(id) => id.to_string(),
+                ProjectRef::Path(path) => path.clone(),
+            };
+            let project: api::Project = self.get_json(self.url(&["projects", &id])).await?;
+            out.push(ProjectInfo::from_api(&project));
+        }
+        for group in &self.source.groups {
+            let mut url = self.url(&["groups", group, "projects"]);
+            url.query_pairs_mut()
+                .append_pair(
+                    "include_subgroups",
+                    &self.source.include_subgroups.to_string(),
+                )
+                .append_pair("with_issues_enabled", "true")
+                .append_pair("archived", "false")
+                .append_pair("per_page", "100")
+                .append_pair("order_by", "id")
+                .append_pair("sort", "asc")
+                .append_pair("pagination", "keyset");
+            let answers: Vec<pages::Page> = pages::all(&self.http, url, 4)
+                .try_collect()
+                .await
+                .map_err(with_hint)?;
+            for a in answers {
+                let list: Vec<api::Project> = a.answer.json()?;
+                out.extend(list.iter().map(ProjectInfo::from_api));
+            }
+        }
+        let mut seen = HashSet::new();
+        out.retain(|p| seen.insert(p.remote_id.clone()));
+        Ok(out)
+    }
+
+    /// One pass over every project: bootstrap or incremental, then reconcile when asked.
+    pub async fn sync(
+        &self,
+        store: &Store,
+        options: &Options,
+        progress: Option<&Progress>,
+    ) -> Result<Counts, SyncError> {
+        let projects = self.projects().await?;
+        let mut bootstrap = options.full;
+        for p in &projects {
+            let cursor = sync_state::cursor(store.pool(), &self.name, &scope(p)).await?;
+            bootstrap |= cursor.is_none();
+        }
+        let kind = if bootstrap {
+            "bootstrap"
+        } else {
+            "incremental"
+        };
+        report(
+            progress,
+            SyncEvent::Started {
+                source: self.name.clone(),
+                kind: kind.to_owned(),
+            },
+        );
+        let run = self.start_run(store, kind, options).await?;
+        let mut counts = Counts::default();
+        let mut result = Ok(());
+        for project in &projects {
+            result = self
+                .sync_project(store, project, options, run, &mut counts, progress)
+                .await;
+            if result.is_err() {
+                break;
+            }
+            if options.reconcile || options.full {
+                match self.reconcile(store, project, options).await {
+                    Ok(gone) => counts.gone += gone,
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+        }
+        let error = result.as_ref().err().map(ToString::to_string);
+        let now = options.now;
+        store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move { sync_state::finish_run(c, run, error.as_deref(), now).await })
+            })
+            .await?;
+        result.map(|()| counts)
+    }
+
+    async fn start_run(
+        &self,
+        store: &Store,
+        kind: &str,
+        options: &Options,
+    ) -> Result<i64, SyncError> {
+        let (name, kind, now) = (self.name.clone(), kind.to_owned(), options.now);
+        Ok(store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move { sync_state::start_run(c, &name, &kind, now).await })
+            })
+            .await?)
+    }
+
+    async fn sync_project(
+        &self,
+        store: &Store,
+        project: &ProjectInfo,
+        options: &Options,
+        run: i64,
+        counts: &mut Counts,
+        progress: Option<&Progress>,
+    ) -> Result<(), SyncError> {
+        let scope = scope(project);
+        let cursor = if options.full {
+            None
+        } else {
+            sync_state::cursor(store.pool(), &self.name, &scope).await?
+        };
+        let listings = self.listings(project, options, cursor.as_deref());
+        for (url, advances) in listings {
+            let ctx = PageContext {
+                project,
+                scope: &scope,
+                advances,
+                run,
+                options,
+            };
+            let mut prepared = pages::all(&self.http, url, options.concurrency)
+                .map_err(|e| SyncError::Http(with_hint(e)))
+                .map_ok(|answer| self.prepare(store, &ctx, answer))
+                .try_buffered(options.concurrency);
+            while let Some(page) = prepared.next().await {
+                let page = page?;
+                let (seen, changed, total) = (page.seen, page.changed, page.total);
+                self.write(store, &ctx, page).await?;
+                counts.pages += 1;
+                counts.seen += seen;
+                counts.changed += changed;
+                report(
+                    progress,
+                    SyncEvent::Page {
+                        source: self.name.clone(),
+                        done: counts.pages,
+                        total,
+                        issues: counts.seen,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// What to list: since the cursor; or, without one, old open issues (not moving the
+    /// cursor) and then everything updated within the closed window (moving it).
+    fn listings(
+        &self,
+        project: &ProjectInfo,
+        options: &Options,
+        cursor: Option<&str>,
+    ) -> Vec<(Url, bool)> {
+        if let Some(cursor) = cursor {
+            return vec![(
+                self.issues_url(project, options, &[("updated_after", cursor)]),
+                true,
+            )];
+        }
+        let window =
+            to_db(options.now - chrono::Duration::days(i64::from(options.closed_window_days)));
+        vec![
+            // Open issues untouched since before the window: the cursor cannot cover them, so
+            // it starts moving only with the second listing.
+            (
+                self.issues_url(
+                    project,
+                    options,
+                    &[("state", "opened"), ("updated_before", &window)],
+                ),
+                false,
+            ),
+            (
+                self.issues_url(project, options, &[("updated_after", &window)]),
+                true,
+            ),
+        ]
+    }
+
+    fn issues_url(
+        &self,
+        project: &ProjectInfo,
+        options: &Options,
+        filters: &[(&str, &str)],
+    ) -> Url {
+        let mut url = self.url(&["projects", &project.remote_id, "issues"]);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("scope", "all")
+                .append_pair("order_by", "updated_at")
+                .append_pair("sort", "asc")
+                .append_pair("per_page", &options.per_page.to_string())
+                // GitLab 18.3+ answers with a keyset cursor; older ones ignore it and page by
+                // offset, which `pages` follows too.
+                .append_pair("pagination", "keyset");
+            for (k, v) in filters {
+                q.append_pair(k, v);
+            }
+        }
+        url
+    }
+
+    /// Maps a page and fetches the history of the issues in it that changed since stored.
+    async fn prepare(
+        &self,
+        store: &Store,
+        ctx: &PageContext<'_>,
+        answer: pages::Page,
+    ) -> Result<Prepared, SyncError> {
+        let values: Vec<serde_json::Value> = answer.answer.json()?;
+        let mut issues = Vec::with_capacity(values.len());
+        for v in values {
+            let raw = v.to_string();
+            let issue: api::Issue = serde_json::from_value(v).map_err(|e| {
+                SyncError::Data(format!(
+                    "{}: an issue on page {} does not look like a GitLab issue ({e})",
+                    ctx.project.path, answer.number
+                ))
+            })?;
+            issues.push((issue, raw));
+        }
+        let mut batch = map::batch(
+            &self.name,
+            ctx.project,
+            &issues,
+            &self.statuses,
+            ctx.options.now,
+        )
+        .map_err(|e| SyncError::Data(format!("{}: {e}", ctx.project.path)))?;
+        let keys: Vec<String> = batch.issues.iter().map(|i| i.key.clone()).collect();
+        let stored = sync_state::stored_updated_at(store.pool(), &keys).await?;
+        let changed: Vec<(String, u64)> = batch
+            .issues
+            .iter()
+            .zip(&issues)
+            .filter(|(record, _)| stored.get(&record.key) != Some(&to_db(record.updated_at)))
+            .map(|(record, (issue, _))| (record.key.clone(), issue.number()))
+            .collect();
+        let events: Vec<_> = stream::iter(changed.iter().cloned())
+            .map(|(key, iid)| self.history(ctx.project, key, iid))
+            .buffer_unordered(ctx.options.concurrency)
+            .try_collect::<Vec<_>>()
+            .await?;
+        batch.events = events.into_iter().flatten().collect();
+        let max_updated = batch.issues.iter().map(|i| i.updated_at).max();
+        Ok(Prepared {
+            seen: batch.issues.len(),
+            changed: changed.len(),
+            total: answer.total,
+            batch,
+            max_updated,
+        })
+    }
+
+    async fn history(
+        &self,
+        project: &ProjectInfo,
+        key: String,
+        iid: u64,
+    ) -> Result<Vec<crate::domain::records::StatusEventRecord>, SyncError> {
+        let iid = iid.to_string();
+        let states_url = self.url(&[
+            "projects",
+            &project.remote_id,
+            "issues",
+            &iid,
+            "resource_state_events",
+        ]);
+        let labels_url = self.url(&[
+            "projects",
+            &project.remote_id,
+            "issues",
+            &iid,
+            "resource_label_events",
+        ]);
+        let states: Vec<api::StateEvent> = self.all_pages(states_url).await?;
+        let labels: Vec<api::LabelEvent> = self.all_pages(labels_url).await?;
+        Ok(history::status_events(
+            &key,
+            &states,
+            &labels,
+            &self.statuses,
+        ))
+    }
+
+    async fn all_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        mut url: Url,
+    ) -> Result<Vec<T>, SyncError> {
+        url.query_pairs_mut().append_pair("per_page", "100");
+        let answers: Vec<pages::Page> = pages::all(&self.http, url, 1)
+            .try_collect()
+            .await
+            .map_err(with_hint)?;
+        let mut out = Vec::new();
+        for a in answers {
+            out.extend(a.answer.json::<Vec<T>>()?);
+        }
+        Ok(out)
+    }
+
+    async fn write(
+        &self,
+        store: &Store,
+        ctx: &PageContext<'_>,
+        page: Prepared,
+    ) -> Result<(), SyncError> {
+        let cursor = page.max_updated.filter(|_| ctx.advances).map(to_db);
+        let (source, scope, run, now) = (
+            self.name.clone(),
+            ctx.scope.to_owned(),
+            ctx.run,
+            ctx.options.now,
+        );
+        let Prepared {
+            batch,
+            seen,
+            changed,
+            ..
+        } = page;
+        store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move {
+                    import::write_batch(c, &batch).await?;
+                    if let Some(cursor) = &cursor {
+                        sync_state::advance_cursor(c, &source, &scope, cursor, now).await?;
+                    }
+                    sync_state::count_page(c, run, seen, changed).await
+                })
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Open issues stored here that GitLab no longer lists as open: each is asked for; gone
+    /// (404), moved or made confidential is marked gone, closed meanwhile is stored as closed.
+    async fn reconcile(
+        &self,
+        store: &Store,
+        project: &ProjectInfo,
+        options: &Options,
+    ) -> Result<usize, SyncError> {
+        let mut url = self.issues_url(project, options, &[("state", "opened")]);
+        url.query_pairs_mut().append_pair("reconcile", "1");
+        let answers: Vec<pages::Page> = pages::all(&self.http, url, options.concurrency)
+            .try_collect()
+            .await
+            .map_err(with_hint)?;
+        let mut listed = HashSet::new();
+        for a in answers {
+            let list: Vec<serde_json::Value> = a.answer.json()?;
+            listed.extend(
+                list.iter()
+                    .filter_map(|v| v.get("id")?.as_u64())
+                    .map(|id| id.to_string()),
+            );
+        }
+        let here = sync_state::open_issues(store.pool(), &self.name, &project.remote_id).await?;
+        let mut gone = Vec::new();
+        let mut refreshed = Vec::new();
+        for (id, remote_id, key) in here.into_iter().filter(|(_, r, _)| !listed.contains(r)) {
+            let iid = key.rsplit('#').next().unwrap_or_default().to_owned();
+            let url = self.url(&["projects", &project.remote_id, "issues", &iid]);
+            match self.http.get(url).await {
+                Ok(answer) => {
+                    let value: serde_json::Value = answer.json()?;
+                    let issue: Option<api::Issue> = serde_json::from_value(value.clone()).ok();
+                    match issue {
+                        Some(i) if i.id.to_string() == remote_id && i.moved_to_id.is_none() => {
+                            refreshed.push((i, value.to_string()));
+                        }
+                        _ => gone.push(id),
+                    }
+                }
+                Err(HttpError::NotFound { .. } | HttpError::Auth { status: 403, .. }) => {
+                    gone.push(id);
+                }
+                Err(e) => return Err(with_hint(e).into()),
+            }
+        }
+        let batch = if refreshed.is_empty() {
+            None
+        } else {
+            Some(
+                map::batch(&self.name, project, &refreshed, &self.statuses, options.now)
+                    .map_err(|e| SyncError::Data(e.to_string()))?,
+            )
+        };
+        let n = gone.len();
+        let now = options.now;
+        store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move {
+                    if let Some(batch) = &batch {
+                        import::write_batch(c, batch).await?;
+                    }
+                    sync_state::mark_gone(c, &gone, now).await
+                })
+            })
+            .await?;
+        Ok(n)
+    }
+}
+
+struct PageContext<'a> {
+    project: &'a ProjectInfo,
+    scope: &'a str,
+    /// Whether this listing moves the cursor (it is sorted by `updated_at` from the cursor on).
+    advances: bool,
+    run: i64,
+    options: &'a Options,
+}
+
+struct Prepared {
+    batch: Batch,
+    seen: usize,
+    changed: usize,
+    total: Option<usize>,
+    max_updated: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn scope(project: &ProjectInfo) -> String {
+    format!("project:{}", project.remote_id)
+}
+
+/// `https://gitlab.example.com` (or with `/api/v4`) → the API root.
+fn api_root(base: &str) -> Result<Url, String> {
+    let trimmed = base.trim_end_matches('/');
+    let root = if trimmed.ends_with("/api/v4") {
+        format!("{trimmed}/")
+    } else {
+        format!("{trimmed}/api/v4/")
+    };
+    Url::parse(&root).map_err(|e| format!("`{base}` is not a URL ({e})"))
+}
+
+/// GitLab's 401/403 say little; name the usual cause.
+fn with_hint(e: HttpError) -> HttpError {
+    match e {
+        HttpError::Auth {
+            status,
+            url,
+            message,
+        } => {
+            let hint = if status == 401 {
+                "the token is invalid, expired or revoked"
+            } else {
+                "the token lacks the read_api scope, or cannot see this project"
+            };
+            HttpError::Auth {
+                status,
+                url,
+                message: format!("{message} ({hint})"),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The running `Gitlab` shared by the tasks that sync it.
+pub type Shared = Arc<Gitlab>;

@@ -1,0 +1,403 @@
+//! HTTP for the trackers: one client per source (timeout, extra CA, user agent), the auth
+//! header, and retries with exponential backoff and jitter. 429 waits as long as the server asks
+//! (`Retry-After`, else `RateLimit-Reset`); 5xx, timeouts and dropped connections are retried;
+//! 401/403 and other client errors are not, so a bad token never becomes a retry storm.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use futures_util::future::BoxFuture;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+
+use crate::config::secrets::Secret;
+
+/// How a request authenticates; the value is never logged.
+#[derive(Clone)]
+pub enum Auth {
+    /// GitLab personal, project or group access token.
+    PrivateToken(Secret),
+    /// OAuth or a Jira Data Center personal access token.
+    Bearer(Secret),
+    /// Jira Cloud: account e-mail and API token.
+    Basic { user: String, token: Secret },
+}
+
+/// Waits between attempts. The real one sleeps; tests pass one that records and returns.
+pub type Sleeper = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>;
+
+pub fn tokio_sleeper() -> Sleeper {
+    Arc::new(|d| Box::pin(tokio::time::sleep(d)))
+}
+
+#[derive(Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub retries: usize,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// The longest `Retry-After` honoured; a longer one fails the request (and says so).
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            retries: 4,
+            min_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_wait: Duration::from_mins(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpError {
+    /// 401/403: the source stops; retrying cannot help.
+    #[error("{url}: HTTP {status}: {message}")]
+    Auth {
+        status: u16,
+        url: String,
+        message: String,
+    },
+    #[error("{url}: not found (HTTP 404){}", hint(message))]
+    NotFound { url: String, message: String },
+    /// 410: an endpoint the tracker retired.
+    #[error("{url}: HTTP 410 Gone{}", hint(message))]
+    Gone { url: String, message: String },
+    #[error("{url}: rate limited (HTTP 429); retry after {}s", retry_after.as_secs())]
+    RateLimited { url: String, retry_after: Duration },
+    #[error("{url}: server error HTTP {status}{}", hint(message))]
+    Server {
+        status: u16,
+        url: String,
+        message: String,
+    },
+    #[error("{url}: HTTP {status}{}", hint(message))]
+    Client {
+        status: u16,
+        url: String,
+        message: String,
+    },
+    #[error("{url}: {message}")]
+    Network { url: String, message: String },
+    /// The body is not the JSON we expect; a retry would get the same.
+    #[error("{url}: unexpected answer: {message}")]
+    Decode { url: String, message: String },
+}
+
+fn hint(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
+}
+
+impl HttpError {
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::RateLimited { .. } | Self::Server { .. } | Self::Network { .. }
+        )
+    }
+
+    /// Stops the whole source (a bad token), as opposed to failing one request.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Self::Auth { .. })
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
+}
+
+/// An answer: headers (pagination lives there) and the body.
+pub struct Answer {
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+    pub url: Url,
+}
+
+impl Answer {
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, HttpError> {
+        serde_json::from_slice(&self.body).map_err(|e| HttpError::Decode {
+            url: redact_url(&self.url),
+            message: format!("not the JSON expected ({e})"),
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    }
+}
+
+type OnWait = Arc<dyn Fn(&HttpError, Duration) + Send + Sync>;
+
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    auth: Auth,
+    retry: RetryPolicy,
+    sleeper: Sleeper,
+    /// Called before each wait: (why, how long), for the progress line.
+    on_wait: OnWait,
+}
+
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub ca_file: Option<std::path::PathBuf>,
+    pub retry: RetryPolicy,
+    pub sleeper: Sleeper,
+}
+
+impl HttpOptions {
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            ca_file: None,
+            retry: RetryPolicy::default(),
+            sleeper: tokio_sleeper(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("cannot read the CA file {path}: {reason}")]
+    CaFile { path: String, reason: String },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl Http {
+    pub fn new(auth: Auth, options: HttpOptions) -> Result<Self, BuildError> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("sprintdeck/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &options.ca_file {
+            let fail = |reason: String| BuildError::CaFile {
+                path: path.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| fail(e.to_string()))?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|e| BuildError::Client(e.to_string()))?;
+        Ok(Self {
+            client,
+            auth,
+            retry: options.retry,
+            sleeper: options.sleeper,
+            on_wait: Arc::new(|_, _| {}),
+        })
+    }
+
+    /// Reports each wait before a retry (rate limit or backoff).
+    #[must_use]
+    pub fn on_wait(mut self, f: impl Fn(&HttpError, Duration) + Send + Sync + 'static) -> Self {
+        self.on_wait = Arc::new(f);
+        self
+    }
+
+    pub fn get(&self, url: Url) -> BoxFuture<'_, Result<Answer, HttpError>> {
+        Box::pin(self.send(Method::GET, url, None))
+    }
+
+    pub fn post_json(
+        &self,
+        url: Url,
+        body: serde_json::Value,
+    ) -> BoxFuture<'_, Result<Answer, HttpError>> {
+        Box::pin(self.send(Method::POST, url, Some(body)))
+    }
+
+    /// Sends until an answer, a permanent error, or the retries are spent. Delays come from
+    /// backon's exponential backoff with jitter; a server's `Retry-After` replaces the delay.
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+    ) -> Result<Answer, HttpError> {
+        let policy = &self.retry;
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(policy.min_delay)
+            .with_max_delay(policy.max_delay)
+            .with_max_times(policy.retries)
+            .with_jitter()
+            .build();
+        loop {
+            let error = match self.once(method.clone(), url.clone(), body.as_ref()).await {
+                Ok(answer) => return Ok(answer),
+                Err(e) if e.is_transient() => e,
+                Err(e) => return Err(e),
+            };
+            let Some(planned) = delays.next() else {
+                return Err(error);
+            };
+            let wait = match error.retry_after() {
+                Some(asked) if asked > policy.max_wait => return Err(error),
+                Some(asked) => asked,
+                None => planned,
+            };
+            (self.on_wait)(&error, wait);
+            (self.sleeper)(wait).await;
+        }
+    }
+
+    async fn once(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, HttpError> {
+        let shown = redact_url(&url);
+        let mut request = self.client.request(method, url.clone());
+        request = match &self.auth {
+            Auth::PrivateToken(token) => request.header("PRIVATE-TOKEN", sensitive(token.expose())),
+            Auth::Bearer(token) => request.header(
+                reqwest::header::AUTHORIZATION,
+                sensitive(&format!("Bearer {}", token.expose())),
+            ),
+            Auth::Basic { user, token } => request.basic_auth(user, Some(token.expose())),
+        };
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| HttpError::Network {
+            url: shown.clone(),
+            message: network_message(&e),
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| HttpError::Network {
+            url: shown.clone(),
+            message: format!(
+                "connection dropped while reading the answer ({})",
+                network_message(&e)
+            ),
+        })?;
+        if status.is_success() {
+            return Ok(Answer { headers, body, url });
+        }
+        Err(classify(status, &headers, &body, shown))
+    }
+}
+
+fn sensitive(value: &str) -> HeaderValue {
+    let mut v = HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""));
+    v.set_sensitive(true);
+    v
+}
+
+fn network_message(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        // The chain names the cause (DNS, TLS, reset) without the URL's query.
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+        text
+    }
+}
+
+/// The tracker's own message (`{"message": …}` on GitLab, `errorMessages` on Jira), shortened.
+fn server_message(body: &[u8]) -> String {
+    let text = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            let m = v
+                .get("message")
+                .or_else(|| v.get("error_description"))
+                .or_else(|| v.get("error"))
+                .or_else(|| v.get("errorMessages").and_then(|m| m.get(0)))?;
+            Some(match m {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        })
+        .unwrap_or_default();
+    crate::domain::text::sanitize(&text.chars().take(300).collect::<String>(), false)
+}
+
+fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], url: String) -> HttpError {
+    let message = server_message(body);
+    match status.as_u16() {
+        401 | 403 => HttpError::Auth {
+            status: status.as_u16(),
+            url,
+            message: if message.is_empty() {
+                "the token was refused".to_owned()
+            } else {
+                message
+            },
+        },
+        404 => HttpError::NotFound { url, message },
+        410 => HttpError::Gone { url, message },
+        429 => HttpError::RateLimited {
+            url,
+            retry_after: retry_after(headers).unwrap_or(Duration::from_secs(5)),
+        },
+        500..=599 => HttpError::Server {
+            status: status.as_u16(),
+            url,
+            message,
+        },
+        other => HttpError::Client {
+            status: other,
+            url,
+            message,
+        },
+    }
+}
+
+/// `Retry-After` in seconds (or an HTTP date), else GitLab's `RateLimit-Reset` (epoch seconds).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(v) = get("retry-after") {
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
+            let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
+            return Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)));
+        }
+    }
+    let reset: i64 = get("ratelimit-reset")?.parse().ok()?;
+    let secs = reset - chrono::Utc::now().timestamp();
+    Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0).max(1)))
+}
+
+/// A URL for messages and logs: no query string (it may carry a cursor or a token).
+pub fn redact_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_password(None).ok();
+    shown.to_string()
+}
