@@ -228,6 +228,8 @@ fn sprint(project: &ProjectInfo, issue: &Issue, now: DateTime<Utc>) -> Option<Sp
             state,
         )
     };
+    // A due date before the start (it happens) is no end at all.
+    let end = end.filter(|e| start.is_none_or(|s| *e >= s));
     // Without a state from GitLab (milestones are only active or closed), the dates decide.
     let state = state.unwrap_or(match (start, end) {
         (Some(s), _) if s > now => SprintState::Future,
