@@ -113,6 +113,19 @@ pub enum Command {
         reconcile: bool,
     },
 
+    /// Receive GitLab webhooks and keep syncing: a team's sync daemon.
+    #[command(
+        after_help = "Examples:\n  sprintdeck serve                          listen on 127.0.0.1:8787 and poll every [sync] interval_minutes\n  sprintdeck serve --listen 0.0.0.0:8787    behind a reverse proxy that terminates TLS\n\nIn GitLab: Settings → Webhooks, URL http://HOST:8787/webhooks/gitlab, the secret token\nfrom the source's webhook_secret_env, triggers \"Issues events\" and \"Comments\".\nGET /healthz answers ok. Deliveries over 1 MiB are refused (413), a wrong token gets 401,\nbad JSON 400; a redelivery (same Idempotency-Key or X-Gitlab-Event-UUID) is stored once."
+    )]
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+        listen: std::net::SocketAddr,
+        /// Only receive webhooks; do not poll.
+        #[arg(long)]
+        no_poll: bool,
+    },
+
     /// Check the config, the database and each source, and say what to fix.
     Doctor,
 

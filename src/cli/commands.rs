@@ -58,6 +58,9 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
             limit,
         }) => export_command(&ctx, *format, query, out.as_deref(), *limit).await,
         Some(Command::Doctor) => doctor(&ctx).await,
+        Some(Command::Serve { listen, no_poll }) => {
+            super::serve::run(&ctx, *listen, !*no_poll).await
+        }
         Some(Command::Sync {
             source,
             once,

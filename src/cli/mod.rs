@@ -5,6 +5,7 @@ pub mod args;
 mod commands;
 pub mod output;
 mod report;
+mod serve;
 mod sync;
 mod tui;
 pub mod workspace;

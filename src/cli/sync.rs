@@ -20,7 +20,18 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {
-    sync::run::selected(&ctx.config, args.source.as_deref()).map_err(Error::Usage)?;
+    let ws = synced_workspace(ctx, args.source.as_deref()).await?;
+    let result = keep_syncing(ctx, &ws.store, &args).await;
+    ws.store.close().await?;
+    result
+}
+
+/// The configured sources' database (never the demo).
+pub async fn synced_workspace(
+    ctx: &Context,
+    source: Option<&str>,
+) -> Result<super::workspace::Workspace, Error> {
+    sync::run::selected(&ctx.config, source).map_err(Error::Usage)?;
     let ws =
         super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await?;
     if ws.is_demo {
@@ -28,6 +39,15 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {
             "this is the demo database; sync writes to the configured one (drop --db, or point it at a synced database)".into(),
         ));
     }
+    Ok(ws)
+}
+
+/// Passes until ctrl-c (or one pass with `--once`), with the nightly reconcile.
+pub async fn keep_syncing(
+    ctx: &Context,
+    store: &crate::store::Store,
+    args: &Args,
+) -> Result<(), Error> {
     let mut reconciled_on = None;
     loop {
         let now = ctx.clock.now();
@@ -42,9 +62,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {
         if options.reconcile {
             reconciled_on = Some(local.date_naive());
         }
-        let failed = pass(ctx, &ws.store, &args, &options).await?;
+        let failed = pass(ctx, store, args, &options).await?;
         if args.once {
-            ws.store.close().await?;
             if failed.is_empty() {
                 return Ok(());
             }
@@ -57,10 +76,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {
         ));
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            _ = tokio::signal::ctrl_c() => {
-                ws.store.close().await?;
-                return Ok(());
-            }
+            _ = tokio::signal::ctrl_c() => return Ok(()),
         }
     }
 }

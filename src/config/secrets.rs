@@ -13,6 +13,13 @@ use crate::logging::redact;
 pub struct Secret(String);
 
 impl Secret {
+    /// A secret known some other way (tests, a prompt); registered with the log redactor.
+    pub fn new(value: impl Into<String>) -> Self {
+        let value = value.into();
+        redact::register(&value);
+        Self(value)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -8,6 +8,7 @@ pub mod http;
 pub mod links;
 pub mod run;
 pub mod time;
+pub mod webhook;
 
 use std::time::Duration;
 

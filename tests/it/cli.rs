@@ -136,7 +136,7 @@ fn doctor_reports_config_database_and_counts() {
     assert!(text.contains("(found and valid)"), "{text}");
     assert!(text.contains("demo.db (demo, workspace demo)"), "{text}");
     assert!(
-        text.contains("schema     version 2 (this build knows 2)"),
+        text.contains("schema     version 3 (this build knows 3)"),
         "{text}"
     );
     assert!(

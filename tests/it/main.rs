@@ -19,6 +19,7 @@ mod export;
 mod fake_gitlab;
 mod gitlab_map;
 mod gitlab_sync;
+mod gitlab_webhook;
 mod keymap;
 mod logging;
 mod metrics;

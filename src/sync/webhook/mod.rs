@@ -1,0 +1,155 @@
+//! The webhook receiver behind `sprintdeck serve`: GitLab deliveries checked against each
+//! source's secret (constant time), de-duplicated by delivery id, limited to 1 MiB, stored
+//! through the single writer. Wrong token → 401, bad JSON → 400, too big → 413; nothing is
+//! stored then. `GET /healthz` answers `ok`.
+
+pub mod gitlab;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use subtle::ConstantTimeEq;
+
+use crate::clock::Clock;
+use crate::config::secrets::Secret;
+use crate::domain::time::to_db;
+use crate::store::{Store, import};
+use crate::sync::gitlab::status::StatusMap;
+
+/// Largest delivery accepted.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// A source that accepts deliveries: its name, secret and status labels.
+pub struct HookSource {
+    pub name: String,
+    pub secret: Secret,
+    pub statuses: StatusMap,
+}
+
+pub struct Receiver {
+    pub store: Arc<Store>,
+    pub gitlab: Vec<HookSource>,
+    pub clock: Clock,
+}
+
+pub fn router(receiver: Arc<Receiver>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/webhooks/gitlab", post(gitlab_delivery))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(receiver)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn gitlab_delivery(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    let token = header(&headers, "x-gitlab-token").unwrap_or_default();
+    // Every secret is compared, so the time taken does not tell which one came close.
+    let mut matched = None;
+    for source in &receiver.gitlab {
+        if bool::from(source.secret.expose().as_bytes().ct_eq(token.as_bytes())) {
+            matched = Some(source);
+        }
+    }
+    let Some(source) = matched else {
+        let message = if receiver.gitlab.is_empty() {
+            "no GitLab source has webhook_secret_env set\n"
+        } else {
+            "wrong or missing X-Gitlab-Token\n"
+        };
+        return (StatusCode::UNAUTHORIZED, message.to_owned());
+    };
+    let now = receiver.clock.now();
+    let batch = match gitlab::batch(&source.name, &body, &source.statuses, now) {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")),
+    };
+    let delivery = header(&headers, "idempotency-key")
+        .or_else(|| header(&headers, "x-gitlab-event-uuid"))
+        .map(str::to_owned);
+    let name = source.name.clone();
+    let stored = receiver
+        .store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                if let Some(id) = &delivery {
+                    let fresh = sqlx::query(
+                        "INSERT OR IGNORE INTO webhook_deliveries (delivery_id, source_name, received_at) \
+                         VALUES (?, ?, ?)",
+                    )
+                    .bind(id)
+                    .bind(&name)
+                    .bind(to_db(now))
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+                    if fresh == 0 {
+                        return Ok("duplicate delivery: already stored");
+                    }
+                }
+                match &batch {
+                    Some(batch) => {
+                        import::write_batch(c, batch).await?;
+                        Ok("stored")
+                    }
+                    None => Ok("accepted: nothing to store"),
+                }
+            })
+        })
+        .await;
+    match stored {
+        Ok(what) => (StatusCode::OK, format!("{what}\n")),
+        Err(e) => {
+            tracing::warn!("webhook from {}: {e}", source.name);
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not store the delivery\n".to_owned(),
+            )
+        }
+    }
+}
+
+/// The receiver for the configured sources: those with a webhook secret.
+pub async fn receiver(
+    config: &crate::config::Config,
+    store: Arc<Store>,
+    clock: Clock,
+) -> Result<Receiver, String> {
+    let mut gitlab = Vec::new();
+    for source in &config.gitlab {
+        let Some(env) = &source.webhook_secret_env else {
+            continue;
+        };
+        let secret = crate::config::secrets::resolve(crate::config::SecretRef {
+            env: Some(env),
+            cmd: None,
+            literal: None,
+        })
+        .await
+        .map_err(|e| format!("{}: webhook secret: {e}", source.name))?;
+        let statuses =
+            StatusMap::new(&source.status_labels).map_err(|e| format!("{}: {e}", source.name))?;
+        gitlab.push(HookSource {
+            name: source.name.clone(),
+            secret,
+            statuses,
+        });
+    }
+    Ok(Receiver {
+        store,
+        gitlab,
+        clock,
+    })
+}
