@@ -112,6 +112,12 @@ pub fn on_loaded(
         start: page.window_start,
         rows: page.rows,
     };
+    if let Some(id) = b.keep_selected.take()
+        && !b.grouped()
+        && let Some(at) = b.window.rows.iter().position(|r| r.id == id)
+    {
+        b.selected = b.window.start + at;
+    }
     let len = b.display_len();
     b.selected = b.selected.min(len.saturating_sub(1));
     scroll_to_selection(state);

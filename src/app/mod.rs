@@ -8,6 +8,7 @@ mod detail;
 pub mod msg;
 pub mod runtime;
 pub mod state;
+mod sync;
 mod update;
 
 pub use msg::{BacklogPage, BacklogRequest, Effect, Msg, SourceFreshness};

@@ -56,6 +56,11 @@ pub enum Msg {
         generation: u64,
         report: Option<Box<crate::report::Report>>,
     },
+    /// Progress of the background sync.
+    Sync(crate::sync::SyncEvent),
+    /// A sync pass ended: each source's counts or failure.
+    SyncDone(Vec<(String, Result<crate::sync::Counts, String>)>),
+    SyncRuns(Result<Vec<crate::store::sync_state::RunRow>, String>),
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -147,6 +152,9 @@ pub enum Effect {
         generation: u64,
     },
     LoadFreshness,
+    /// One sync pass over the configured sources, in the background.
+    StartSync,
+    LoadSyncRuns,
     OpenUrl(String),
     Copy {
         text: String,

@@ -31,6 +31,7 @@ pub struct Options {
     pub history_path: PathBuf,
     /// Configured source names, in config order.
     pub sources: Vec<String>,
+    pub sync: Option<Arc<crate::config::Config>>,
 }
 
 /// Runs the UI until the user quits. The terminal is restored on every way out.
@@ -68,6 +69,7 @@ struct Executor {
     detail: Option<JoinHandle<()>>,
     dashboard: Option<JoinHandle<()>>,
     board: Option<JoinHandle<()>>,
+    sync: Option<JoinHandle<()>>,
 }
 
 impl Drop for Executor {
@@ -78,6 +80,7 @@ impl Drop for Executor {
             &self.detail,
             &self.dashboard,
             &self.board,
+            &self.sync,
         ];
         for task in tasks.into_iter().flatten() {
             task.abort();
@@ -99,12 +102,14 @@ async fn event_loop(
             clock: options.clock,
             history_path: options.history_path.clone(),
             sources: options.sources.clone(),
+            sync: options.sync.clone(),
         },
         backlog: None,
         window: None,
         detail: None,
         dashboard: None,
         board: None,
+        sync: None,
     };
     let size = terminal.size()?;
     state.size = (size.width, size.height);
@@ -231,6 +236,27 @@ impl Executor {
                 };
                 let _ = self.tx.try_send(notice);
             }
+            Effect::StartSync => {
+                // Progress goes to the loop as it happens; the pass's answer ends it.
+                let store = Arc::clone(&self.store);
+                let io = self.io.clone();
+                let tx = self.tx.clone();
+                self.sync = Some(tokio::spawn(async move {
+                    let (progress, mut events) = mpsc::unbounded_channel();
+                    let forward = {
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            while let Some(event) = events.recv().await {
+                                let _ = tx.send(Msg::Sync(event)).await;
+                            }
+                        })
+                    };
+                    let results = sync_pass(&store, &io, Some(&progress)).await;
+                    drop(progress);
+                    let _ = forward.await;
+                    let _ = tx.send(Msg::SyncDone(results)).await;
+                }));
+            }
             effect => {
                 // A newer query makes a running one pointless: stop it.
                 let slot = match &effect {
@@ -274,6 +300,8 @@ pub struct EffectIo {
     pub clock: Clock,
     pub history_path: PathBuf,
     pub sources: Vec<String>,
+    /// What the background sync needs; `None` without sources (or read-only).
+    pub sync: Option<Arc<crate::config::Config>>,
 }
 
 /// Runs one store or file effect and returns the message it answers with. The runtime calls
@@ -355,8 +383,30 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
             generation,
             report: stored_dashboard(store).await,
         },
+        Effect::StartSync => Msg::SyncDone(sync_pass(store, io, None).await),
+        Effect::LoadSyncRuns => Msg::SyncRuns(
+            crate::store::sync_state::recent_runs(store.pool(), 50)
+                .await
+                .map_err(|e| e.to_string()),
+        ),
         Effect::OpenUrl(_) | Effect::Copy { .. } => return None,
     })
+}
+
+/// One pass over the sources (none configured: nothing to do).
+async fn sync_pass(
+    store: &Store,
+    io: &EffectIo,
+    progress: Option<&crate::sync::Progress>,
+) -> Vec<(String, Result<crate::sync::Counts, String>)> {
+    let Some(config) = &io.sync else {
+        return Vec::new();
+    };
+    let options = crate::sync::Options::from_config(&config.sync, io.clock.now());
+    match crate::sync::run::pass(store, config, None, &options, None, progress).await {
+        Ok(results) => results,
+        Err(e) => vec![("sync".to_owned(), Err(e))],
+    }
 }
 
 async fn dashboard(store: &Store, io: &EffectIo, generation: u64, view: DashboardView) -> Msg {

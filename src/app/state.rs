@@ -174,6 +174,9 @@ pub struct Backlog {
     pub selected: usize,
     pub offset: usize,
     pub error: Option<String>,
+    /// After a reload under the user's feet (a sync), select this issue again if it is in the
+    /// new window.
+    pub keep_selected: Option<i64>,
 }
 
 impl Backlog {
@@ -519,6 +522,59 @@ impl Board {
     }
 }
 
+/// The background sync as the status bar and the Sync view show it.
+#[derive(Debug, Clone, Default)]
+pub struct SyncState {
+    pub running: bool,
+    /// When the next pass starts.
+    pub next_at: Option<DateTime<Utc>>,
+    /// Failed passes in a row (the retry delay doubles with each).
+    pub failures: u32,
+    /// What each source is doing now; absent means idle.
+    pub phases: Vec<(String, SyncPhase)>,
+    /// The Sync view (recent runs), when open.
+    pub view: Option<SyncView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncPhase {
+    Syncing {
+        pages: usize,
+        total: Option<usize>,
+    },
+    Waiting {
+        until: DateTime<Utc>,
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+impl SyncState {
+    pub fn phase(&self, source: &str) -> Option<&SyncPhase> {
+        self.phases
+            .iter()
+            .find(|(s, _)| s == source)
+            .map(|(_, p)| p)
+    }
+
+    pub fn set_phase(&mut self, source: &str, phase: Option<SyncPhase>) {
+        self.phases.retain(|(s, _)| s != source);
+        if let Some(p) = phase {
+            self.phases.push((source.to_owned(), p));
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncView {
+    pub runs: Vec<crate::store::sync_state::RunRow>,
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub scroll: u16,
+}
+
 /// Fixed facts about this session.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -537,6 +593,8 @@ pub struct Settings {
     pub wip_limits: std::collections::BTreeMap<String, u32>,
     /// Project key or path → its workflow's statuses, for board columns.
     pub workflows: std::collections::BTreeMap<String, Vec<String>>,
+    /// How often the background sync runs; `None` without sources (or read-only).
+    pub sync_every: Option<chrono::Duration>,
 }
 
 impl Settings {
@@ -559,6 +617,7 @@ impl Settings {
             metrics: MetricsSettings::default(),
             wip_limits: std::collections::BTreeMap::new(),
             workflows: std::collections::BTreeMap::new(),
+            sync_every: None,
         }
     }
 }
@@ -579,6 +638,7 @@ pub struct State {
     pub dashboard: Dashboard,
     pub board: Board,
     pub freshness: Vec<SourceFreshness>,
+    pub sync: SyncState,
     pub quit: bool,
     pub dirty: bool,
 }
@@ -601,6 +661,7 @@ impl State {
             dashboard: Dashboard::default(),
             board: Board::default(),
             freshness: Vec::new(),
+            sync: SyncState::default(),
             quit: false,
             dirty: true,
         }

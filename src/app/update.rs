@@ -9,13 +9,14 @@ use ratatui_textarea::TextArea;
 
 use super::msg::{Effect, Msg};
 use super::state::{Item, State, Tab};
-use super::{backlog, board, dashboard, detail};
+use super::{backlog, board, dashboard, detail, sync};
 use crate::domain::query;
 use crate::keymap::{Action, Context, Key, Lookup};
 use crate::ui::layout;
 
 /// Effects to run when the UI starts: the first query (from `SQLite`) and source freshness.
 pub fn init(state: &mut State) -> Vec<Effect> {
+    sync::schedule_first(state);
     let mut effects = backlog::reload(state);
     effects.push(Effect::LoadFreshness);
     effects.extend(entered_tab(state));
@@ -59,6 +60,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             // Relative times ("3 min ago") move on.
             state.dirty = true;
+            sync::on_tick(state, now)
+        }
+        Msg::Sync(event) => {
+            sync::on_event(state, event);
+            Vec::new()
+        }
+        Msg::SyncDone(results) => sync::on_done(state, results),
+        Msg::SyncRuns(result) => {
+            sync::on_runs(state, result);
             Vec::new()
         }
         Msg::BacklogLoaded { generation, result } => backlog::on_loaded(state, generation, result),
@@ -157,6 +167,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.quit = key.code == KeyCode::Char('q');
         return Vec::new();
     }
+    if let Some(view) = state.sync.view.as_mut() {
+        state.dirty = true;
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q' | 'U') => state.sync.view = None,
+            KeyCode::Char('j') | KeyCode::Down => view.scroll = view.scroll.saturating_add(1),
+            KeyCode::Char('k') | KeyCode::Up => view.scroll = view.scroll.saturating_sub(1),
+            _ => {}
+        }
+        return Vec::new();
+    }
     if state.help {
         state.dirty = true;
         match key.code {
@@ -227,6 +247,7 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
             state.help_scroll = 0;
             Vec::new()
         }
+        Action::SyncView => sync::toggle_view(state),
         Action::NextTab | Action::PrevTab => {
             let i = Tab::ALL.iter().position(|t| *t == state.tab).unwrap_or(0);
             let n = Tab::ALL.len();
@@ -247,7 +268,14 @@ fn dispatch(state: &mut State, context: Context, action: Action) -> Vec<Effect> 
             if state.tab == Tab::Board {
                 effects.extend(board::load(state));
             }
-            flash(state, "reloaded", false);
+            let syncing = sync::start(state);
+            let done = if syncing.is_empty() && !state.sync.running {
+                "reloaded"
+            } else {
+                "reloaded; syncing the sources"
+            };
+            effects.extend(syncing);
+            flash(state, done, false);
             effects
         }
         _ => match context {

@@ -47,10 +47,11 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
         .map(|s| s.name.clone())
         .chain(ctx.config.jira.iter().map(|s| s.name.clone()))
         .collect();
+    let read_only = ctx.cli.read_only || ui.read_only;
     Ok(Settings {
         workspace: ws.name.clone(),
         is_demo: ws.is_demo,
-        read_only: ctx.cli.read_only || ui.read_only,
+        read_only,
         me: ws.me.clone(),
         columns,
         views: ui.views.clone(),
@@ -65,7 +66,16 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
         },
         wip_limits: ui.wip_limits.clone(),
         workflows: ui.workflows.clone(),
+        // A read-only viewer (a manager over SSH) reads what the team's sync daemon writes.
+        sync_every: syncs(ctx, ws, read_only)
+            .then(|| chrono::Duration::minutes(i64::from(ctx.config.sync.interval_minutes.max(1)))),
     })
+}
+
+/// Whether this UI runs the background sync: sources configured, their database open, writes
+/// allowed.
+fn syncs(ctx: &Context, ws: &Workspace, read_only: bool) -> bool {
+    ctx.config.has_sources() && !ws.is_demo && !read_only
 }
 
 pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
@@ -78,6 +88,10 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
         StartPane::Proposals => Tab::Proposals,
     };
     let sources = settings.sources.clone();
+    let sync = settings
+        .sync_every
+        .is_some()
+        .then(|| std::sync::Arc::new(ctx.config.clone()));
     let mut state = State::new(settings, ctx.clock.now(), (80, 24), start);
     let history_path = ctx.paths.data_dir.join("filter_history");
     state.filter.history = std::fs::read_to_string(&history_path)
@@ -96,6 +110,7 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
             clock: ctx.clock,
             history_path,
             sources,
+            sync,
         },
     )
     .await

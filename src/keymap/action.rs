@@ -43,6 +43,7 @@ pub enum Action {
     NextRange,
     PrevRange,
     NextProject,
+    SyncView,
     /// Switch to saved view N (1-based); 0 shows everything.
     View(u8),
 }
@@ -52,7 +53,11 @@ const TABLE: &[(&str, Action, &str)] = &[
     ("help", Action::Help, "show the keys of this view"),
     ("next-tab", Action::NextTab, "next tab"),
     ("prev-tab", Action::PrevTab, "previous tab"),
-    ("refresh", Action::Refresh, "reload from the database"),
+    (
+        "refresh",
+        Action::Refresh,
+        "sync the sources now and reload from the database",
+    ),
     ("up", Action::Up, "move up"),
     ("down", Action::Down, "move down"),
     ("top", Action::Top, "go to the first row"),
@@ -124,6 +129,11 @@ const TABLE: &[(&str, Action, &str)] = &[
         "next-project",
         Action::NextProject,
         "show one project (its workflow columns) / all",
+    ),
+    (
+        "sync-view",
+        Action::SyncView,
+        "recent sync runs: counts and errors",
     ),
 ];
 

@@ -9,6 +9,7 @@ mod help;
 pub mod layout;
 pub mod markdown;
 mod status;
+mod sync;
 pub mod theme;
 
 use ratatui::Frame;
@@ -42,6 +43,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         }
     }
     status::render(state, frame, areas.status);
+    sync::render(state, frame, areas.body);
     if state.help {
         help::render(state, frame, area);
     }

@@ -75,14 +75,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         if i > 0 {
             left.push(Span::raw(", "));
         }
-        let when = source.last_ok.map_or_else(
-            || "never synced".to_owned(),
-            |at| format!("synced {}", relative(at, state.now)),
-        );
-        left.push(Span::raw(format!(
-            "{} {when}",
-            sanitize(&source.name, false)
-        )));
+        left.push(source_state(state, source));
     }
     left.push(Span::raw(" │ "));
     let b = &state.backlog;
@@ -178,5 +171,50 @@ fn short(action: Action) -> &'static str {
         Action::NextRange => "range",
         Action::NextProject => "project",
         _ => "",
+    }
+}
+
+/// One source: syncing (pages), waiting for a retry, failed (and when it retries), or how long
+/// ago it last synced.
+fn source_state(state: &State, source: &crate::app::SourceFreshness) -> Span<'static> {
+    use crate::app::state::SyncPhase;
+    let theme = &state.settings.theme;
+    let name = sanitize(&source.name, false);
+    let seconds = |at: chrono::DateTime<chrono::Utc>| (at - state.now).num_seconds().max(0);
+    match state.sync.phase(&source.name) {
+        Some(SyncPhase::Syncing { pages, total }) => {
+            let done = match total {
+                Some(t) => format!("{pages}/{t} pages"),
+                None => format!("{pages} pages"),
+            };
+            Span::styled(format!("{name} syncing {done}"), theme.accent)
+        }
+        Some(SyncPhase::Waiting { until, reason }) => {
+            let why = if reason.contains("429") {
+                "rate limited"
+            } else {
+                "retrying"
+            };
+            Span::styled(
+                format!("{name} {why}, next try in {} s", seconds(*until)),
+                theme.accent,
+            )
+        }
+        Some(SyncPhase::Failed { reason }) => {
+            let short: String = sanitize(reason, false).chars().take(48).collect();
+            let retry = state
+                .sync
+                .next_at
+                .map(|at| format!(" — retry in {} s", seconds(at)))
+                .unwrap_or_default();
+            Span::styled(format!("{name} failed: {short}{retry}"), theme.error)
+        }
+        None => {
+            let when = source.last_ok.map_or_else(
+                || "never synced".to_owned(),
+                |at| format!("synced {}", relative(at, state.now)),
+            );
+            Span::raw(format!("{name} {when}"))
+        }
     }
 }

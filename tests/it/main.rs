@@ -29,3 +29,4 @@ mod report;
 mod store;
 mod theme;
 mod tui;
+mod tui_sync;

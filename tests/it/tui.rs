@@ -55,6 +55,7 @@ impl Harness {
             clock: Clock::frozen(now()),
             history_path: dir.path().join("history"),
             sources: vec![],
+            sync: None,
         };
         let mut state = State::new(settings, now(), size, tab);
         let effects = init(&mut state);
