@@ -283,7 +283,7 @@ async fn doctor(ctx: &Context) -> Result<(), Error> {
             );
             let synced = read::last_sync(pool).await?;
             ws.store.close().await?;
-            sources(&mut report, &ctx.config, &synced);
+            healthy &= sources(&mut report, ctx, &synced).await;
         }
         Err(e) => {
             healthy = false;
@@ -308,14 +308,17 @@ async fn doctor(ctx: &Context) -> Result<(), Error> {
     }
 }
 
-fn sources(report: &mut String, config: &Config, synced: &[(String, Option<String>)]) {
+/// One line per source, then what asking it showed; false when a source has a problem.
+async fn sources(report: &mut String, ctx: &Context, synced: &[(String, Option<String>)]) -> bool {
+    let config = &ctx.config;
     if !config.has_sources() {
         let _ = writeln!(
             report,
             "sources    none configured (add [[gitlab]] or [[jira]]; see config.example.toml)"
         );
-        return;
+        return true;
     }
+    let mut healthy = true;
     let last = |name: &str| {
         synced
             .iter()
@@ -326,19 +329,42 @@ fn sources(report: &mut String, config: &Config, synced: &[(String, Option<Strin
                 |at| format!("last synced {at}"),
             )
     };
-    let gitlab = config
-        .gitlab
-        .iter()
-        .map(|s| ("gitlab", "GitLab", &s.name, &s.base_url));
-    let jira = config
-        .jira
-        .iter()
-        .map(|s| ("jira", "Jira", &s.name, &s.base_url));
-    for (kind, product, name, url) in gitlab.chain(jira) {
+    let mut options = crate::sync::Options::from_config(&config.sync, ctx.clock.now());
+    // A check should answer quickly; one retry tells a blip from a fault.
+    options.retries = 1;
+    for source in &config.gitlab {
         let _ = writeln!(
             report,
-            "source     {kind} {name:?} {url} ({}; reachability checks arrive with {product} sync)",
-            last(name)
+            "source     gitlab {:?} {} ({})",
+            source.name,
+            source.base_url,
+            last(&source.name)
+        );
+        let checked = match crate::sync::gitlab::Gitlab::connect(source, &options, None, None).await
+        {
+            Ok(gitlab) => gitlab.check().await,
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(lines) => {
+                for line in lines {
+                    let _ = writeln!(report, "             {line}");
+                }
+            }
+            Err(e) => {
+                healthy = false;
+                let _ = writeln!(report, "             problem: {e}");
+            }
+        }
+    }
+    for source in &config.jira {
+        let _ = writeln!(
+            report,
+            "source     jira {:?} {} ({}; checks arrive with Jira sync)",
+            source.name,
+            source.base_url,
+            last(&source.name)
         );
     }
+    healthy
 }

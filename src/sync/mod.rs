@@ -25,6 +25,8 @@ pub struct Options {
     pub per_page: u32,
     pub closed_window_days: u32,
     pub timeout: Duration,
+    /// Retries of a failed request (rate limits, 5xx, timeouts) before giving up.
+    pub retries: usize,
     pub now: DateTime<Utc>,
 }
 
@@ -37,6 +39,7 @@ impl Options {
             per_page: 100,
             closed_window_days: config.closed_window_days,
             timeout: Duration::from_secs(u64::from(config.timeout_secs.max(1))),
+            retries: 4,
             now,
         }
     }

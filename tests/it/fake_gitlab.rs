@@ -247,6 +247,13 @@ impl FakeGitlab {
             .mount(&server)
             .await;
         Mock::given(method("GET"))
+            .and(path("/api/v4/user"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string(read("gitlab/user.current.drone.json")),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
             .and(path("/api/v4/projects/1/issues"))
             .respond_with(Listing(Arc::clone(&state)))
             .mount(&server)

@@ -495,6 +495,15 @@ async fn sync_once_from_the_command_line() {
     let o = run(&["export", "--format", "csv"]).await.expect("joined");
     let csv = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(csv.lines().count(), 31, "{csv}");
+    let o = run(&["doctor"]).await.expect("joined");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("the token signs in as john_smith"), "{out}");
+    assert!(
+        out.contains("1 project visible: my-group/my-project"),
+        "{out}"
+    );
+    assert!(out.contains("scopes: not reported"), "{out}");
     fake.state
         .lock()
         .expect("lock")
@@ -511,5 +520,36 @@ async fn sync_once_from_the_command_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("no source named `nope`; configured: work")
+    );
+}
+
+#[test]
+fn doctor_names_an_unreachable_source_and_fails() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    std::fs::write(
+        &config,
+        format!("[[gitlab]]\nname = \"work\"\nbase_url = \"http://127.0.0.1:{port}\"\nprojects = [\"a/b\"]\ntoken_cmd = \"echo glpat-x\"\n\n[sync]\ntimeout_secs = 2\n"),
+    )
+    .expect("config");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sprintdeck"))
+        .arg("doctor")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("SPRINTDECK_DATA_DIR", dir.path().join("data"))
+        .env("SPRINTDECK_CONFIG", &config)
+        .output()
+        .expect("runs");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("problem:") && out.contains("cannot connect"),
+        "{out}"
     );
 }

@@ -50,6 +50,7 @@ impl Gitlab {
         };
         let mut http_options = HttpOptions::new(options.timeout);
         http_options.ca_file.clone_from(&source.ca_file);
+        http_options.retry.retries = options.retries;
         if let Some(s) = sleeper {
             http_options.sleeper = s;
         }
@@ -136,6 +137,48 @@ impl Gitlab {
         let mut seen = HashSet::new();
         out.retain(|p| seen.insert(p.remote_id.clone()));
         Ok(out)
+    }
+
+    /// What `doctor` reports: who the token signs in as, its scopes (where GitLab says), and the
+    /// projects it can see. An error names what failed.
+    pub async fn check(&self) -> Result<Vec<String>, SyncError> {
+        let user: api::User = self.get_json(self.url(&["user"])).await?;
+        let mut lines = vec![format!(
+            "reachable; the token signs in as {}",
+            user.handle()
+        )];
+        match self
+            .http
+            .get(self.url(&["personal_access_tokens", "self"]))
+            .await
+        {
+            Ok(answer) => {
+                let scopes: Vec<String> = answer
+                    .json::<serde_json::Value>()?
+                    .get("scopes")
+                    .and_then(|s| serde_json::from_value(s.clone()).ok())
+                    .unwrap_or_default();
+                let readable = scopes.iter().any(|s| s == "read_api" || s == "api");
+                lines.push(if readable {
+                    format!("scopes: {}", scopes.join(", "))
+                } else {
+                    format!(
+                        "scopes: {} — missing read_api: sync will be refused",
+                        scopes.join(", ")
+                    )
+                });
+            }
+            // OAuth, group or project tokens and older GitLab do not answer this.
+            Err(_) => lines.push("scopes: not reported for this kind of token".to_owned()),
+        }
+        let projects = self.projects().await?;
+        let names: Vec<&str> = projects.iter().map(|p| p.path.as_str()).collect();
+        lines.push(match names.len() {
+            0 => "no projects visible: check projects/groups in the config".to_owned(),
+            1 => format!("1 project visible: {}", names[0]),
+            n => format!("{n} projects visible: {}", names.join(", ")),
+        });
+        Ok(lines)
     }
 
     /// One pass over every project: bootstrap or incremental, then reconcile when asked.
