@@ -542,6 +542,10 @@ pub enum SyncPhase {
         pages: usize,
         total: Option<usize>,
     },
+    History {
+        done: usize,
+        total: usize,
+    },
     Waiting {
         until: DateTime<Utc>,
         reason: String,

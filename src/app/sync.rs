@@ -54,6 +54,13 @@ pub fn on_event(state: &mut State, event: SyncEvent) {
         } => {
             s.set_phase(&source, Some(SyncPhase::Syncing { pages: done, total }));
         }
+        SyncEvent::History {
+            source,
+            done,
+            total,
+        } => {
+            s.set_phase(&source, Some(SyncPhase::History { done, total }));
+        }
         SyncEvent::Waiting {
             source,
             seconds,

@@ -117,6 +117,7 @@ async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<SyncEvent>, 
         let source = match &event {
             SyncEvent::Started { source, .. }
             | SyncEvent::Page { source, .. }
+            | SyncEvent::History { source, .. }
             | SyncEvent::Waiting { source, .. }
             | SyncEvent::Finished { source, .. } => source.clone(),
         };
@@ -154,6 +155,7 @@ fn describe(event: &SyncEvent) -> String {
             Some(t) => format!("page {done}/{t} · {issues} issues"),
             None => format!("page {done} · {issues} issues"),
         },
+        SyncEvent::History { done, total, .. } => format!("history {done}/{total} issues"),
         SyncEvent::Waiting {
             seconds, reason, ..
         } => format!("retry in {seconds}s ({reason})"),

@@ -144,6 +144,38 @@ pub async fn stored_updated_at(
     Ok(out)
 }
 
+/// Issues of a project whose status history is missing or older than the issue: (id, key,
+/// `updated_at`), oldest change first. Never-fetched issues still to do are left out.
+pub async fn history_due(
+    pool: &SqlitePool,
+    source: &str,
+    project_remote_id: &str,
+) -> Result<Vec<(i64, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT i.id, i.key, i.updated_at FROM issues i JOIN projects p ON p.id = i.project_id \
+         WHERE p.source_name = ? AND p.remote_id = ? AND i.gone_at IS NULL \
+         AND (i.history_synced_at IS NULL OR i.history_synced_at < i.updated_at) \
+         AND (i.status_category <> 'todo' OR i.history_synced_at IS NOT NULL) \
+         ORDER BY i.updated_at, i.id",
+    )
+    .bind(source)
+    .bind(project_remote_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Records that these issues' histories were fetched as of their `updated_at` then.
+pub async fn mark_history(conn: &mut SqliteConnection, marks: &[(i64, String)]) -> Result<()> {
+    for (id, updated_at) in marks {
+        sqlx::query("UPDATE issues SET history_synced_at = ? WHERE id = ?")
+            .bind(updated_at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Live issues of a project that are open here: reconcile checks each against the tracker.
 pub async fn open_issues(
     pool: &SqlitePool,

@@ -59,6 +59,12 @@ pub enum SyncEvent {
         total: Option<usize>,
         issues: usize,
     },
+    /// Status histories fetched for `done` of `total` issues.
+    History {
+        source: String,
+        done: usize,
+        total: usize,
+    },
     /// Waiting before a retry (rate limit or backoff).
     Waiting {
         source: String,

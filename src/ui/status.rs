@@ -189,6 +189,9 @@ fn source_state(state: &State, source: &crate::app::SourceFreshness) -> Span<'st
             };
             Span::styled(format!("{name} syncing {done}"), theme.accent)
         }
+        Some(SyncPhase::History { done, total }) => {
+            Span::styled(format!("{name} history {done}/{total}"), theme.accent)
+        }
         Some(SyncPhase::Waiting { until, reason }) => {
             let why = if reason.contains("429") {
                 "rate limited"

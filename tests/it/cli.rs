@@ -136,7 +136,10 @@ fn doctor_reports_config_database_and_counts() {
     assert!(text.contains("(found and valid)"), "{text}");
     assert!(text.contains("demo.db (demo, workspace demo)"), "{text}");
     assert!(
-        text.contains("schema     version 3 (this build knows 3)"),
+        text.contains(&format!(
+            "schema     version {v} (this build knows {v})",
+            v = sprintdeck::store::known_schema_version()
+        )),
         "{text}"
     );
     assert!(

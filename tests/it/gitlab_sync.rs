@@ -124,14 +124,26 @@ async fn bootstrap_then_incremental_asks_only_for_what_changed() {
         .await
         .expect("key");
     assert!(key.starts_with("my-group/my-project#"), "{key}");
+    // History is fetched for issues that have moved (done or in progress): the fixture's
+    // close event, once each; issues still to do have none yet.
+    let moved = scalar(
+        &store,
+        "SELECT count(*) FROM issues WHERE status_category <> 'todo'",
+    )
+    .await;
+    assert_eq!(moved, 18);
     assert_eq!(
         scalar(
             &store,
             "SELECT count(*) FROM status_events WHERE source = 'poll'"
         )
         .await,
-        45,
-        "the fixture's close event, once per issue"
+        moved
+    );
+    assert_eq!(
+        fake.count("resource_").await,
+        2 * 18,
+        "two event lists per moved issue"
     );
     assert_eq!(
         cursor(&store).await,
@@ -190,7 +202,7 @@ async fn bootstrap_then_incremental_asks_only_for_what_changed() {
     );
     assert_eq!(
         scalar(&store, "SELECT count(*) FROM status_events").await,
-        45,
+        moved,
         "history not duplicated"
     );
     assert_eq!(
@@ -363,7 +375,12 @@ async fn a_sync_killed_after_two_pages_resumes_without_duplicates() {
     );
     assert_eq!(
         scalar(&store, "SELECT count(*) FROM status_events").await,
-        100
+        scalar(
+            &store,
+            "SELECT count(*) FROM issues WHERE status_category <> 'todo'"
+        )
+        .await,
+        "one history per moved issue, none twice"
     );
     assert!(cursor(&store).await > Some(stopped));
     assert_eq!(
@@ -429,12 +446,12 @@ async fn reconcile_marks_issues_gitlab_no_longer_shows_as_gone_and_keeps_their_h
     let store = empty_store(&dir).await;
     let fake = FakeGitlab::start(issues(12), Paging::Keyset).await;
     run(&store, &fake, &options()).await.expect("bootstrap");
-    // Issue 3 (open) is deleted upstream.
+    // Issue 4 (open, in progress) is deleted upstream.
     fake.state
         .lock()
         .expect("lock")
         .issues
-        .retain(|i| i["iid"] != 3);
+        .retain(|i| i["iid"] != 4);
     let mut o = options();
     o.reconcile = true;
     let counts = run(&store, &fake, &o).await.expect("reconcile");
@@ -442,7 +459,7 @@ async fn reconcile_marks_issues_gitlab_no_longer_shows_as_gone_and_keeps_their_h
     let (gone, events): (Option<String>, i64) = sqlx::query_as(
         "SELECT i.gone_at, (SELECT count(*) FROM status_events e WHERE e.issue_id = i.id) FROM issues i WHERE key = ?",
     )
-    .bind(format!("{PROJECT_PATH}#3"))
+    .bind(format!("{PROJECT_PATH}#4"))
     .fetch_one(store.pool())
     .await
     .expect("still there");

@@ -298,6 +298,64 @@ impl Gitlab {
                 );
             }
         }
+        self.backfill_history(store, project, options, progress)
+            .await
+    }
+
+    /// Status histories of the issues whose history is older than the issue (or missing), in
+    /// chunks, each written with its "fetched" marks, so a stopped sync resumes here. Issues to
+    /// do that never had a history are skipped: they have not moved yet.
+    async fn backfill_history(
+        &self,
+        store: &Store,
+        project: &ProjectInfo,
+        options: &Options,
+        progress: Option<&Progress>,
+    ) -> Result<(), SyncError> {
+        let due = sync_state::history_due(store.pool(), &self.name, &project.remote_id).await?;
+        let total = due.len();
+        let mut done = 0;
+        for chunk in due.chunks(100) {
+            let fetched: Vec<_> = stream::iter(chunk.iter().cloned())
+                .map(|(id, key, updated_at)| async move {
+                    let iid = key.rsplit('#').next().and_then(|n| n.parse::<u64>().ok());
+                    let events = match iid {
+                        Some(iid) => self.history(project, key, iid).await?,
+                        None => Vec::new(),
+                    };
+                    Ok::<_, SyncError>((id, updated_at, events))
+                })
+                .buffer_unordered(options.concurrency.max(1) * 2)
+                .try_collect()
+                .await?;
+            let mut batch = Batch {
+                source_name: self.name.clone(),
+                ..Batch::default()
+            };
+            let mut marks = Vec::with_capacity(fetched.len());
+            for (id, updated_at, events) in fetched {
+                batch.events.extend(events);
+                marks.push((id, updated_at));
+            }
+            store
+                .writer()
+                .transaction(move |c| {
+                    Box::pin(async move {
+                        import::write_batch(c, &batch).await?;
+                        sync_state::mark_history(c, &marks).await
+                    })
+                })
+                .await?;
+            done += chunk.len();
+            report(
+                progress,
+                SyncEvent::History {
+                    source: self.name.clone(),
+                    done,
+                    total,
+                },
+            );
+        }
         Ok(())
     }
 
@@ -358,7 +416,7 @@ impl Gitlab {
         url
     }
 
-    /// Maps a page and fetches the history of the issues in it that changed since stored.
+    /// Maps a page and counts the issues in it that changed since stored.
     async fn prepare(
         &self,
         store: &Store,
@@ -377,7 +435,7 @@ impl Gitlab {
             })?;
             issues.push((issue, raw));
         }
-        let mut batch = map::batch(
+        let batch = map::batch(
             &self.name,
             ctx.project,
             &issues,
@@ -387,23 +445,15 @@ impl Gitlab {
         .map_err(|e| SyncError::Data(format!("{}: {e}", ctx.project.path)))?;
         let keys: Vec<String> = batch.issues.iter().map(|i| i.key.clone()).collect();
         let stored = sync_state::stored_updated_at(store.pool(), &keys).await?;
-        let changed: Vec<(String, u64)> = batch
+        let changed = batch
             .issues
             .iter()
-            .zip(&issues)
-            .filter(|(record, _)| stored.get(&record.key) != Some(&to_db(record.updated_at)))
-            .map(|(record, (issue, _))| (record.key.clone(), issue.number()))
-            .collect();
-        let events: Vec<_> = stream::iter(changed.iter().cloned())
-            .map(|(key, iid)| self.history(ctx.project, key, iid))
-            .buffer_unordered(ctx.options.concurrency)
-            .try_collect::<Vec<_>>()
-            .await?;
-        batch.events = events.into_iter().flatten().collect();
+            .filter(|record| stored.get(&record.key) != Some(&to_db(record.updated_at)))
+            .count();
         let max_updated = batch.issues.iter().map(|i| i.updated_at).max();
         Ok(Prepared {
             seen: batch.issues.len(),
-            changed: changed.len(),
+            changed,
             total: answer.total,
             batch,
             max_updated,
