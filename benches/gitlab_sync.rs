@@ -1,6 +1,6 @@
 //! GitLab sync throughput against a local mock GitLab (axum on 127.0.0.1) serving generated
 //! issues built from the fixture payload, with 0 ms and 50 ms added per request: end-to-end
-//! issues/s into SQLite (issue pages, then the history phase), and in the same run the raw
+//! issues/s into `SQLite` (issue pages, then the history phase), and in the same run the raw
 //! limit (parse the same pages, map and insert them in one transaction, no HTTP).
 //! `cargo bench --bench gitlab_sync`; `SPRINTDECK_BENCH_ISSUES` changes the size (20,000).
 
