@@ -247,6 +247,15 @@ impl FakeGitlab {
             .mount(&server)
             .await;
         Mock::given(method("GET"))
+            .and(path_regex(r"^/api/v4/groups/[^/]+/projects$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+                "id": 1,
+                "path_with_namespace": PROJECT_PATH,
+                "name": "my-project",
+            }])))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
             .and(path("/api/v4/user"))
             .respond_with(
                 ResponseTemplate::new(200).set_body_string(read("gitlab/user.current.drone.json")),

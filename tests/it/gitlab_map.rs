@@ -73,6 +73,32 @@ fn the_documented_issue_maps_with_its_milestone_as_a_sprint() {
 }
 
 #[test]
+fn an_epic_becomes_the_parent() {
+    let mut list = issues("gitlab/issues.list.docs-example-13x.json");
+    let mut raw: Value = serde_json::from_str(&list[0].1).expect("json");
+    raw["epic"] = serde_json::json!({"id": 41, "iid": 5, "title": "Checkout revamp", "url": "https://gitlab.example.com/groups/my-group/-/epics/5", "group_id": 7});
+    list[0] = (
+        serde_json::from_value(raw.clone()).expect("issue"),
+        raw.to_string(),
+    );
+    let b = map::batch("work", &project(), &list, &StatusMap::default(), now()).expect("maps");
+    assert_eq!(b.issues.len(), 2);
+    let epic = b
+        .issues
+        .iter()
+        .find(|i| i.key == "my-group&5")
+        .expect("the epic");
+    assert_eq!(epic.issue_type, sprintdeck::domain::issue::IssueType::Epic);
+    assert_eq!(epic.title, "Checkout revamp");
+    let child = b
+        .issues
+        .iter()
+        .find(|i| i.key == "my-group/my-project#6")
+        .expect("child");
+    assert_eq!(child.parent_key.as_deref(), Some("my-group&5"));
+}
+
+#[test]
 fn the_2012_shape_still_parses() {
     let list = issues("gitlab/issues.list.LEGACY-2012.narkoz.json");
     let b = map::batch("work", &project(), &list, &StatusMap::default(), now()).expect("maps");

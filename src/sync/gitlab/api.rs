@@ -78,6 +78,8 @@ pub struct Epic {
     pub iid: Option<u64>,
     #[serde(default)]
     pub title: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -107,9 +107,50 @@ pub fn batch(
                 b.sprints.push(sprint);
             }
         }
+        let mut record = record;
+        if let Some(epic) = epic(project, issue, &record) {
+            record.parent_key = Some(epic.key.clone());
+            if !b.issues.iter().any(|i| i.key == epic.key) {
+                b.issues.push(epic);
+            }
+        }
         b.issues.push(record);
     }
     Ok(b)
+}
+
+/// The issue's epic (Premium tiers), as a parent of type epic. GitLab names epics `group&5`; the
+/// epic is taken to live in the project's group. Its own state is not in the issue: "Open".
+fn epic(project: &ProjectInfo, issue: &Issue, child: &IssueRecord) -> Option<IssueRecord> {
+    let e = issue.epic.as_ref()?;
+    let iid = e.iid.or(e.id)?;
+    let group = project
+        .path
+        .rsplit_once('/')
+        .map_or(project.path.as_str(), |(g, _)| g);
+    Some(IssueRecord {
+        source: Source::Gitlab,
+        project_remote_id: project.remote_id.clone(),
+        remote_id: format!("epic:{}", e.id.unwrap_or(iid)),
+        key: format!("{group}&{iid}"),
+        issue_type: IssueType::Epic,
+        title: e.title.clone().unwrap_or_else(|| format!("Epic {iid}")),
+        description: String::new(),
+        status: super::status::OPEN.to_owned(),
+        status_category: crate::domain::StatusCategory::Todo,
+        reporter: None,
+        assignees: Vec::new(),
+        labels: Vec::new(),
+        priority: None,
+        story_points: None,
+        parent_key: None,
+        due_date: None,
+        created_at: child.created_at,
+        updated_at: child.created_at,
+        closed_at: None,
+        web_url: e.url.clone(),
+        raw_json: None,
+    })
 }
 
 fn issue_record(
