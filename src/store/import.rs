@@ -499,6 +499,7 @@ async fn insert_events(
     Ok(())
 }
 
+/// A link to an issue that is not stored (another project, not synced) is left out.
 async fn insert_links(
     conn: &mut SqliteConnection,
     links: &[LinkRecord],
@@ -506,11 +507,9 @@ async fn insert_links(
 ) -> Result<()> {
     let mut rows = Vec::with_capacity(links.len());
     for l in links {
-        rows.push((
-            issue_id(&l.from_key)?,
-            issue_id(&l.to_key)?,
-            l.kind.as_str(),
-        ));
+        if let (Ok(from), Ok(to)) = (issue_id(&l.from_key), issue_id(&l.to_key)) {
+            rows.push((from, to, l.kind.as_str()));
+        }
     }
     for chunk in rows.chunks(CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(

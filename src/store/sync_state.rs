@@ -41,6 +41,28 @@ pub async fn advance_cursor(
     Ok(())
 }
 
+/// Sets a remembered value (not an ordered cursor: it may go back).
+pub async fn set_cursor(
+    conn: &mut SqliteConnection,
+    source: &str,
+    scope: &str,
+    value: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_cursors (source_name, scope, cursor, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (source_name, scope) DO UPDATE SET cursor = excluded.cursor, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(source)
+    .bind(scope)
+    .bind(value)
+    .bind(to_db(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn clear_cursors(conn: &mut SqliteConnection, source: &str) -> Result<()> {
     sqlx::query("DELETE FROM sync_cursors WHERE source_name = ?")
         .bind(source)

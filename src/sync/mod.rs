@@ -5,6 +5,7 @@
 
 pub mod gitlab;
 pub mod http;
+pub mod jira;
 pub mod links;
 pub mod run;
 pub mod time;

@@ -73,7 +73,11 @@ async fn one(
         let gitlab = Gitlab::connect(source, options, sleeper, progress.cloned()).await?;
         return gitlab.sync(store, options, progress).await;
     }
-    Err(SyncError::Setup(format!(
-        "{name}: Jira sync is not built yet; this source is skipped"
-    )))
+    let source = config
+        .jira
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| SyncError::Setup(format!("no source named {name}")))?;
+    let jira = super::jira::Jira::connect(source, options, sleeper, progress.cloned()).await?;
+    jira.sync(store, options, progress).await
 }

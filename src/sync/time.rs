@@ -22,6 +22,10 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     {
         return Some(at.and_utc());
     }
+    // No offset at all (some Jira fields): taken as UTC.
+    if let Ok(at) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(at.and_utc());
+    }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))

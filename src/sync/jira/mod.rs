@@ -1,0 +1,890 @@
+//! Jira sync, Cloud and Data Center. Issues come from JQL (`updated` order, the cursor moving
+//! with each page written): on Cloud through `POST /rest/api/3/search/jql` with
+//! `nextPageToken`, bootstrapping with id pages and concurrent `issue/bulkfetch` batches; on
+//! Data Center through `/rest/api/2/search` with `startAt`. Custom fields are discovered once
+//! and remembered; changelogs give status history and sprint joins.
+
+pub mod adf;
+pub mod changelog;
+pub mod fields;
+pub mod map;
+pub mod sprints;
+
+use std::collections::{HashMap, HashSet};
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use reqwest::Url;
+use serde_json::{Value, json};
+
+use self::fields::FieldIds;
+use super::http::{Auth, Http, HttpError, HttpOptions, Sleeper};
+use super::{Counts, Options, Progress, SyncError, SyncEvent, report};
+use crate::config::{JiraDeployment, JiraSource};
+use crate::domain::StatusCategory;
+use crate::domain::records::Batch;
+use crate::domain::time::to_db;
+use crate::store::{Store, import, sync_state};
+
+/// Issues per search page with all fields, and per bulk fetch.
+const PAGE: usize = 100;
+/// Issues per id-only search page (the endpoint allows large pages without fields).
+const ID_PAGE: usize = 1000;
+
+pub struct Jira {
+    name: String,
+    base: Url,
+    http: Http,
+    source: JiraSource,
+    cloud: bool,
+}
+
+/// One page of issues on its way to the store.
+struct Prepared {
+    batch: Batch,
+    seen: usize,
+    changed: usize,
+    max_updated: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Jira {
+    pub async fn connect(
+        source: &JiraSource,
+        options: &Options,
+        sleeper: Option<Sleeper>,
+        progress: Option<Progress>,
+    ) -> Result<Self, SyncError> {
+        let setup = |m: String| SyncError::Setup(format!("{}: {m}", source.name));
+        let token = crate::config::secrets::resolve(source.secret())
+            .await
+            .map_err(|e| setup(e.to_string()))?;
+        let cloud = source.deployment == JiraDeployment::Cloud;
+        let auth = if cloud {
+            let user = source.email.clone().ok_or_else(|| {
+                setup("Jira Cloud needs `email` (the account the API token belongs to)".into())
+            })?;
+            Auth::Basic { user, token }
+        } else {
+            Auth::Bearer(token)
+        };
+        let mut http_options = HttpOptions::new(options.timeout);
+        http_options.ca_file.clone_from(&source.ca_file);
+        http_options.retry.retries = options.retries;
+        if let Some(s) = sleeper {
+            http_options.sleeper = s;
+        }
+        let name = source.name.clone();
+        let http = Http::new(auth, http_options)
+            .map_err(|e| setup(e.to_string()))?
+            .on_wait(move |e, wait| {
+                report(
+                    progress.as_ref(),
+                    SyncEvent::Waiting {
+                        source: name.clone(),
+                        seconds: wait.as_secs(),
+                        reason: e.to_string(),
+                    },
+                );
+            });
+        let base = Url::parse(&format!("{}/", source.base_url.trim_end_matches('/')))
+            .map_err(|e| setup(format!("base_url: {e}")))?;
+        if source.projects.is_empty() && source.jql.is_none() && source.boards.is_empty() {
+            return Err(setup(
+                "set projects, jql or boards to say what to sync".into(),
+            ));
+        }
+        Ok(Self {
+            name: source.name.clone(),
+            base,
+            http,
+            source: source.clone(),
+            cloud,
+        })
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let version = if self.cloud { "3" } else { "2" };
+        let path = path.replace("{v}", version);
+        self.base
+            .join(path.trim_start_matches('/'))
+            .unwrap_or_else(|_| self.base.clone())
+    }
+
+    fn web_base(&self) -> String {
+        self.base.as_str().trim_end_matches('/').to_owned()
+    }
+
+    async fn get_json(&self, url: Url) -> Result<Value, SyncError> {
+        Ok(self.http.get(url).await.map_err(with_hint)?.json()?)
+    }
+
+    async fn post_json(&self, url: Url, body: Value) -> Result<Value, SyncError> {
+        Ok(self
+            .http
+            .post_json(url, body)
+            .await
+            .map_err(with_hint)?
+            .json()?)
+    }
+
+    /// Field ids: remembered from an earlier pass, found again with `full`.
+    pub async fn fields(&self, store: &Store, refresh: bool) -> Result<FieldIds, SyncError> {
+        if !refresh
+            && let Some(saved) = sync_state::cursor(store.pool(), &self.name, "fields").await?
+            && let Ok(ids) = serde_json::from_str::<FieldIds>(&saved)
+        {
+            return Ok(ids);
+        }
+        let list: Vec<fields::FieldDef> =
+            serde_json::from_value(self.get_json(self.url("rest/api/{v}/field")).await?)
+                .map_err(|e| SyncError::Data(format!("{}: field list: {e}", self.name)))?;
+        let ids = fields::discover(&list, &self.source.fields);
+        let (name, json, now) = (
+            self.name.clone(),
+            serde_json::to_string(&ids).unwrap_or_default(),
+            chrono::Utc::now(),
+        );
+        store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(
+                    async move { sync_state::set_cursor(c, &name, "fields", &json, now).await },
+                )
+            })
+            .await?;
+        Ok(ids)
+    }
+
+    /// The JQL that says what this source covers.
+    fn scope(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.source.projects.is_empty() {
+            let keys: Vec<String> = self
+                .source
+                .projects
+                .iter()
+                .map(|k| format!("\"{}\"", k.replace('"', "")))
+                .collect();
+            parts.push(format!("project in ({})", keys.join(", ")));
+        }
+        if let Some(jql) = &self.source.jql {
+            parts.push(format!("({jql})"));
+        }
+        if parts.is_empty() {
+            // Boards only: their sprints are synced, and the issues in them.
+            let ids: Vec<String> = self.source.boards.iter().map(u64::to_string).collect();
+            parts.push(format!(
+                "sprint in openSprints() OR issue in (boardIssues({}))",
+                ids.join(", ")
+            ));
+        }
+        parts.join(" AND ")
+    }
+
+    pub async fn sync(
+        &self,
+        store: &Store,
+        options: &Options,
+        progress: Option<&Progress>,
+    ) -> Result<Counts, SyncError> {
+        let fields = self.fields(store, options.full).await?;
+        let cursor = if options.full {
+            None
+        } else {
+            sync_state::cursor(store.pool(), &self.name, "issues").await?
+        };
+        let kind = if cursor.is_none() {
+            "bootstrap"
+        } else {
+            "incremental"
+        };
+        report(
+            progress,
+            SyncEvent::Started {
+                source: self.name.clone(),
+                kind: kind.to_owned(),
+            },
+        );
+        let run = self.start_run(store, kind, options).await?;
+        let mut counts = Counts::default();
+        let result = self
+            .pass(
+                store,
+                options,
+                &fields,
+                cursor.as_deref(),
+                run,
+                &mut counts,
+                progress,
+            )
+            .await;
+        let error = result.as_ref().err().map(ToString::to_string);
+        let now = options.now;
+        store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move { sync_state::finish_run(c, run, error.as_deref(), now).await })
+            })
+            .await?;
+        result.map(|()| counts)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pass(
+        &self,
+        store: &Store,
+        options: &Options,
+        fields: &FieldIds,
+        cursor: Option<&str>,
+        run: i64,
+        counts: &mut Counts,
+        progress: Option<&Progress>,
+    ) -> Result<(), SyncError> {
+        self.board_sprints(store).await?;
+        let jql = match cursor.and_then(crate::sync::time::parse) {
+            Some(at) => {
+                // Relative minutes, because JQL dates are read in the account's time zone; one
+                // minute of overlap, de-duplicated by the upsert.
+                let minutes = (options.now - at).num_minutes().max(0) + 1;
+                format!(
+                    "({}) AND updated >= \"-{minutes}m\" ORDER BY updated ASC",
+                    self.scope()
+                )
+            }
+            None => format!(
+                "({}) AND (statusCategory != Done OR updated >= \"-{}d\") ORDER BY updated ASC",
+                self.scope(),
+                options.closed_window_days
+            ),
+        };
+        let mut sink = Sink {
+            store,
+            fields,
+            categories: self.known_categories(store).await?,
+            run,
+            options,
+            counts,
+            progress,
+        };
+        if !self.cloud {
+            self.classic_pages(&jql, &mut sink).await?;
+        } else if cursor.is_some() {
+            self.paged_search(&jql, &mut sink).await?;
+        } else {
+            self.bootstrap(&jql, &mut sink).await?;
+        }
+        if options.reconcile || options.full {
+            sink.counts.gone += self.reconcile(store, options).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Jira {
+    async fn start_run(
+        &self,
+        store: &Store,
+        kind: &str,
+        options: &Options,
+    ) -> Result<i64, SyncError> {
+        let (name, kind, now) = (self.name.clone(), kind.to_owned(), options.now);
+        Ok(store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move { sync_state::start_run(c, &name, &kind, now).await })
+            })
+            .await?)
+    }
+
+    /// One page of `search/jql`: issues, and the next token (`None` on the last page, whether
+    /// the token is absent, null or empty).
+    async fn search_page(
+        &self,
+        jql: &str,
+        fields: &[String],
+        max: usize,
+        token: Option<String>,
+    ) -> Result<(Vec<Value>, Option<String>), SyncError> {
+        let mut body = json!({ "jql": jql, "fields": fields, "maxResults": max });
+        if let Some(t) = token {
+            body["nextPageToken"] = Value::from(t);
+        }
+        let answer = self
+            .post_json(self.url("rest/api/3/search/jql"), body)
+            .await?;
+        let issues = answer
+            .get("issues")
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or_else(|| {
+                SyncError::Data(format!("{}: a search answer without issues", self.name))
+            })?;
+        let last = answer
+            .get("isLast")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let next = answer
+            .get("nextPageToken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty() && !last)
+            .map(str::to_owned);
+        Ok((issues, next))
+    }
+
+    /// Bootstrap on Cloud: the matching issues' keys in large id-only pages, then their fields
+    /// in batches of 100 fetched `concurrency` at a time (written in order). Where bulk fetch
+    /// is missing, full search pages instead.
+    async fn bootstrap(&self, jql: &str, sink: &mut Sink<'_>) -> Result<(), SyncError> {
+        let (fields, options) = (sink.fields, sink.options);
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let (page, next) = self
+                .search_page(jql, &["updated".to_owned()], ID_PAGE, token)
+                .await?;
+            keys.extend(
+                page.iter()
+                    .filter_map(|i| i.get("key").and_then(Value::as_str))
+                    .map(str::to_owned),
+            );
+            match next {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        if keys.is_empty() {
+            return sink.write(self, Vec::new()).await;
+        }
+        let wanted = fields.wanted();
+        let url = self.url("rest/api/3/issue/bulkfetch");
+        let mut batches = stream::iter(keys.chunks(PAGE).map(<[String]>::to_vec))
+            .map(|chunk| {
+                let body = json!({ "issueIdsOrKeys": chunk, "fields": wanted });
+                let url = url.clone();
+                async move { self.http.post_json(url, body).await }
+            })
+            .buffered(options.concurrency.max(1));
+        while let Some(answer) = batches.next().await {
+            match answer {
+                Ok(a) => {
+                    let v: Value = a.json()?;
+                    let mut issues = v
+                        .get("issues")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    // Bulk fetch answers in no particular order: oldest change first, so the
+                    // cursor written with this batch is the batch's newest.
+                    issues.sort_by_key(|i| {
+                        i.pointer("/fields/updated")
+                            .and_then(Value::as_str)
+                            .and_then(crate::sync::time::parse)
+                    });
+                    sink.write(self, issues).await?;
+                }
+                Err(HttpError::NotFound { .. } | HttpError::Client { status: 405, .. }) => {
+                    drop(batches);
+                    return self.paged_search(jql, sink).await;
+                }
+                Err(e) => return Err(with_hint(e).into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Full search pages, one after another (incremental passes, and where bulk fetch is
+    /// missing). An empty answer is still one page: the pass asked and found nothing new.
+    async fn paged_search(&self, jql: &str, sink: &mut Sink<'_>) -> Result<(), SyncError> {
+        let mut token = None;
+        loop {
+            let (issues, next) = self
+                .search_page(jql, &sink.fields.wanted(), PAGE, token)
+                .await?;
+            sink.write(self, issues).await?;
+            match next {
+                Some(t) => token = Some(t),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Data Center: `/rest/api/2/search` by `startAt`; once the first page gives the total,
+    /// the rest are fetched `concurrency` at a time (written in order). Changelogs come inline.
+    async fn classic_pages(&self, jql: &str, sink: &mut Sink<'_>) -> Result<(), SyncError> {
+        let (fields, options) = (sink.fields, sink.options);
+        let wanted = fields.wanted().join(",");
+        let page_url = |start: usize| {
+            let mut url = self.url("rest/api/2/search");
+            url.query_pairs_mut()
+                .append_pair("jql", jql)
+                .append_pair("fields", &wanted)
+                .append_pair("expand", "changelog")
+                .append_pair("startAt", &start.to_string())
+                .append_pair("maxResults", &PAGE.to_string());
+            url
+        };
+        let first = self.get_json(page_url(0)).await?;
+        let total = first
+            .get("total")
+            .and_then(Value::as_u64)
+            .map_or(0, |t| usize::try_from(t).unwrap_or(0));
+        let issues = |v: &Value| {
+            v.get("issues")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let got = issues(&first).len();
+        sink.write(self, issues(&first)).await?;
+        if got == 0 {
+            return Ok(());
+        }
+        let starts: Vec<usize> = (got..total).step_by(got).collect();
+        let mut rest = stream::iter(starts)
+            .map(|s| self.get_json(page_url(s)))
+            .buffered(options.concurrency.max(1));
+        while let Some(page) = rest.next().await {
+            sink.write(self, issues(&page?)).await?;
+        }
+        Ok(())
+    }
+
+    /// Status name → category for the statuses stored from this source (changelogs name
+    /// statuses without their category).
+    async fn known_categories(
+        &self,
+        store: &Store,
+    ) -> Result<HashMap<String, StatusCategory>, SyncError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT i.status, i.status_category FROM issues i \
+             JOIN projects p ON p.id = i.project_id WHERE p.source_name = ?",
+        )
+        .bind(&self.name)
+        .fetch_all(store.pool())
+        .await
+        .map_err(crate::store::StoreError::from)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, c)| Some((s.to_lowercase(), c.parse().ok()?)))
+            .collect())
+    }
+
+    async fn prepare(
+        &self,
+        store: &Store,
+        fields: &FieldIds,
+        known: &HashMap<String, StatusCategory>,
+        issues: Vec<Value>,
+        options: &Options,
+    ) -> Result<Prepared, SyncError> {
+        let mut batch = map::batch(&self.name, &self.web_base(), &issues, fields, options.now)
+            .map_err(|e| SyncError::Data(format!("{}: {e}", self.name)))?;
+        let keys: Vec<String> = batch.issues.iter().map(|i| i.key.clone()).collect();
+        let stored = sync_state::stored_updated_at(store.pool(), &keys).await?;
+        let changed: Vec<String> = batch
+            .issues
+            .iter()
+            .filter(|r| stored.get(&r.key) != Some(&to_db(r.updated_at)))
+            .map(|r| r.key.clone())
+            .collect();
+        let mut categories = known.clone();
+        for i in &batch.issues {
+            categories.insert(i.status.to_lowercase(), i.status_category);
+        }
+        let category = |name: &str| {
+            categories
+                .get(&name.to_lowercase())
+                .copied()
+                .unwrap_or_else(|| map::category_of_name(name))
+        };
+        let logs = self.changelogs(&issues, &changed, fields).await?;
+        for (key, histories) in logs {
+            let h = changelog::read(&key, &histories, fields.sprint.as_deref(), &category);
+            batch.events.extend(h.events);
+            for (sprint, at) in h.joined {
+                if let Some(m) = batch
+                    .memberships
+                    .iter_mut()
+                    .find(|m| m.issue_key == key && m.sprint_remote_id == sprint)
+                {
+                    m.added_at = at;
+                }
+            }
+        }
+        let max_updated = batch.issues.iter().map(|i| i.updated_at).max();
+        Ok(Prepared {
+            seen: batch.issues.len(),
+            changed: changed.len(),
+            batch,
+            max_updated,
+        })
+    }
+
+    /// Histories of the changed issues: inline (Data Center's `expand=changelog`), else one
+    /// bulk request per 1000 issues (Cloud), else per issue where bulk fetch is missing.
+    async fn changelogs(
+        &self,
+        issues: &[Value],
+        changed: &[String],
+        fields: &FieldIds,
+    ) -> Result<Vec<(String, Vec<Value>)>, SyncError> {
+        let wanted: HashSet<&str> = changed.iter().map(String::as_str).collect();
+        let inline: Vec<(String, Vec<Value>)> = issues
+            .iter()
+            .filter_map(|i| {
+                let key = i.get("key")?.as_str()?;
+                let log = i.get("changelog")?;
+                wanted
+                    .contains(key)
+                    .then(|| (key.to_owned(), changelog::histories(log)))
+            })
+            .collect();
+        if !inline.is_empty() || changed.is_empty() || !self.cloud {
+            return Ok(inline);
+        }
+        let ids: HashMap<String, String> = issues
+            .iter()
+            .filter_map(|i| {
+                Some((
+                    i.get("id")?.as_str()?.to_owned(),
+                    i.get("key")?.as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        let mut field_ids = vec!["status".to_owned()];
+        field_ids.extend(fields.sprint.clone());
+        let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut body =
+                json!({ "issueIdsOrKeys": changed, "fieldIds": field_ids, "maxResults": 1000 });
+            if let Some(t) = &token {
+                body["nextPageToken"] = Value::from(t.clone());
+            }
+            match self
+                .http
+                .post_json(self.url("rest/api/3/changelog/bulkfetch"), body)
+                .await
+            {
+                Ok(answer) => {
+                    let v: Value = answer.json()?;
+                    for log in v
+                        .get("issueChangeLogs")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let id = log
+                            .get("issueId")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        let key = ids.get(id).cloned().unwrap_or_else(|| id.to_owned());
+                        out.entry(key)
+                            .or_default()
+                            .extend(changelog::histories(log));
+                    }
+                    token = v
+                        .get("nextPageToken")
+                        .and_then(Value::as_str)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned);
+                    if token.is_none() {
+                        return Ok(out.into_iter().collect());
+                    }
+                }
+                Err(HttpError::NotFound { .. } | HttpError::Client { status: 405, .. }) => {
+                    return self.changelog_each(changed).await;
+                }
+                Err(e) => return Err(with_hint(e).into()),
+            }
+        }
+    }
+
+    async fn changelog_each(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(String, Vec<Value>)>, SyncError> {
+        stream::iter(keys.iter().cloned())
+            .map(|key| async move {
+                let mut all = Vec::new();
+                let mut start = 0usize;
+                loop {
+                    let mut url = self.url(&format!("rest/api/3/issue/{key}/changelog"));
+                    url.query_pairs_mut()
+                        .append_pair("startAt", &start.to_string())
+                        .append_pair("maxResults", "100");
+                    let page = self.get_json(url).await?;
+                    let values = changelog::histories(&page);
+                    start += values.len();
+                    all.extend(values);
+                    let last = page.get("isLast").and_then(Value::as_bool).unwrap_or(true);
+                    if last || start == 0 {
+                        return Ok::<_, SyncError>((key, all));
+                    }
+                }
+            })
+            .buffer_unordered(4)
+            .try_collect()
+            .await
+    }
+
+    async fn write(
+        &self,
+        store: &Store,
+        page: Prepared,
+        run: i64,
+        options: &Options,
+    ) -> Result<(), SyncError> {
+        let cursor = page.max_updated.map(to_db);
+        let (source, now) = (self.name.clone(), options.now);
+        let Prepared {
+            batch,
+            seen,
+            changed,
+            ..
+        } = page;
+        store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move {
+                    import::write_batch(c, &batch).await?;
+                    if let Some(cursor) = &cursor {
+                        sync_state::advance_cursor(c, &source, "issues", cursor, now).await?;
+                    }
+                    sync_state::count_page(c, run, seen, changed).await
+                })
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Sprints of the configured boards (closed ones kept for velocity), with their dates.
+    async fn board_sprints(&self, store: &Store) -> Result<(), SyncError> {
+        let mut batch = Batch {
+            source_name: self.name.clone(),
+            ..Batch::default()
+        };
+        for board in &self.source.boards {
+            let mut start = 0usize;
+            loop {
+                let mut url = self
+                    .base
+                    .join(&format!("rest/agile/1.0/board/{board}/sprint"))
+                    .unwrap_or_else(|_| self.base.clone());
+                url.query_pairs_mut()
+                    .append_pair("startAt", &start.to_string())
+                    .append_pair("maxResults", "50");
+                let page = self.get_json(url).await?;
+                let values = page
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                start += values.len();
+                batch
+                    .sprints
+                    .extend(values.iter().filter_map(sprints::from_object));
+                let last = page.get("isLast").and_then(Value::as_bool).unwrap_or(true);
+                if last || values.is_empty() {
+                    break;
+                }
+            }
+        }
+        if batch.sprints.is_empty() {
+            return Ok(());
+        }
+        store
+            .writer()
+            .transaction(move |c| Box::pin(async move { import::write_batch(c, &batch).await }))
+            .await?;
+        Ok(())
+    }
+
+    /// Open issues stored here that the scope's JQL no longer finds open: asked for one by
+    /// one; deleted (404), moved to another key or out of scope are marked gone.
+    async fn reconcile(&self, store: &Store, options: &Options) -> Result<usize, SyncError> {
+        let jql = format!("({}) AND statusCategory != Done", self.scope());
+        let mut listed = HashSet::new();
+        let mut token = None;
+        loop {
+            let (page, next) = if self.cloud {
+                self.search_page(&jql, &["updated".to_owned()], ID_PAGE, token)
+                    .await?
+            } else {
+                let mut url = self.url("rest/api/2/search");
+                url.query_pairs_mut()
+                    .append_pair("jql", &jql)
+                    .append_pair("fields", "updated")
+                    .append_pair("startAt", &listed.len().to_string())
+                    .append_pair("maxResults", &ID_PAGE.to_string());
+                let v = self.get_json(url).await?;
+                let issues = v
+                    .get("issues")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let total = v.get("total").and_then(Value::as_u64).unwrap_or(0);
+                let more = !issues.is_empty()
+                    && (listed.len() + issues.len()) < usize::try_from(total).unwrap_or(0);
+                (issues, more.then(String::new))
+            };
+            listed.extend(
+                page.iter()
+                    .filter_map(|i| i.get("key").and_then(Value::as_str))
+                    .map(str::to_owned),
+            );
+            match next {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        let open: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT i.id, i.key FROM issues i JOIN projects p ON p.id = i.project_id \
+             WHERE p.source_name = ? AND i.gone_at IS NULL AND i.status_category <> 'done'",
+        )
+        .bind(&self.name)
+        .fetch_all(store.pool())
+        .await
+        .map_err(crate::store::StoreError::from)?;
+        let mut gone = Vec::new();
+        for (id, key) in open.into_iter().filter(|(_, k)| !listed.contains(k)) {
+            let mut url = self.url(&format!("rest/api/{{v}}/issue/{key}"));
+            url.query_pairs_mut().append_pair("fields", "status");
+            match self.http.get(url).await {
+                // Asked by its old key, a moved issue answers with its new one.
+                Ok(a) => {
+                    let v: Value = a.json()?;
+                    if v.get("key").and_then(Value::as_str) != Some(key.as_str()) {
+                        gone.push(id);
+                    }
+                }
+                Err(HttpError::NotFound { .. } | HttpError::Auth { status: 403, .. }) => {
+                    gone.push(id);
+                }
+                Err(e) => return Err(with_hint(e).into()),
+            }
+        }
+        let n = gone.len();
+        let now = options.now;
+        store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move { sync_state::mark_gone(c, &gone, now).await })
+            })
+            .await?;
+        Ok(n)
+    }
+
+    /// What `doctor` reports: who the token signs in as, the projects and boards it sees, and
+    /// the fields found.
+    pub async fn check(&self, store: &Store) -> Result<Vec<String>, SyncError> {
+        let me = self.get_json(self.url("rest/api/{v}/myself")).await?;
+        let who = me
+            .get("displayName")
+            .or_else(|| me.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("(unnamed)");
+        let mut lines = vec![format!("reachable; signed in as {who}")];
+        for key in &self.source.projects {
+            let url = self.url(&format!("rest/api/{{v}}/project/{key}"));
+            lines.push(match self.http.get(url).await {
+                Ok(_) => format!("project {key} visible"),
+                Err(e) => format!("project {key}: {e}"),
+            });
+        }
+        for board in &self.source.boards {
+            let url = self
+                .base
+                .join(&format!("rest/agile/1.0/board/{board}"))
+                .unwrap_or_else(|_| self.base.clone());
+            lines.push(match self.http.get(url).await {
+                Ok(_) => format!("board {board} visible"),
+                Err(e) => format!("board {board}: {e}"),
+            });
+        }
+        let ids = self.fields(store, true).await?;
+        let show = |o: &Option<String>| o.clone().unwrap_or_else(|| "not found".to_owned());
+        lines.push(format!(
+            "fields: story points {}, sprint {}, epic link {}, start date {}",
+            show(&ids.story_points),
+            show(&ids.sprint),
+            show(&ids.epic_link),
+            show(&ids.start_date)
+        ));
+        Ok(lines)
+    }
+}
+
+/// Where pages go: mapped with their history and written with the cursor, one transaction each.
+struct Sink<'a> {
+    store: &'a Store,
+    fields: &'a FieldIds,
+    categories: HashMap<String, StatusCategory>,
+    run: i64,
+    options: &'a Options,
+    counts: &'a mut Counts,
+    progress: Option<&'a Progress>,
+}
+
+impl Sink<'_> {
+    async fn write(&mut self, jira: &Jira, page: Vec<Value>) -> Result<(), SyncError> {
+        let prepared = jira
+            .prepare(
+                self.store,
+                self.fields,
+                &self.categories,
+                page,
+                self.options,
+            )
+            .await?;
+        let (seen, changed) = (prepared.seen, prepared.changed);
+        for issue in &prepared.batch.issues {
+            self.categories
+                .insert(issue.status.to_lowercase(), issue.status_category);
+        }
+        jira.write(self.store, prepared, self.run, self.options)
+            .await?;
+        self.counts.pages += 1;
+        self.counts.seen += seen;
+        self.counts.changed += changed;
+        report(
+            self.progress,
+            SyncEvent::Page {
+                source: jira.name.clone(),
+                done: self.counts.pages,
+                total: None,
+                issues: self.counts.seen,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// 401/403 and 410 say what to do.
+fn with_hint(e: HttpError) -> HttpError {
+    match e {
+        HttpError::Auth {
+            status,
+            url,
+            message,
+        } => {
+            let hint = if status == 401 {
+                "check the e-mail and API token (Cloud) or the personal access token (Data Center)"
+            } else {
+                "the account cannot see this project, board or endpoint"
+            };
+            HttpError::Auth {
+                status,
+                url,
+                message: format!("{message} ({hint})"),
+            }
+        }
+        HttpError::Gone { url, message } => HttpError::Gone {
+            message: format!(
+                "{message}{}this endpoint was retired; Jira Cloud searches with POST /rest/api/3/search/jql (set deployment = \"cloud\")",
+                if message.is_empty() { "" } else { " — " }
+            ),
+            url,
+        },
+        other => other,
+    }
+}
