@@ -360,11 +360,26 @@ async fn sources(report: &mut String, ctx: &Context, synced: &[(String, Option<S
     for source in &config.jira {
         let _ = writeln!(
             report,
-            "source     jira {:?} {} ({}; checks arrive with Jira sync)",
+            "source     jira {:?} {} ({})",
             source.name,
             source.base_url,
             last(&source.name)
         );
+        let checked = match crate::sync::jira::Jira::connect(source, &options, None, None).await {
+            Ok(jira) => jira.check().await,
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(lines) => {
+                for line in lines {
+                    let _ = writeln!(report, "             {line}");
+                }
+            }
+            Err(e) => {
+                healthy = false;
+                let _ = writeln!(report, "             problem: {e}");
+            }
+        }
     }
     healthy
 }

@@ -16,9 +16,9 @@ pub async fn run(ctx: &Context, listen: SocketAddr, poll: bool) -> Result<(), Er
     let receiver = webhook::receiver(&ctx.config, Arc::clone(&store), ctx.clock)
         .await
         .map_err(Error::Usage)?;
-    if receiver.gitlab.is_empty() {
+    if receiver.gitlab.is_empty() && receiver.jira.is_empty() {
         output::warn(
-            "no [[gitlab]] source has webhook_secret_env: every delivery will be refused (401)",
+            "no source has webhook_secret_env: every delivery will be refused (401); polling only",
         );
     }
     let listener = tokio::net::TcpListener::bind(listen)
@@ -26,7 +26,7 @@ pub async fn run(ctx: &Context, listen: SocketAddr, poll: bool) -> Result<(), Er
         .map_err(|e| Error::Usage(format!("cannot listen on {listen}: {e}")))?;
     let bound = listener.local_addr()?;
     output::note(&format!(
-        "receiving webhooks on http://{bound}/webhooks/gitlab (health: /healthz)"
+        "receiving webhooks on http://{bound}/webhooks/gitlab and /webhooks/jira (health: /healthz)"
     ));
     let app = webhook::router(Arc::new(receiver));
     let server = axum::serve(listener, app).with_graceful_shutdown(async {

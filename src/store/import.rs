@@ -341,8 +341,9 @@ async fn link_parents(
 ) -> Result<()> {
     let mut pairs = Vec::new();
     for i in issues {
-        if let Some(parent) = &i.parent_key {
-            pairs.push((issue_id(&i.key)?, issue_id(parent)?));
+        // A parent outside what is synced (another project) stays unlinked until it arrives.
+        if let Some(Ok(parent)) = i.parent_key.as_deref().map(issue_id) {
+            pairs.push((issue_id(&i.key)?, parent));
         }
     }
     // One UPDATE per chunk through a VALUES table instead of one statement per child.

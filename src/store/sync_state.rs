@@ -145,6 +145,22 @@ pub async fn mark_gone(conn: &mut SqliteConnection, ids: &[i64], now: DateTime<U
     Ok(())
 }
 
+/// Marks issues gone by key (a tracker said they were deleted).
+pub async fn mark_gone_keys(
+    conn: &mut SqliteConnection,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for key in keys {
+        sqlx::query("UPDATE issues SET gone_at = ? WHERE key = ? AND gone_at IS NULL")
+            .bind(to_db(now))
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `updated_at` of the stored issues among `keys` (to fetch history only for changed ones).
 pub async fn stored_updated_at(
     pool: &SqlitePool,

@@ -29,6 +29,7 @@ impl Hook {
                 secret: Secret::new("my-secret-token"),
                 statuses: StatusMap::default(),
             }],
+            jira: Vec::new(),
             clock: Clock::frozen(now()),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -12,7 +12,16 @@ pub fn to_text(value: &Value) -> String {
         Value::Object(_) => {
             let mut out = String::new();
             block(value, &mut out, &Context::default());
-            out.trim_end().to_owned()
+            // Empty paragraphs would stack blank lines: one is enough.
+            let mut text = String::with_capacity(out.len());
+            for line in out.lines() {
+                if line.trim().is_empty() && (text.is_empty() || text.ends_with("\n\n")) {
+                    continue;
+                }
+                text.push_str(line);
+                text.push('\n');
+            }
+            text.trim_end().to_owned()
         }
         _ => String::new(),
     }
@@ -80,16 +89,11 @@ fn block(node: &Value, out: &mut String, ctx: &Context) {
         "codeBlock" => {
             let language = attr_str(node, "language").unwrap_or("");
             lines(&format!("```{language}"), out, ctx);
-            lines(&plain_all(children(node)), out, ctx);
+            lines(plain_all(children(node)).trim_end_matches('\n'), out, ctx);
             lines("```", out, ctx);
             blank(out, ctx);
         }
-        "blockquote" => {
-            let inner = Context {
-                prefix: format!("{}> ", ctx.prefix),
-            };
-            blocks(children(node), out, &inner);
-        }
+        "blockquote" => quoted(None, children(node), out, ctx),
         "panel" => {
             let label = match attr_str(node, "panelType").unwrap_or("info") {
                 "note" => "Note",
@@ -99,11 +103,7 @@ fn block(node: &Value, out: &mut String, ctx: &Context) {
                 "tip" => "Tip",
                 _ => "Info",
             };
-            let inner = Context {
-                prefix: format!("{}> ", ctx.prefix),
-            };
-            lines(&format!("**{label}:**"), out, &inner);
-            blocks(children(node), out, &inner);
+            quoted(Some(label), children(node), out, ctx);
         }
         "expand" | "nestedExpand" => {
             if let Some(title) = attr_str(node, "title").filter(|t| !t.is_empty()) {
@@ -139,6 +139,28 @@ fn block(node: &Value, out: &mut String, ctx: &Context) {
             }
         }
     }
+}
+
+/// Quote and panel content behind `> `, without a trailing empty quote line, then a blank line.
+fn quoted(label: Option<&str>, nodes: &[Value], out: &mut String, ctx: &Context) {
+    let inner = Context {
+        prefix: format!("{}> ", ctx.prefix),
+    };
+    let mut body = String::new();
+    if let Some(label) = label {
+        lines(&format!("**{label}:**"), &mut body, &inner);
+    }
+    blocks(nodes, &mut body, &inner);
+    let marker = inner.prefix.trim_end();
+    let mut kept: Vec<&str> = body.lines().collect();
+    while kept.last().is_some_and(|l| l.trim_end() == marker) {
+        kept.pop();
+    }
+    for line in kept {
+        out.push_str(line);
+        out.push('\n');
+    }
+    blank(out, ctx);
 }
 
 fn blocks(nodes: &[Value], out: &mut String, ctx: &Context) {

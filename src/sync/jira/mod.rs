@@ -134,10 +134,7 @@ impl Jira {
         {
             return Ok(ids);
         }
-        let list: Vec<fields::FieldDef> =
-            serde_json::from_value(self.get_json(self.url("rest/api/{v}/field")).await?)
-                .map_err(|e| SyncError::Data(format!("{}: field list: {e}", self.name)))?;
-        let ids = fields::discover(&list, &self.source.fields);
+        let ids = self.discover_fields().await?;
         let (name, json, now) = (
             self.name.clone(),
             serde_json::to_string(&ids).unwrap_or_default(),
@@ -152,6 +149,14 @@ impl Jira {
             })
             .await?;
         Ok(ids)
+    }
+
+    /// The field ids as the site's field list gives them (with the config's overrides).
+    pub async fn discover_fields(&self) -> Result<FieldIds, SyncError> {
+        let list: Vec<fields::FieldDef> =
+            serde_json::from_value(self.get_json(self.url("rest/api/{v}/field")).await?)
+                .map_err(|e| SyncError::Data(format!("{}: field list: {e}", self.name)))?;
+        Ok(fields::discover(&list, &self.source.fields))
     }
 
     /// The JQL that says what this source covers.
@@ -776,7 +781,7 @@ impl Jira {
 
     /// What `doctor` reports: who the token signs in as, the projects and boards it sees, and
     /// the fields found.
-    pub async fn check(&self, store: &Store) -> Result<Vec<String>, SyncError> {
+    pub async fn check(&self) -> Result<Vec<String>, SyncError> {
         let me = self.get_json(self.url("rest/api/{v}/myself")).await?;
         let who = me
             .get("displayName")
@@ -801,7 +806,7 @@ impl Jira {
                 Err(e) => format!("board {board}: {e}"),
             });
         }
-        let ids = self.fields(store, true).await?;
+        let ids = self.discover_fields().await?;
         let show = |o: &Option<String>| o.clone().unwrap_or_else(|| "not found".to_owned());
         lines.push(format!(
             "fields: story points {}, sprint {}, epic link {}, start date {}",

@@ -4,6 +4,7 @@
 //! stored then. `GET /healthz` answers `ok`.
 
 pub mod gitlab;
+pub mod jira;
 
 use std::sync::Arc;
 
@@ -31,9 +32,17 @@ pub struct HookSource {
     pub statuses: StatusMap,
 }
 
+/// A Jira source that accepts deliveries: its name, HMAC secret and site address.
+pub struct JiraHook {
+    pub name: String,
+    pub secret: Secret,
+    pub base_url: String,
+}
+
 pub struct Receiver {
     pub store: Arc<Store>,
     pub gitlab: Vec<HookSource>,
+    pub jira: Vec<JiraHook>,
     pub clock: Clock,
 }
 
@@ -41,6 +50,7 @@ pub fn router(receiver: Arc<Receiver>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/webhooks/gitlab", post(gitlab_delivery))
+        .route("/webhooks/jira", post(jira_delivery))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(receiver)
 }
@@ -84,20 +94,8 @@ async fn gitlab_delivery(
         .writer()
         .transaction(move |c| {
             Box::pin(async move {
-                if let Some(id) = &delivery {
-                    let fresh = sqlx::query(
-                        "INSERT OR IGNORE INTO webhook_deliveries (delivery_id, source_name, received_at) \
-                         VALUES (?, ?, ?)",
-                    )
-                    .bind(id)
-                    .bind(&name)
-                    .bind(to_db(now))
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected();
-                    if fresh == 0 {
-                        return Ok("duplicate delivery: already stored");
-                    }
+                if !first_delivery(c, delivery.as_deref(), &name, now).await? {
+                    return Ok("duplicate delivery: already stored");
                 }
                 match &batch {
                     Some(batch) => {
@@ -119,6 +117,96 @@ async fn gitlab_delivery(
             )
         }
     }
+}
+
+async fn jira_delivery(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    let signature = header(&headers, "x-hub-signature").unwrap_or_default();
+    let mut matched = None;
+    for source in &receiver.jira {
+        if jira::signed(source.secret.expose().as_bytes(), &body, signature) {
+            matched = Some(source);
+        }
+    }
+    let Some(source) = matched else {
+        let message = if receiver.jira.is_empty() {
+            "no Jira source has webhook_secret_env set\n"
+        } else {
+            "missing or wrong X-Hub-Signature\n"
+        };
+        return (StatusCode::UNAUTHORIZED, message.to_owned());
+    };
+    let now = receiver.clock.now();
+    let fields = crate::store::sync_state::cursor(receiver.store.pool(), &source.name, "fields")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    let change = match jira::change(&source.name, &source.base_url, &body, &fields, now) {
+        Ok(c) => c,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")),
+    };
+    let delivery = header(&headers, "x-atlassian-webhook-identifier").map(str::to_owned);
+    let name = source.name.clone();
+    let stored = receiver
+        .store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                if !first_delivery(c, delivery.as_deref(), &name, now).await? {
+                    return Ok("duplicate delivery: already stored");
+                }
+                match &change {
+                    jira::Change::Store(batch) => {
+                        import::write_batch(c, batch).await?;
+                        Ok("stored")
+                    }
+                    jira::Change::Gone(keys) => {
+                        crate::store::sync_state::mark_gone_keys(c, keys, now).await?;
+                        Ok("marked gone")
+                    }
+                    jira::Change::Nothing => Ok("accepted: nothing to store"),
+                }
+            })
+        })
+        .await;
+    match stored {
+        Ok(what) => (StatusCode::OK, format!("{what}\n")),
+        Err(e) => {
+            tracing::warn!("webhook from {}: {e}", source.name);
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not store the delivery\n".to_owned(),
+            )
+        }
+    }
+}
+
+/// Records a delivery id; false when it was stored before (a redelivery).
+async fn first_delivery(
+    conn: &mut sqlx::SqliteConnection,
+    delivery: Option<&str>,
+    source: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, crate::store::StoreError> {
+    let Some(id) = delivery else {
+        return Ok(true);
+    };
+    let fresh = sqlx::query(
+        "INSERT OR IGNORE INTO webhook_deliveries (delivery_id, source_name, received_at) \
+         VALUES (?, ?, ?)",
+    )
+    .bind(id)
+    .bind(source)
+    .bind(to_db(now))
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(fresh > 0)
 }
 
 /// The receiver for the configured sources: those with a webhook secret.
@@ -147,9 +235,28 @@ pub async fn receiver(
             statuses,
         });
     }
+    let mut jira = Vec::new();
+    for source in &config.jira {
+        let Some(env) = &source.webhook_secret_env else {
+            continue;
+        };
+        let secret = crate::config::secrets::resolve(crate::config::SecretRef {
+            env: Some(env),
+            cmd: None,
+            literal: None,
+        })
+        .await
+        .map_err(|e| format!("{}: webhook secret: {e}", source.name))?;
+        jira.push(JiraHook {
+            name: source.name.clone(),
+            secret,
+            base_url: source.base_url.clone(),
+        });
+    }
     Ok(Receiver {
         store,
         gitlab,
+        jira,
         clock,
     })
 }
