@@ -202,6 +202,58 @@ pub async fn history_due(
     .await?)
 }
 
+/// An issue whose history is due: id, key, `updated_at`, remote id.
+pub type DueIssue = (i64, String, String, Option<String>);
+
+/// Issues of a source whose status history is missing or older than the issue: (id, key,
+/// `updated_at`, remote id), oldest change first. For trackers whose history comes in bulk, so
+/// issues still to do are included.
+pub async fn history_due_source(pool: &SqlitePool, source: &str) -> Result<Vec<DueIssue>> {
+    Ok(sqlx::query_as(
+        "SELECT i.id, i.key, i.updated_at, i.remote_id FROM issues i \
+         JOIN projects p ON p.id = i.project_id \
+         WHERE p.source_name = ? AND i.gone_at IS NULL \
+         AND (i.history_synced_at IS NULL OR i.history_synced_at < i.updated_at) \
+         ORDER BY i.updated_at, i.id",
+    )
+    .bind(source)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Marks the histories of these issues fetched as of their current `updated_at`.
+pub async fn mark_history_keys(conn: &mut SqliteConnection, keys: &[String]) -> Result<()> {
+    for key in keys {
+        sqlx::query("UPDATE issues SET history_synced_at = updated_at WHERE key = ?")
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// When an issue joined a sprint (from a changelog), for its membership.
+pub async fn set_joined(
+    conn: &mut SqliteConnection,
+    source: &str,
+    key: &str,
+    sprint_remote_id: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sprint_issues SET added_at = ? \
+         WHERE issue_id = (SELECT id FROM issues WHERE key = ?) \
+         AND sprint_id = (SELECT id FROM sprints WHERE source_name = ? AND remote_id = ?)",
+    )
+    .bind(to_db(at))
+    .bind(key)
+    .bind(source)
+    .bind(sprint_remote_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Records that these issues' histories were fetched as of their `updated_at` then.
 pub async fn mark_history(conn: &mut SqliteConnection, marks: &[(i64, String)]) -> Result<()> {
     for (id, updated_at) in marks {

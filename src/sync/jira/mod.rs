@@ -28,7 +28,7 @@ use crate::store::{Store, import, sync_state};
 /// Issues per search page with all fields, and per bulk fetch.
 const PAGE: usize = 100;
 /// Issues per id-only search page (the endpoint allows large pages without fields).
-const ID_PAGE: usize = 1000;
+const ID_PAGE: usize = 5000;
 
 pub struct Jira {
     name: String,
@@ -44,6 +44,8 @@ struct Prepared {
     seen: usize,
     changed: usize,
     max_updated: Option<chrono::DateTime<chrono::Utc>>,
+    /// Issues whose history came with the page (inline changelogs).
+    history_keys: Vec<String>,
 }
 
 impl Jira {
@@ -270,12 +272,15 @@ impl Jira {
             counts,
             progress,
         };
-        if !self.cloud {
-            self.classic_pages(&jql, &mut sink).await?;
-        } else if cursor.is_some() {
-            self.paged_search(&jql, &mut sink).await?;
+        if self.cloud {
+            if cursor.is_some() {
+                self.paged_search(&jql, &mut sink).await?;
+            } else {
+                self.bootstrap(&jql, &mut sink).await?;
+            }
+            self.backfill_history(&sink, progress).await?;
         } else {
-            self.bootstrap(&jql, &mut sink).await?;
+            self.classic_pages(&jql, &mut sink).await?;
         }
         if options.reconcile || options.full {
             sink.counts.gone += self.reconcile(store, options).await?;
@@ -367,7 +372,8 @@ impl Jira {
                 let url = url.clone();
                 async move { self.http.post_json(url, body).await }
             })
-            .buffered(options.concurrency.max(1));
+            // Bulk fetch is light on Jira's side: twice the configured concurrency.
+            .buffered(options.concurrency.max(1) * 2);
         while let Some(answer) = batches.next().await {
             match answer {
                 Ok(a) => {
@@ -501,7 +507,10 @@ impl Jira {
                 .copied()
                 .unwrap_or_else(|| map::category_of_name(name))
         };
-        let logs = self.changelogs(&issues, &changed, fields).await?;
+        // Data Center sends changelogs inline (`expand=changelog`); Cloud's come in bulk after
+        // the issues (`backfill_history`).
+        let logs = inline_changelogs(&issues, &changed);
+        let history_keys: Vec<String> = logs.iter().map(|(k, _)| k.clone()).collect();
         for (key, histories) in logs {
             let h = changelog::read(&key, &histories, fields.sprint.as_deref(), &category);
             batch.events.extend(h.events);
@@ -521,40 +530,18 @@ impl Jira {
             changed: changed.len(),
             batch,
             max_updated,
+            history_keys,
         })
     }
 
-    /// Histories of the changed issues: inline (Data Center's `expand=changelog`), else one
-    /// bulk request per 1000 issues (Cloud), else per issue where bulk fetch is missing.
+    /// Histories of `keys` in one bulk request per 1000 issues (Cloud), or per issue where bulk
+    /// fetch is missing. Bulk answers name issues by id; the caller maps ids to keys.
     async fn changelogs(
         &self,
-        issues: &[Value],
-        changed: &[String],
+        keys: &[String],
         fields: &FieldIds,
     ) -> Result<Vec<(String, Vec<Value>)>, SyncError> {
-        let wanted: HashSet<&str> = changed.iter().map(String::as_str).collect();
-        let inline: Vec<(String, Vec<Value>)> = issues
-            .iter()
-            .filter_map(|i| {
-                let key = i.get("key")?.as_str()?;
-                let log = i.get("changelog")?;
-                wanted
-                    .contains(key)
-                    .then(|| (key.to_owned(), changelog::histories(log)))
-            })
-            .collect();
-        if !inline.is_empty() || changed.is_empty() || !self.cloud {
-            return Ok(inline);
-        }
-        let ids: HashMap<String, String> = issues
-            .iter()
-            .filter_map(|i| {
-                Some((
-                    i.get("id")?.as_str()?.to_owned(),
-                    i.get("key")?.as_str()?.to_owned(),
-                ))
-            })
-            .collect();
+        let changed = keys;
         let mut field_ids = vec!["status".to_owned()];
         field_ids.extend(fields.sprint.clone());
         let mut out: HashMap<String, Vec<Value>> = HashMap::new();
@@ -582,8 +569,7 @@ impl Jira {
                             .get("issueId")
                             .and_then(Value::as_str)
                             .unwrap_or_default();
-                        let key = ids.get(id).cloned().unwrap_or_else(|| id.to_owned());
-                        out.entry(key)
+                        out.entry(id.to_owned())
                             .or_default()
                             .extend(changelog::histories(log));
                     }
@@ -602,6 +588,94 @@ impl Jira {
                 Err(e) => return Err(with_hint(e).into()),
             }
         }
+    }
+
+    /// Status histories and sprint joins of the issues whose history is missing or older than
+    /// the issue, 1000 per bulk request, each chunk written with its "fetched" marks so a stopped
+    /// sync resumes here.
+    async fn backfill_history(
+        &self,
+        sink: &Sink<'_>,
+        progress: Option<&Progress>,
+    ) -> Result<(), SyncError> {
+        let due = sync_state::history_due_source(sink.store.pool(), &self.name).await?;
+        let total = due.len();
+        let mut done = 0;
+        let chunks: Vec<Vec<sync_state::DueIssue>> = due.chunks(1000).map(<[_]>::to_vec).collect();
+        let mut fetched = stream::iter(chunks)
+            .map(|chunk| async move {
+                let keys: Vec<String> = chunk.iter().map(|(_, k, _, _)| k.clone()).collect();
+                let logs = self.changelogs(&keys, sink.fields).await?;
+                Ok::<_, SyncError>((chunk, logs))
+            })
+            .buffer_unordered(sink.options.concurrency.max(1));
+        while let Some(result) = fetched.next().await {
+            let (chunk, logs) = result?;
+            done += chunk.len();
+            self.write_history(sink, chunk, logs).await?;
+            report(
+                progress,
+                SyncEvent::History {
+                    source: self.name.clone(),
+                    done,
+                    total,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn write_history(
+        &self,
+        sink: &Sink<'_>,
+        chunk: Vec<sync_state::DueIssue>,
+        logs: Vec<(String, Vec<Value>)>,
+    ) -> Result<(), SyncError> {
+        // Bulk answers name issues by id, per-issue ones by key.
+        let mut key_of: HashMap<&str, &str> = HashMap::new();
+        for (_, key, _, remote) in &chunk {
+            key_of.insert(key, key);
+            if let Some(r) = remote {
+                key_of.insert(r, key);
+            }
+        }
+        let category = |name: &str| {
+            sink.categories
+                .get(&name.to_lowercase())
+                .copied()
+                .unwrap_or_else(|| map::category_of_name(name))
+        };
+        let mut batch = Batch {
+            source_name: self.name.clone(),
+            ..Batch::default()
+        };
+        let mut joins = Vec::new();
+        for (id, histories) in logs {
+            let Some(key) = key_of.get(id.as_str()).copied() else {
+                continue;
+            };
+            let h = changelog::read(key, &histories, sink.fields.sprint.as_deref(), &category);
+            batch.events.extend(h.events);
+            joins.extend(h.joined.into_iter().map(|(s, at)| (key.to_owned(), s, at)));
+        }
+        let marks: Vec<(i64, String)> = chunk
+            .into_iter()
+            .map(|(id, _, updated, _)| (id, updated))
+            .collect();
+        let source = self.name.clone();
+        sink.store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move {
+                    import::write_batch(c, &batch).await?;
+                    for (key, sprint, at) in &joins {
+                        sync_state::set_joined(c, &source, key, sprint, *at).await?;
+                    }
+                    sync_state::mark_history(c, &marks).await
+                })
+            })
+            .await?;
+        Ok(())
     }
 
     async fn changelog_each(
@@ -645,6 +719,7 @@ impl Jira {
             batch,
             seen,
             changed,
+            history_keys,
             ..
         } = page;
         store
@@ -655,6 +730,7 @@ impl Jira {
                     if let Some(cursor) = &cursor {
                         sync_state::advance_cursor(c, &source, "issues", cursor, now).await?;
                     }
+                    sync_state::mark_history_keys(c, &history_keys).await?;
                     sync_state::count_page(c, run, seen, changed).await
                 })
             })
@@ -817,6 +893,21 @@ impl Jira {
         ));
         Ok(lines)
     }
+}
+
+/// Changelogs that came inside the issues (`expand=changelog`), for the changed ones.
+fn inline_changelogs(issues: &[Value], changed: &[String]) -> Vec<(String, Vec<Value>)> {
+    let wanted: HashSet<&str> = changed.iter().map(String::as_str).collect();
+    issues
+        .iter()
+        .filter_map(|i| {
+            let key = i.get("key")?.as_str()?;
+            let log = i.get("changelog")?;
+            wanted
+                .contains(key)
+                .then(|| (key.to_owned(), changelog::histories(log)))
+        })
+        .collect()
 }
 
 /// Where pages go: mapped with their history and written with the cursor, one transaction each.
