@@ -370,28 +370,23 @@ impl Jira {
             .map(|chunk| {
                 let body = json!({ "issueIdsOrKeys": chunk, "fields": wanted });
                 let url = url.clone();
-                async move { self.http.post_json(url, body).await }
+                async move {
+                    let answer = self.http.post_json(url, body).await?;
+                    let (source, base, fields, now) =
+                        (self.name.clone(), self.web_base(), fields.clone(), options.now);
+                    let mapped = tokio::task::spawn_blocking(move || {
+                        map_answer(&answer.body, &source, &base, &fields, now)
+                    })
+                    .await
+                    .map_err(|e| SyncError::Data(format!("mapping stopped: {e}")));
+                    Ok::<_, HttpError>(mapped)
+                }
             })
             // Bulk fetch is light on Jira's side: twice the configured concurrency.
             .buffered(options.concurrency.max(1) * 2);
         while let Some(answer) = batches.next().await {
             match answer {
-                Ok(a) => {
-                    let v: Value = a.json()?;
-                    let mut issues = v
-                        .get("issues")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default();
-                    // Bulk fetch answers in no particular order: oldest change first, so the
-                    // cursor written with this batch is the batch's newest.
-                    issues.sort_by_key(|i| {
-                        i.pointer("/fields/updated")
-                            .and_then(Value::as_str)
-                            .and_then(crate::sync::time::parse)
-                    });
-                    sink.write(self, issues).await?;
-                }
+                Ok(mapped) => sink.write_mapped(self, mapped??, Vec::new()).await?,
                 Err(HttpError::NotFound { .. } | HttpError::Client { status: 405, .. }) => {
                     drop(batches);
                     return self.paged_search(jql, sink).await;
@@ -479,16 +474,15 @@ impl Jira {
             .collect())
     }
 
+    /// A mapped page: which issues changed, their inline history, the cursor it reaches.
     async fn prepare(
         &self,
         store: &Store,
         fields: &FieldIds,
         known: &HashMap<String, StatusCategory>,
-        issues: Vec<Value>,
-        options: &Options,
+        mut batch: Batch,
+        inline: Vec<(String, Vec<Value>)>,
     ) -> Result<Prepared, SyncError> {
-        let mut batch = map::batch(&self.name, &self.web_base(), &issues, fields, options.now)
-            .map_err(|e| SyncError::Data(format!("{}: {e}", self.name)))?;
         let keys: Vec<String> = batch.issues.iter().map(|i| i.key.clone()).collect();
         let stored = sync_state::stored_updated_at(store.pool(), &keys).await?;
         let changed: Vec<String> = batch
@@ -509,7 +503,10 @@ impl Jira {
         };
         // Data Center sends changelogs inline (`expand=changelog`); Cloud's come in bulk after
         // the issues (`backfill_history`).
-        let logs = inline_changelogs(&issues, &changed);
+        let logs: Vec<(String, Vec<Value>)> = inline
+            .into_iter()
+            .filter(|(k, _)| changed.contains(k))
+            .collect();
         let history_keys: Vec<String> = logs.iter().map(|(k, _)| k.clone()).collect();
         for (key, histories) in logs {
             let h = changelog::read(&key, &histories, fields.sprint.as_deref(), &category);
@@ -895,19 +892,41 @@ impl Jira {
     }
 }
 
-/// Changelogs that came inside the issues (`expand=changelog`), for the changed ones.
-fn inline_changelogs(issues: &[Value], changed: &[String]) -> Vec<(String, Vec<Value>)> {
-    let wanted: HashSet<&str> = changed.iter().map(String::as_str).collect();
+/// Changelogs that came inside the issues (`expand=changelog`).
+fn inline_changelogs(issues: &[Value]) -> Vec<(String, Vec<Value>)> {
     issues
         .iter()
         .filter_map(|i| {
             let key = i.get("key")?.as_str()?;
             let log = i.get("changelog")?;
-            wanted
-                .contains(key)
-                .then(|| (key.to_owned(), changelog::histories(log)))
+            Some((key.to_owned(), changelog::histories(log)))
         })
         .collect()
+}
+
+/// A bulk fetch answer, parsed and mapped off the async threads (it is most of the CPU time of
+/// a bootstrap), oldest change first so the cursor written with it is its newest.
+fn map_answer(
+    body: &[u8],
+    source: &str,
+    base: &str,
+    fields: &FieldIds,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Batch, SyncError> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| SyncError::Data(format!("{source}: a bulk fetch answer is not JSON ({e})")))?;
+    let mut issues = v
+        .get("issues")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    issues.sort_by_key(|i| {
+        i.pointer("/fields/updated")
+            .and_then(Value::as_str)
+            .and_then(crate::sync::time::parse)
+    });
+    map::batch(source, base, &issues, fields, now)
+        .map_err(|e| SyncError::Data(format!("{source}: {e}")))
 }
 
 /// Where pages go: mapped with their history and written with the cursor, one transaction each.
@@ -923,14 +942,26 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     async fn write(&mut self, jira: &Jira, page: Vec<Value>) -> Result<(), SyncError> {
+        let batch = map::batch(
+            &jira.name,
+            &jira.web_base(),
+            &page,
+            self.fields,
+            self.options.now,
+        )
+        .map_err(|e| SyncError::Data(format!("{}: {e}", jira.name)))?;
+        self.write_mapped(jira, batch, inline_changelogs(&page))
+            .await
+    }
+
+    async fn write_mapped(
+        &mut self,
+        jira: &Jira,
+        batch: Batch,
+        inline: Vec<(String, Vec<Value>)>,
+    ) -> Result<(), SyncError> {
         let prepared = jira
-            .prepare(
-                self.store,
-                self.fields,
-                &self.categories,
-                page,
-                self.options,
-            )
+            .prepare(self.store, self.fields, &self.categories, batch, inline)
             .await?;
         let (seen, changed) = (prepared.seen, prepared.changed);
         for issue in &prepared.batch.issues {
