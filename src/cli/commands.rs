@@ -308,6 +308,22 @@ async fn doctor(ctx: &Context) -> Result<(), Error> {
     }
 }
 
+/// What asking a source showed, indented under it; false for a problem.
+fn check_lines(report: &mut String, checked: Result<Vec<String>, crate::sync::SyncError>) -> bool {
+    match checked {
+        Ok(lines) => {
+            for line in lines {
+                let _ = writeln!(report, "             {line}");
+            }
+            true
+        }
+        Err(e) => {
+            let _ = writeln!(report, "             problem: {e}");
+            false
+        }
+    }
+}
+
 /// One line per source, then what asking it showed; false when a source has a problem.
 async fn sources(report: &mut String, ctx: &Context, synced: &[(String, Option<String>)]) -> bool {
     let config = &ctx.config;
@@ -345,17 +361,7 @@ async fn sources(report: &mut String, ctx: &Context, synced: &[(String, Option<S
             Ok(gitlab) => gitlab.check().await,
             Err(e) => Err(e),
         };
-        match checked {
-            Ok(lines) => {
-                for line in lines {
-                    let _ = writeln!(report, "             {line}");
-                }
-            }
-            Err(e) => {
-                healthy = false;
-                let _ = writeln!(report, "             problem: {e}");
-            }
-        }
+        healthy &= check_lines(report, checked);
     }
     for source in &config.jira {
         let _ = writeln!(
@@ -369,17 +375,7 @@ async fn sources(report: &mut String, ctx: &Context, synced: &[(String, Option<S
             Ok(jira) => jira.check().await,
             Err(e) => Err(e),
         };
-        match checked {
-            Ok(lines) => {
-                for line in lines {
-                    let _ = writeln!(report, "             {line}");
-                }
-            }
-            Err(e) => {
-                healthy = false;
-                let _ = writeln!(report, "             problem: {e}");
-            }
-        }
+        healthy &= check_lines(report, checked);
     }
     healthy
 }

@@ -55,3 +55,39 @@ pub async fn query_rows(
         .await
         .expect("runs")
 }
+
+/// The binary in `dir` with the config file written there from `config_text` and one extra
+/// environment variable (a token), off the async threads so a mock server on this runtime can
+/// answer it.
+pub struct BinaryEnv {
+    pub dir: tempfile::TempDir,
+    token: (&'static str, &'static str),
+}
+
+impl BinaryEnv {
+    pub fn new(config_text: &str, token: (&'static str, &'static str)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("config.toml"), config_text).expect("config");
+        Self { dir, token }
+    }
+
+    pub async fn run(&self, args: &'static [&'static str]) -> std::process::Output {
+        let dir = self.dir.path().to_path_buf();
+        let (key, value) = self.token;
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_sprintdeck"))
+                .args(args)
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", &dir)
+                .env("SPRINTDECK_DATA_DIR", dir.join("data"))
+                .env("SPRINTDECK_CONFIG", dir.join("config.toml"))
+                .env("SPRINTDECK_NOW", NOW)
+                .env(key, value)
+                .output()
+                .expect("runs")
+        })
+        .await
+        .expect("joined")
+    }
+}

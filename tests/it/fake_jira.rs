@@ -228,6 +228,11 @@ impl FakeJira {
             .mount(&server)
             .await;
         Mock::given(method("GET"))
+            .and(path_regex(r"^/rest/api/[23]/project/[A-Z]+$"))
+            .respond_with(json_file("jira/project.json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
             .and(path_regex(r"^/rest/agile/1.0/board/\d+/sprint$"))
             .respond_with(json_file("jira/sprints.json"))
             .mount(&server)

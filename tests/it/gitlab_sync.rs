@@ -476,43 +476,24 @@ async fn reconcile_marks_issues_gitlab_no_longer_shows_as_gone_and_keeps_their_h
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_once_from_the_command_line() {
     let fake = FakeGitlab::start(issues(30), Paging::Offset { totals: true }).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let env = crate::common::BinaryEnv::new(
+        &format!(
             "[[gitlab]]\nname = \"work\"\nbase_url = \"{}\"\nprojects = [\"{PROJECT_PATH}\"]\ntoken_env = \"SD_TEST_TOKEN\"\n",
             fake.server.uri()
         ),
-    )
-    .expect("config");
-    let run = |args: &'static [&'static str]| {
-        let dir = dir.path().to_path_buf();
-        let config = config.clone();
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_sprintdeck"))
-                .args(args)
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .env("HOME", &dir)
-                .env("SPRINTDECK_DATA_DIR", dir.join("data"))
-                .env("SPRINTDECK_CONFIG", &config)
-                .env("SPRINTDECK_NOW", crate::common::NOW)
-                .env("SD_TEST_TOKEN", "glpat-from-env")
-                .output()
-                .expect("runs")
-        })
-    };
-    let o = run(&["sync", "--once"]).await.expect("joined");
+        ("SD_TEST_TOKEN", "glpat-from-env"),
+    );
+    let run = |args: &'static [&'static str]| env.run(args);
+    let o = run(&["sync", "--once"]).await;
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(err.contains("work: bootstrap started"), "{err}");
     assert!(err.contains("work: done: "), "{err}");
     assert!(err.contains("30 issues seen"), "{err}");
-    let o = run(&["export", "--format", "csv"]).await.expect("joined");
+    let o = run(&["export", "--format", "csv"]).await;
     let csv = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(csv.lines().count(), 31, "{csv}");
-    let o = run(&["doctor"]).await.expect("joined");
+    let o = run(&["doctor"]).await;
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("the token signs in as john_smith"), "{out}");
@@ -526,14 +507,12 @@ async fn sync_once_from_the_command_line() {
         .expect("lock")
         .faults
         .push_back(Fault::Status(403, vec![]));
-    let o = run(&["sync", "--once"]).await.expect("joined");
+    let o = run(&["sync", "--once"]).await;
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("read_api"), "{err}");
     assert!(!err.contains("glpat-from-env"), "{err}");
-    let o = run(&["sync", "--once", "--source", "nope"])
-        .await
-        .expect("joined");
+    let o = run(&["sync", "--once", "--source", "nope"]).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("no source named `nope`; configured: work")

@@ -503,3 +503,35 @@ async fn webhooks_with_a_good_signature_are_stored_and_a_bad_one_is_refused() {
     let again = send(good).await.expect("answer");
     assert!(again.text().await.unwrap_or_default().contains("duplicate"));
 }
+
+/// `doctor` asks the Jira source who the token is, whether the projects are visible, and which
+/// fields hold points and sprints; `sync --once` from the binary stores the issues.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_and_sync_once_from_the_command_line() {
+    let fake = FakeJira::start(three_pages(Some(Value::from("")))).await;
+    let env = crate::common::BinaryEnv::new(
+        &format!(
+            "[[jira]]\nname = \"jira\"\nbase_url = \"{}\"\nemail = \"me@example.com\"\nprojects = [\"TEST\"]\ntoken_env = \"SD_JIRA_TOKEN\"\n",
+            fake.server.uri()
+        ),
+        ("SD_JIRA_TOKEN", "atlassian-secret"),
+    );
+    let run = |args: &'static [&'static str]| env.run(args);
+    let o = run(&["doctor"]).await;
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("signed in as Person A"), "{out}");
+    assert!(out.contains("project TEST visible"), "{out}");
+    assert!(
+        out.contains("story points customfield_10016, sprint customfield_10020"),
+        "{out}"
+    );
+    let o = run(&["sync", "--once"]).await;
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("jira: done: ") && err.contains("4 issues seen"),
+        "{err}"
+    );
+    assert!(!err.contains("atlassian-secret"));
+}
