@@ -232,6 +232,29 @@ pub async fn mark_history_keys(conn: &mut SqliteConnection, keys: &[String]) -> 
     Ok(())
 }
 
+/// When an issue left a sprint (from a changelog): the time on a membership already ended (the
+/// sync saw the issue elsewhere), replacing the time it was noticed.
+pub async fn set_left(
+    conn: &mut SqliteConnection,
+    source: &str,
+    key: &str,
+    sprint_remote_id: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sprint_issues SET removed_at = ? \
+         WHERE removed_at IS NOT NULL AND issue_id = (SELECT id FROM issues WHERE key = ?) \
+         AND sprint_id = (SELECT id FROM sprints WHERE source_name = ? AND remote_id = ?)",
+    )
+    .bind(to_db(at))
+    .bind(key)
+    .bind(source)
+    .bind(sprint_remote_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// When an issue joined a sprint (from a changelog), for its membership.
 pub async fn set_joined(
     conn: &mut SqliteConnection,

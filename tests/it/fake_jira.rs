@@ -233,6 +233,13 @@ impl FakeJira {
             .mount(&server)
             .await;
         Mock::given(method("GET"))
+            .and(path_regex(r"^/rest/agile/1.0/board/\d+/configuration$"))
+            .respond_with(json_file(
+                "jira/rest-agile-1.0-board-id-configuration.GET.200.json",
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
             .and(path_regex(r"^/rest/agile/1.0/board/\d+/sprint$"))
             .respond_with(json_file("jira/sprints.json"))
             .mount(&server)

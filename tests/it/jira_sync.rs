@@ -430,6 +430,20 @@ fn changelog_gives_status_events_and_sprint_joins() {
     );
     assert_eq!(h.joined.len(), 1);
     assert_eq!(h.joined[0].0, "2");
+    assert!(h.left.is_empty());
+    // The same change read backwards (the issue taken out of sprint 2) is a departure.
+    let mut back = log.clone();
+    let item = &mut back["values"][1]["items"][1];
+    item["from"] = Value::from("2");
+    item["to"] = Value::from("");
+    let h = changelog::read(
+        "TT-1",
+        &changelog::histories(&back),
+        Some("customfield_10020"),
+        &map::category_of_name,
+    );
+    assert_eq!(h.left.len(), 1);
+    assert_eq!(h.left[0].0, "2");
     assert_eq!(h.events[0].remote_id.as_deref(), Some("changelog:10001:0"));
 }
 
@@ -534,4 +548,36 @@ async fn doctor_and_sync_once_from_the_command_line() {
         "{err}"
     );
     assert!(!err.contains("atlassian-secret"));
+}
+
+#[tokio::test]
+async fn a_board_only_source_searches_by_the_board_filter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = empty_store(&dir).await;
+    let fake = FakeJira::start(three_pages(Some(Value::from("")))).await;
+    let config: Config = toml::from_str(&format!(
+        "[[jira]]\nname = \"jira\"\nbase_url = \"{}\"\nemail = \"me@example.com\"\nboards = [84]\ntoken = \"t\"\n",
+        fake.server.uri()
+    ))
+    .expect("config");
+    run(&store, &config, &options()).await.expect("sync");
+    let requests = fake.server.received_requests().await.unwrap_or_default();
+    let jql: Vec<String> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/rest/api/3/search/jql")
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .filter_map(|b| b["jql"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!jql.is_empty());
+    assert!(
+        jql.iter().all(|j| j.starts_with("(filter = 1001)")),
+        "{jql:?}"
+    );
+    // Remembered: the next pass asks for the board configuration no more.
+    let asked = fake.count("/rest/agile/1.0/board/84/configuration").await;
+    run(&store, &config, &options()).await.expect("sync");
+    assert_eq!(
+        fake.count("/rest/agile/1.0/board/84/configuration").await,
+        asked
+    );
 }

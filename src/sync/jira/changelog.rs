@@ -24,6 +24,8 @@ pub struct History {
     pub events: Vec<StatusEventRecord>,
     /// Sprint id → when the issue last joined it.
     pub joined: Vec<(String, DateTime<Utc>)>,
+    /// Sprint id → when the issue last left it (scope removed, or moved on).
+    pub left: Vec<(String, DateTime<Utc>)>,
 }
 
 pub fn read(
@@ -45,6 +47,7 @@ pub fn read(
     let mut out = History {
         events: Vec::new(),
         joined: Vec::new(),
+        left: Vec::new(),
     };
     for (at, h) in entries {
         let id = h.get("id").and_then(Value::as_str).unwrap_or("");
@@ -76,11 +79,17 @@ pub fn read(
                         .filter(|s| !s.is_empty())
                         .collect()
                 };
-                let before = ids("from");
-                for sprint in ids("to") {
-                    if !before.contains(&sprint) {
-                        out.joined.retain(|(s, _)| *s != sprint);
-                        out.joined.push((sprint, at));
+                let (before, after) = (ids("from"), ids("to"));
+                for sprint in &after {
+                    if !before.contains(sprint) {
+                        out.joined.retain(|(s, _)| s != sprint);
+                        out.joined.push((sprint.clone(), at));
+                    }
+                }
+                for sprint in before {
+                    if !after.contains(&sprint) {
+                        out.left.retain(|(s, _)| *s != sprint);
+                        out.left.push((sprint, at));
                     }
                 }
             }

@@ -46,6 +46,8 @@ struct Prepared {
     max_updated: Option<chrono::DateTime<chrono::Utc>>,
     /// Issues whose history came with the page (inline changelogs).
     history_keys: Vec<String>,
+    /// (issue, sprint, when it left) from those histories.
+    left: Vec<(String, String, chrono::DateTime<chrono::Utc>)>,
 }
 
 impl Jira {
@@ -161,8 +163,51 @@ impl Jira {
         Ok(fields::discover(&list, &self.source.fields))
     }
 
-    /// The JQL that says what this source covers.
-    fn scope(&self) -> String {
+    /// The JQL that says what this source covers. A source given by boards only is their saved
+    /// filters (`filter = ID`), read from each board's configuration and remembered.
+    async fn scope(&self, store: &Store, refresh: bool) -> Result<String, SyncError> {
+        if !self.source.projects.is_empty() || self.source.jql.is_some() {
+            return Ok(self.configured_scope());
+        }
+        if !refresh
+            && let Some(saved) =
+                sync_state::cursor(store.pool(), &self.name, "board-filters").await?
+        {
+            return Ok(saved);
+        }
+        let mut filters = Vec::new();
+        for board in &self.source.boards {
+            let url = self
+                .base
+                .join(&format!("rest/agile/1.0/board/{board}/configuration"))
+                .unwrap_or_else(|_| self.base.clone());
+            let config = self.get_json(url).await?;
+            let id = config
+                .pointer("/filter/id")
+                .and_then(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .or_else(|| v.as_u64().map(|n| n.to_string()))
+                })
+                .ok_or_else(|| {
+                    SyncError::Data(format!("{}: board {board} has no filter", self.name))
+                })?;
+            filters.push(format!("filter = {id}"));
+        }
+        let jql = filters.join(" OR ");
+        let (name, value, now) = (self.name.clone(), jql.clone(), chrono::Utc::now());
+        store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move {
+                    sync_state::set_cursor(c, &name, "board-filters", &value, now).await
+                })
+            })
+            .await?;
+        Ok(jql)
+    }
+
+    fn configured_scope(&self) -> String {
         let mut parts = Vec::new();
         if !self.source.projects.is_empty() {
             let keys: Vec<String> = self
@@ -175,14 +220,6 @@ impl Jira {
         }
         if let Some(jql) = &self.source.jql {
             parts.push(format!("({jql})"));
-        }
-        if parts.is_empty() {
-            // Boards only: their sprints are synced, and the issues in them.
-            let ids: Vec<String> = self.source.boards.iter().map(u64::to_string).collect();
-            parts.push(format!(
-                "sprint in openSprints() OR issue in (boardIssues({}))",
-                ids.join(", ")
-            ));
         }
         parts.join(" AND ")
     }
@@ -247,19 +284,16 @@ impl Jira {
         progress: Option<&Progress>,
     ) -> Result<(), SyncError> {
         self.board_sprints(store).await?;
+        let scope = self.scope(store, options.full).await?;
         let jql = match cursor.and_then(crate::sync::time::parse) {
             Some(at) => {
                 // Relative minutes, because JQL dates are read in the account's time zone; one
                 // minute of overlap, de-duplicated by the upsert.
                 let minutes = (options.now - at).num_minutes().max(0) + 1;
-                format!(
-                    "({}) AND updated >= \"-{minutes}m\" ORDER BY updated ASC",
-                    self.scope()
-                )
+                format!("({scope}) AND updated >= \"-{minutes}m\" ORDER BY updated ASC")
             }
             None => format!(
-                "({}) AND (statusCategory != Done OR updated >= \"-{}d\") ORDER BY updated ASC",
-                self.scope(),
+                "({scope}) AND (statusCategory != Done OR updated >= \"-{}d\") ORDER BY updated ASC",
                 options.closed_window_days
             ),
         };
@@ -508,9 +542,11 @@ impl Jira {
             .filter(|(k, _)| changed.contains(k))
             .collect();
         let history_keys: Vec<String> = logs.iter().map(|(k, _)| k.clone()).collect();
+        let mut left = Vec::new();
         for (key, histories) in logs {
             let h = changelog::read(&key, &histories, fields.sprint.as_deref(), &category);
             batch.events.extend(h.events);
+            left.extend(h.left.into_iter().map(|(s, at)| (key.clone(), s, at)));
             for (sprint, at) in h.joined {
                 if let Some(m) = batch
                     .memberships
@@ -528,6 +564,7 @@ impl Jira {
             batch,
             max_updated,
             history_keys,
+            left,
         })
     }
 
@@ -653,7 +690,16 @@ impl Jira {
             };
             let h = changelog::read(key, &histories, sink.fields.sprint.as_deref(), &category);
             batch.events.extend(h.events);
-            joins.extend(h.joined.into_iter().map(|(s, at)| (key.to_owned(), s, at)));
+            joins.extend(
+                h.joined
+                    .into_iter()
+                    .map(|(s, at)| (key.to_owned(), s, at, true)),
+            );
+            joins.extend(
+                h.left
+                    .into_iter()
+                    .map(|(s, at)| (key.to_owned(), s, at, false)),
+            );
         }
         let marks: Vec<(i64, String)> = chunk
             .into_iter()
@@ -665,8 +711,12 @@ impl Jira {
             .transaction(move |c| {
                 Box::pin(async move {
                     import::write_batch(c, &batch).await?;
-                    for (key, sprint, at) in &joins {
-                        sync_state::set_joined(c, &source, key, sprint, *at).await?;
+                    for (key, sprint, at, joined) in &joins {
+                        if *joined {
+                            sync_state::set_joined(c, &source, key, sprint, *at).await?;
+                        } else {
+                            sync_state::set_left(c, &source, key, sprint, *at).await?;
+                        }
                     }
                     sync_state::mark_history(c, &marks).await
                 })
@@ -717,6 +767,7 @@ impl Jira {
             seen,
             changed,
             history_keys,
+            left,
             ..
         } = page;
         store
@@ -728,6 +779,9 @@ impl Jira {
                         sync_state::advance_cursor(c, &source, "issues", cursor, now).await?;
                     }
                     sync_state::mark_history_keys(c, &history_keys).await?;
+                    for (key, sprint, at) in &left {
+                        sync_state::set_left(c, &source, key, sprint, *at).await?;
+                    }
                     sync_state::count_page(c, run, seen, changed).await
                 })
             })
@@ -780,7 +834,10 @@ impl Jira {
     /// Open issues stored here that the scope's JQL no longer finds open: asked for one by
     /// one; deleted (404), moved to another key or out of scope are marked gone.
     async fn reconcile(&self, store: &Store, options: &Options) -> Result<usize, SyncError> {
-        let jql = format!("({}) AND statusCategory != Done", self.scope());
+        let jql = format!(
+            "({}) AND statusCategory != Done",
+            self.scope(store, false).await?
+        );
         let mut listed = HashSet::new();
         let mut token = None;
         loop {
