@@ -581,3 +581,22 @@ async fn a_board_only_source_searches_by_the_board_filter() {
         asked
     );
 }
+
+#[test]
+fn board_columns_give_status_categories_by_position() {
+    let config = read("jira/rest-agile-1.0-board-id-configuration.GET.200.json");
+    let columns = fields::board_columns(&config);
+    assert_eq!(columns.get("1"), Some(&StatusCategory::Todo));
+    assert_eq!(columns.get("4"), Some(&StatusCategory::Todo));
+    assert_eq!(columns.get("3"), Some(&StatusCategory::InProgress));
+    assert_eq!(columns.get("5"), Some(&StatusCategory::Done));
+    // The board wins over the category Jira gives the status.
+    let mut ids = fields::FieldIds::default();
+    ids.status_columns = columns;
+    let issue = json!({"key": "PROJ-1", "fields": {
+        "summary": "s", "created": "2025-07-05T14:34:59",
+        "status": {"id": "3", "name": "Review", "statusCategory": {"key": "new"}}
+    }});
+    let b = map::batch("jira", "https://x", &[issue], &ids, now()).expect("maps");
+    assert_eq!(b.issues[0].status_category, StatusCategory::InProgress);
+}

@@ -27,6 +27,10 @@ pub struct FieldIds {
     pub sprint: Option<String>,
     pub epic_link: Option<String>,
     pub start_date: Option<String>,
+    /// Status id → category from the configured boards' columns (first column to do, last
+    /// done, the ones between in progress): the team's board decides over Jira's category.
+    #[serde(default)]
+    pub status_columns: BTreeMap<String, crate::domain::StatusCategory>,
 }
 
 /// Names, in order of preference, of the story-point field: team-managed projects use the
@@ -61,7 +65,40 @@ pub fn discover(fields: &[FieldDef], overrides: &BTreeMap<String, String>) -> Fi
                 .or_else(|| by_name(&["Epic Link"])),
         ),
         start_date: pick("start_date", by_name(&["Start date"])),
+        status_columns: BTreeMap::new(),
     }
+}
+
+/// A board configuration's columns as status id → category.
+pub fn board_columns(
+    config: &serde_json::Value,
+) -> BTreeMap<String, crate::domain::StatusCategory> {
+    use crate::domain::StatusCategory;
+    let columns = config
+        .pointer("/columnConfig/columns")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let last = columns.len().saturating_sub(1);
+    let mut out = BTreeMap::new();
+    for (i, column) in columns.iter().enumerate() {
+        let category = match i {
+            0 => StatusCategory::Todo,
+            i if i == last => StatusCategory::Done,
+            _ => StatusCategory::InProgress,
+        };
+        for status in column
+            .get("statuses")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = status.get("id").and_then(serde_json::Value::as_str) {
+                out.insert(id.to_owned(), category);
+            }
+        }
+    }
+    out
 }
 
 impl FieldIds {

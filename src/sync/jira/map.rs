@@ -164,7 +164,9 @@ fn add_issue(b: &mut Batch, base_url: &str, v: &Value, fields: &FieldIds) -> Res
         title: text(f, "/summary").unwrap_or_default().to_owned(),
         description: f.get("description").map(adf::to_text).unwrap_or_default(),
         status: text(&status, "/name").unwrap_or("Unknown").to_owned(),
-        status_category: category(&status),
+        status_category: text(&status, "/id")
+            .and_then(|id| fields.status_columns.get(id).copied())
+            .unwrap_or_else(|| category(&status)),
         reporter,
         assignees: assignee.into_iter().collect(),
         labels: f

@@ -138,7 +138,15 @@ impl Jira {
         {
             return Ok(ids);
         }
-        let ids = self.discover_fields().await?;
+        let mut ids = self.discover_fields().await?;
+        for board in &self.source.boards {
+            let url = self
+                .base
+                .join(&format!("rest/agile/1.0/board/{board}/configuration"))
+                .unwrap_or_else(|_| self.base.clone());
+            ids.status_columns
+                .extend(fields::board_columns(&self.get_json(url).await?));
+        }
         let (name, json, now) = (
             self.name.clone(),
             serde_json::to_string(&ids).unwrap_or_default(),
