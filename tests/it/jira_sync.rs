@@ -591,8 +591,10 @@ fn board_columns_give_status_categories_by_position() {
     assert_eq!(columns.get("3"), Some(&StatusCategory::InProgress));
     assert_eq!(columns.get("5"), Some(&StatusCategory::Done));
     // The board wins over the category Jira gives the status.
-    let mut ids = fields::FieldIds::default();
-    ids.status_columns = columns;
+    let ids = fields::FieldIds {
+        status_columns: columns,
+        ..fields::FieldIds::default()
+    };
     let issue = json!({"key": "PROJ-1", "fields": {
         "summary": "s", "created": "2025-07-05T14:34:59",
         "status": {"id": "3", "name": "Review", "statusCategory": {"key": "new"}}
