@@ -602,3 +602,32 @@ fn board_columns_give_status_categories_by_position() {
     let b = map::batch("jira", "https://x", &[issue], &ids, now()).expect("maps");
     assert_eq!(b.issues[0].status_category, StatusCategory::InProgress);
 }
+
+#[test]
+fn an_agile_api_issue_gives_its_sprint_and_closed_sprints() {
+    let issue = read("jira/rest-agile-1.0-sprint-id-issue.GET.200.json");
+    let b = map::batch(
+        "jira",
+        "https://x",
+        &[issue],
+        &fields::FieldIds::default(),
+        now(),
+    )
+    .expect("maps");
+    // The documented example gives its current and its closed sprint the same id (37): one
+    // sprint, one membership; the closed sprint's own fields still parse.
+    assert_eq!(b.sprints.len(), 1);
+    assert_eq!(
+        (b.sprints[0].name.as_str(), b.sprints[0].state),
+        ("sprint 2", SprintState::Future)
+    );
+    assert_eq!(b.memberships.len(), 1);
+    let closed = sprints::from_field(
+        &read("jira/rest-agile-1.0-sprint-id-issue.GET.200.json")["fields"]["closedSprints"],
+    );
+    assert_eq!(
+        (closed[0].name.as_str(), closed[0].state),
+        ("sprint 1", SprintState::Closed)
+    );
+    assert!(closed[0].start_at.is_some() && closed[0].completed_at.is_some());
+}

@@ -106,23 +106,31 @@ pub fn batch(
         ..Batch::default()
     };
     for v in issues {
-        add_issue(&mut b, base_url, v, fields)?;
+        add_issue(&mut b, base_url, v, fields, now)?;
     }
     Ok(b)
 }
 
-fn add_issue(b: &mut Batch, base_url: &str, v: &Value, fields: &FieldIds) -> Result<(), String> {
+fn add_issue(
+    b: &mut Batch,
+    base_url: &str,
+    v: &Value,
+    fields: &FieldIds,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     let key = text(v, "/key").ok_or("an issue without a key")?.to_owned();
     let f = v.get("fields").ok_or_else(|| format!("{key}: no fields"))?;
-    let bad = |what: &str| format!("{key}: {what}");
     let project = project(&key, f.get("project"));
     if !b.projects.iter().any(|p| p.remote_id == project.remote_id) {
         b.projects.push(project.clone());
     }
+    // Trimmed answers (the Agile API's examples) may lack times: updated, else now.
+    let updated = text(f, "/updated").and_then(parse);
     let created = text(f, "/created")
         .and_then(parse)
-        .ok_or_else(|| bad("created is missing or not a time"))?;
-    let updated = text(f, "/updated").and_then(parse).unwrap_or(created);
+        .or(updated)
+        .unwrap_or(now);
+    let updated = updated.unwrap_or(created);
     let mut people = |p: Option<&Value>| {
         let record = p.and_then(person)?;
         let id = record.remote_id.clone();
@@ -140,10 +148,26 @@ fn add_issue(b: &mut Batch, base_url: &str, v: &Value, fields: &FieldIds) -> Res
             .and_then(Value::as_str)
             .map(str::to_owned)
     });
-    for sprint in field(&fields.sprint)
+    // The sprint field (found by discovery), or the Agile API's own `sprint` and `closedSprints`.
+    let mut found = field(&fields.sprint)
         .map(sprints::from_field)
-        .unwrap_or_default()
-    {
+        .unwrap_or_default();
+    if found.is_empty() {
+        found.extend(f.get("sprint").and_then(sprints::from_object));
+        found.extend(
+            f.get("closedSprints")
+                .map(sprints::from_field)
+                .unwrap_or_default(),
+        );
+    }
+    for sprint in found {
+        let listed = b
+            .memberships
+            .iter()
+            .any(|m| m.issue_key == key && m.sprint_remote_id == sprint.remote_id);
+        if listed {
+            continue;
+        }
         b.memberships.push(MembershipRecord {
             sprint_remote_id: sprint.remote_id.clone(),
             issue_key: key.clone(),
