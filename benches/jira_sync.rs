@@ -278,9 +278,24 @@ async fn main() {
                 }
                 seen
             } else {
-                let r = sprintdeck::sync::run::pass(&store, &config, None, &options, None, None)
-                    .await
-                    .unwrap();
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let watcher = tokio::spawn(async move {
+                    let mut issues_done = None;
+                    while let Some(e) = rx.recv().await {
+                        if matches!(e, sprintdeck::sync::SyncEvent::Page { .. }) {
+                            issues_done = Some(started.elapsed());
+                        }
+                    }
+                    issues_done
+                });
+                let r =
+                    sprintdeck::sync::run::pass(&store, &config, None, &options, None, Some(&tx))
+                        .await
+                        .unwrap();
+                drop(tx);
+                if let Some(t) = watcher.await.unwrap() {
+                    println!("    issues stored after {t:.2?}; the rest is the history phase");
+                }
                 r[0].1.clone().unwrap().seen
             };
             let took = started.elapsed();

@@ -134,32 +134,43 @@ async fn close_other_memberships(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let at = to_db(at);
+    let mut keep: BTreeSet<(i64, i64)> = BTreeSet::new();
+    let mut ids = Vec::with_capacity(batch.issues.len());
     for issue in &batch.issues {
-        let id = issue_id(&issue.key)?;
-        let keep: Vec<i64> = batch
-            .memberships
-            .iter()
-            .filter(|m| m.issue_key == issue.key)
-            .filter_map(|m| sprints.get(&m.sprint_remote_id).copied())
-            .collect();
-        let mut q = QueryBuilder::<Sqlite>::new("UPDATE sprint_issues SET removed_at = ");
-        q.push_bind(&at);
-        q.push(" WHERE issue_id = ");
-        q.push_bind(id);
-        q.push(
-            " AND removed_at IS NULL AND sprint_id IN (SELECT id FROM sprints WHERE source_name = ",
-        );
-        q.push_bind(&batch.source_name);
-        q.push(")");
-        if !keep.is_empty() {
-            q.push(" AND sprint_id NOT IN (");
-            let mut list = q.separated(", ");
-            for s in keep {
-                list.push_bind(s);
-            }
-            q.push(")");
+        ids.push(issue_id(&issue.key)?);
+    }
+    for m in &batch.memberships {
+        if let (Ok(issue), Some(sprint)) =
+            (issue_id(&m.issue_key), sprints.get(&m.sprint_remote_id))
+        {
+            keep.insert((issue, *sprint));
         }
-        q.build().execute(&mut *conn).await?;
+    }
+    // One look at the open memberships of the batch's issues; usually nothing is to close.
+    let source_sprints: BTreeSet<i64> = sprints.values().copied().collect();
+    let mut close = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT issue_id, sprint_id FROM sprint_issues WHERE removed_at IS NULL AND issue_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        let open: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        close.extend(
+            open.into_iter()
+                .filter(|pair| source_sprints.contains(&pair.1) && !keep.contains(pair)),
+        );
+    }
+    for (issue, sprint) in close {
+        sqlx::query("UPDATE sprint_issues SET removed_at = ? WHERE issue_id = ? AND sprint_id = ?")
+            .bind(&at)
+            .bind(issue)
+            .bind(sprint)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -408,7 +408,7 @@ impl Jira {
         }
         let wanted = fields.wanted();
         let url = self.url("rest/api/3/issue/bulkfetch");
-        let mut batches = stream::iter(keys.chunks(PAGE).map(<[String]>::to_vec))
+        let batches = stream::iter(keys.chunks(PAGE).map(<[String]>::to_vec))
             .map(|chunk| {
                 let body = json!({ "issueIdsOrKeys": chunk, "fields": wanted });
                 let url = url.clone();
@@ -426,15 +426,32 @@ impl Jira {
             })
             // Bulk fetch is light on Jira's side: twice the configured concurrency.
             .buffered(options.concurrency.max(1) * 2);
-        while let Some(answer) = batches.next().await {
-            match answer {
-                Ok(mapped) => sink.write_mapped(self, mapped??, Vec::new()).await?,
-                Err(HttpError::NotFound { .. } | HttpError::Client { status: 405, .. }) => {
-                    drop(batches);
-                    return self.paged_search(jql, sink).await;
+        // Fetching runs beside the writes (one task, joined), so the next batches arrive while
+        // one is being stored.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(options.concurrency.max(1) * 2);
+        let producer = async move {
+            let mut batches = std::pin::pin!(batches);
+            while let Some(answer) = batches.next().await {
+                if tx.send(answer).await.is_err() {
+                    break;
                 }
-                Err(e) => return Err(with_hint(e).into()),
             }
+        };
+        let consumer = async {
+            while let Some(answer) = rx.recv().await {
+                match answer {
+                    Ok(mapped) => sink.write_mapped(self, mapped??, Vec::new()).await?,
+                    Err(HttpError::NotFound { .. } | HttpError::Client { status: 405, .. }) => {
+                        return Ok(true);
+                    }
+                    Err(e) => return Err(SyncError::from(with_hint(e))),
+                }
+            }
+            Ok(false)
+        };
+        let ((), fallback) = tokio::join!(producer, consumer);
+        if fallback? {
+            return self.paged_search(jql, sink).await;
         }
         Ok(())
     }
@@ -644,26 +661,41 @@ impl Jira {
         let total = due.len();
         let mut done = 0;
         let chunks: Vec<Vec<sync_state::DueIssue>> = due.chunks(1000).map(<[_]>::to_vec).collect();
-        let mut fetched = stream::iter(chunks)
+        let fetched = stream::iter(chunks)
             .map(|chunk| async move {
                 let keys: Vec<String> = chunk.iter().map(|(_, k, _, _)| k.clone()).collect();
                 let logs = self.changelogs(&keys, sink.fields).await?;
                 Ok::<_, SyncError>((chunk, logs))
             })
             .buffer_unordered(sink.options.concurrency.max(1));
-        while let Some(result) = fetched.next().await {
-            let (chunk, logs) = result?;
-            done += chunk.len();
-            self.write_history(sink, chunk, logs).await?;
-            report(
-                progress,
-                SyncEvent::History {
-                    source: self.name.clone(),
-                    done,
-                    total,
-                },
-            );
-        }
+        // As for issues: the next changelogs are fetched while one chunk is written.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(sink.options.concurrency.max(1));
+        let producer = async move {
+            let mut fetched = std::pin::pin!(fetched);
+            while let Some(result) = fetched.next().await {
+                if tx.send(result).await.is_err() {
+                    break;
+                }
+            }
+        };
+        let consumer = async {
+            while let Some(result) = rx.recv().await {
+                let (chunk, logs) = result?;
+                done += chunk.len();
+                self.write_history(sink, chunk, logs).await?;
+                report(
+                    progress,
+                    SyncEvent::History {
+                        source: self.name.clone(),
+                        done,
+                        total,
+                    },
+                );
+            }
+            Ok::<(), SyncError>(())
+        };
+        let ((), result) = tokio::join!(producer, consumer);
+        result?;
         Ok(())
     }
 
