@@ -196,6 +196,7 @@ async fn main() {
         let page: Vec<Value> = serde_json::from_str(t).unwrap();
         batches.push(map::batch("raw", "https://x.atlassian.net", &page, &ids, now).unwrap());
     }
+    let mapped = started.elapsed();
     store
         .writer()
         .transaction(move |c| {
@@ -209,6 +210,10 @@ async fn main() {
         .await
         .unwrap();
     let raw = started.elapsed();
+    println!(
+        "    of which parse + map {mapped:.2?}, insert {:.2?}",
+        raw - mapped
+    );
     store.close().await.unwrap();
     let raw_rate = n as f64 / raw.as_secs_f64();
     println!("raw parse + map + insert (one transaction): {raw:.2?}, {raw_rate:.0} issues/s");
