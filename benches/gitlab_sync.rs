@@ -27,6 +27,10 @@ use sprintdeck::sync::gitlab::map::{self, ProjectInfo};
 use sprintdeck::sync::gitlab::status::StatusMap;
 use sprintdeck::sync::{Options, SyncEvent};
 
+/// The binary's allocator, so the figures are the shipped program's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NOW: &str = "2026-11-18T12:00:00Z";
 const PER_PAGE: usize = 100;
 

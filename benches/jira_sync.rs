@@ -26,6 +26,10 @@ use sprintdeck::store::{Create, Store, import};
 use sprintdeck::sync::Options;
 use sprintdeck::sync::jira::{fields, map};
 
+/// The binary's allocator, so the figures are the shipped program's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NOW: &str = "2026-11-18T12:00:00Z";
 
 struct Mock {

@@ -232,48 +232,38 @@ pub async fn mark_history_keys(conn: &mut SqliteConnection, keys: &[String]) -> 
     Ok(())
 }
 
-/// When an issue left a sprint (from a changelog): the time on a membership already ended (the
-/// sync saw the issue elsewhere), replacing the time it was noticed.
-pub async fn set_left(
+/// Membership times from changelogs, 500 per statement: `(issue key, sprint remote id, time)`
+/// sets `added_at` (joins) or, on memberships already ended, `removed_at` (departures).
+pub async fn set_membership_times(
     conn: &mut SqliteConnection,
     source: &str,
-    key: &str,
-    sprint_remote_id: &str,
-    at: DateTime<Utc>,
+    times: &[(String, String, DateTime<Utc>)],
+    joined: bool,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE sprint_issues SET removed_at = ? \
-         WHERE removed_at IS NOT NULL AND issue_id = (SELECT id FROM issues WHERE key = ?) \
-         AND sprint_id = (SELECT id FROM sprints WHERE source_name = ? AND remote_id = ?)",
-    )
-    .bind(to_db(at))
-    .bind(key)
-    .bind(source)
-    .bind(sprint_remote_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// When an issue joined a sprint (from a changelog), for its membership.
-pub async fn set_joined(
-    conn: &mut SqliteConnection,
-    source: &str,
-    key: &str,
-    sprint_remote_id: &str,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE sprint_issues SET added_at = ? \
-         WHERE issue_id = (SELECT id FROM issues WHERE key = ?) \
-         AND sprint_id = (SELECT id FROM sprints WHERE source_name = ? AND remote_id = ?)",
-    )
-    .bind(to_db(at))
-    .bind(key)
-    .bind(source)
-    .bind(sprint_remote_id)
-    .execute(conn)
-    .await?;
+    let (column, only) = if joined {
+        ("added_at", "")
+    } else {
+        ("removed_at", " AND removed_at IS NOT NULL")
+    };
+    for chunk in times.chunks(500) {
+        let mut q =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH j(key, sprint, at) AS (SELECT * FROM (");
+        q.push_values(chunk, |mut row, (key, sprint, at)| {
+            row.push_bind(key).push_bind(sprint).push_bind(to_db(*at));
+        });
+        q.push(
+            ")), t(issue_id, sprint_id, at) AS (SELECT i.id, s.id, j.at FROM j \
+             JOIN issues i ON i.key = j.key JOIN sprints s ON s.remote_id = j.sprint \
+             AND s.source_name = ",
+        );
+        q.push_bind(source);
+        q.push(format!(
+            ") UPDATE sprint_issues SET {column} = (SELECT t.at FROM t \
+             WHERE t.issue_id = sprint_issues.issue_id AND t.sprint_id = sprint_issues.sprint_id) \
+             WHERE (issue_id, sprint_id) IN (SELECT issue_id, sprint_id FROM t){only}"
+        ));
+        q.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -631,3 +631,28 @@ fn an_agile_api_issue_gives_its_sprint_and_closed_sprints() {
     );
     assert!(closed[0].start_at.is_some() && closed[0].completed_at.is_some());
 }
+
+/// The changelog's sprint change sets when the issue joined the sprint its sprint field names.
+#[tokio::test]
+async fn a_sprint_join_in_the_changelog_dates_the_membership() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = empty_store(&dir).await;
+    let page = json!({
+        "isLast": true,
+        "nextPageToken": "",
+        "issues": [read("jira/issue-cloud-2025-adf-sprint-timetracking.json")]
+    });
+    let fake = FakeJira::start(vec![page]).await;
+    run(&store, &config(&fake.server.uri(), ""), &options())
+        .await
+        .expect("bootstrap");
+    let (sprint, added): (String, String) = sqlx::query_as(
+        "SELECT s.name, m.added_at FROM sprint_issues m JOIN sprints s ON s.id = m.sprint_id",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("a membership");
+    assert_eq!(sprint, "SCRUM Sprint 0");
+    // The derived changelog adds the issue to sprint 2 at 1970-01-18T06:27:51.429+0000.
+    assert_eq!(added, "1970-01-18T06:27:51Z");
+}

@@ -724,22 +724,15 @@ impl Jira {
             ..Batch::default()
         };
         let mut joins = Vec::new();
+        let mut departures = Vec::new();
         for (id, histories) in logs {
             let Some(key) = key_of.get(id.as_str()).copied() else {
                 continue;
             };
             let h = changelog::read(key, &histories, sink.fields.sprint.as_deref(), &category);
             batch.events.extend(h.events);
-            joins.extend(
-                h.joined
-                    .into_iter()
-                    .map(|(s, at)| (key.to_owned(), s, at, true)),
-            );
-            joins.extend(
-                h.left
-                    .into_iter()
-                    .map(|(s, at)| (key.to_owned(), s, at, false)),
-            );
+            joins.extend(h.joined.into_iter().map(|(s, at)| (key.to_owned(), s, at)));
+            departures.extend(h.left.into_iter().map(|(s, at)| (key.to_owned(), s, at)));
         }
         let marks: Vec<(i64, String)> = chunk
             .into_iter()
@@ -751,13 +744,8 @@ impl Jira {
             .transaction(move |c| {
                 Box::pin(async move {
                     import::write_batch(c, &batch).await?;
-                    for (key, sprint, at, joined) in &joins {
-                        if *joined {
-                            sync_state::set_joined(c, &source, key, sprint, *at).await?;
-                        } else {
-                            sync_state::set_left(c, &source, key, sprint, *at).await?;
-                        }
-                    }
+                    sync_state::set_membership_times(c, &source, &joins, true).await?;
+                    sync_state::set_membership_times(c, &source, &departures, false).await?;
                     sync_state::mark_history(c, &marks).await
                 })
             })
@@ -819,9 +807,7 @@ impl Jira {
                         sync_state::advance_cursor(c, &source, "issues", cursor, now).await?;
                     }
                     sync_state::mark_history_keys(c, &history_keys).await?;
-                    for (key, sprint, at) in &left {
-                        sync_state::set_left(c, &source, key, sprint, *at).await?;
-                    }
+                    sync_state::set_membership_times(c, &source, &left, false).await?;
                     sync_state::count_page(c, run, seen, changed).await
                 })
             })
@@ -1012,11 +998,13 @@ fn map_answer(
 ) -> Result<Batch, SyncError> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| SyncError::Data(format!("{source}: a bulk fetch answer is not JSON ({e})")))?;
-    let mut issues = v
-        .get("issues")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let mut issues = match v {
+        Value::Object(mut answer) => match answer.remove("issues") {
+            Some(Value::Array(list)) => list,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     issues.sort_by_key(|i| {
         i.pointer("/fields/updated")
             .and_then(Value::as_str)
