@@ -216,7 +216,7 @@ async fn main() {
     let raw = started.elapsed();
     println!(
         "    of which parse + map {mapped:.2?}, insert {:.2?}",
-        raw - mapped
+        raw.saturating_sub(mapped)
     );
     store.close().await.unwrap();
     let raw_rate = n as f64 / raw.as_secs_f64();
