@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod keymap;
+pub mod llm;
 pub mod logging;
 pub mod report;
 pub mod store;
@@ -42,6 +43,9 @@ pub enum Error {
     /// A source failed to sync (the message names it and why): exit 1.
     #[error("{0}")]
     Sync(String),
+    /// The language model failed to answer (the message says why): exit 1.
+    #[error("{0}")]
+    Llm(String),
 }
 
 impl Error {
@@ -50,7 +54,12 @@ impl Error {
             Self::Config(_) | Self::Clock(_) | Self::Paths(_) | Self::Query(_) | Self::Usage(_) => {
                 2
             }
-            Self::Store(_) | Self::Io(_) | Self::Unhealthy | Self::Report(_) | Self::Sync(_) => 1,
+            Self::Store(_)
+            | Self::Io(_)
+            | Self::Unhealthy
+            | Self::Report(_)
+            | Self::Sync(_)
+            | Self::Llm(_) => 1,
         }
     }
 }

@@ -126,6 +126,21 @@ pub enum Command {
         no_poll: bool,
     },
 
+    /// Ask the AI a question about the backlog; the grounded answer streams to stdout.
+    #[command(
+        after_help = "Examples:\n  sprintdeck ask \"what is blocking the checkout epic?\"\n  sprintdeck ask --show-context \"summarise OPS-112\"\n  sprintdeck ask --profile local \"who is overloaded this sprint?\"\n\nThe context sent is built from the local database within a token budget: issues the\nquestion names, full-text matches, the active sprint and each person's load, each tagged\nwith its key ([llm] send_descriptions = false leaves descriptions out). --show-context\nprints exactly what is sent. Needs [llm] in the config."
+    )]
+    Ask {
+        /// The question.
+        question: String,
+        /// A named profile from [llm.profiles.NAME] instead of [llm].
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Print the context sent to the model (on standard error) before the answer.
+        #[arg(long)]
+        show_context: bool,
+    },
+
     /// Check the config, the database and each source, and say what to fix.
     Doctor,
 

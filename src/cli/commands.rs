@@ -58,6 +58,11 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
             limit,
         }) => export_command(&ctx, *format, query, out.as_deref(), *limit).await,
         Some(Command::Doctor) => doctor(&ctx).await,
+        Some(Command::Ask {
+            question,
+            profile,
+            show_context,
+        }) => super::ask::run(&ctx, question, profile.as_deref(), *show_context).await,
         Some(Command::Serve { listen, no_poll }) => {
             super::serve::run(&ctx, *listen, !*no_poll).await
         }

@@ -2,6 +2,7 @@
 //! through [`output`], the one module allowed to print.
 
 pub mod args;
+mod ask;
 mod commands;
 pub mod output;
 mod report;

@@ -23,6 +23,7 @@ mod gitlab_sync;
 mod gitlab_webhook;
 mod jira_sync;
 mod keymap;
+mod llm;
 mod logging;
 mod metrics;
 mod panes;

@@ -1,0 +1,176 @@
+//! Anthropic Messages streaming: `message_start` (input tokens), `content_block_delta` (text or
+//! thinking), `message_delta` (output tokens, stop reason), `message_stop`, and `error` events
+//! that can arrive after HTTP 200 (`overloaded_error`).
+
+use eventsource_stream::Eventsource;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use serde_json::{Value, json};
+
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, Role, error_from, network};
+
+pub struct Anthropic {
+    pub endpoint: Endpoint,
+    pub client: reqwest::Client,
+}
+
+/// What one event adds; `input` carries the input tokens from `message_start` to the usage.
+pub fn event_events(kind: &str, v: &Value, input: &mut u64) -> Vec<LlmEvent> {
+    match kind {
+        "message_start" => {
+            *input = v
+                .pointer("/message/usage/input_tokens")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            Vec::new()
+        }
+        "content_block_delta" => {
+            let delta = v.get("delta");
+            let text = |k: &str| delta.and_then(|d| d.get(k)).and_then(Value::as_str);
+            match delta.and_then(|d| d.get("type")).and_then(Value::as_str) {
+                Some("text_delta") => text("text")
+                    .map(|t| LlmEvent::Text(t.to_owned()))
+                    .into_iter()
+                    .collect(),
+                Some("thinking_delta") => text("thinking")
+                    .map(|t| LlmEvent::Reasoning(t.to_owned()))
+                    .into_iter()
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+        "message_delta" => {
+            let mut out = Vec::new();
+            if let Some(u) = v.get("usage") {
+                let input_here = u
+                    .get("input_tokens")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(*input);
+                out.push(LlmEvent::Usage {
+                    input: input_here,
+                    output: u.get("output_tokens").and_then(Value::as_u64).unwrap_or(0),
+                });
+            }
+            out
+        }
+        "message_stop" => vec![LlmEvent::Done { stop_reason: None }],
+        "error" => {
+            let message = v
+                .pointer("/error/message")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error")
+                .to_owned();
+            let kind = v
+                .pointer("/error/type")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            vec![LlmEvent::Error(LlmError::Stream(format!(
+                "{kind}: {message}"
+            )))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+impl Provider for Anthropic {
+    fn stream(&self, request: ChatRequest) -> BoxStream<'static, LlmEvent> {
+        let e = &self.endpoint;
+        // The system prompt is its own field; the messages alternate user and assistant.
+        let system: Vec<&str> = request
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::System)
+            .map(|m| m.content.as_str())
+            .collect();
+        let messages: Vec<Value> = request
+            .messages
+            .iter()
+            .filter(|m| m.role != Role::System)
+            .map(|m| json!({"role": m.role.as_str(), "content": m.content}))
+            .collect();
+        let mut body = json!({
+            "model": e.model,
+            "stream": true,
+            "max_tokens": e.max_tokens.unwrap_or(1024),
+            "messages": messages,
+        });
+        if !system.is_empty() {
+            body["system"] = json!(system.join("\n\n"));
+        }
+        if let Some(t) = e.temperature {
+            body["temperature"] = json!(t);
+        }
+        let mut req = self
+            .client
+            .post(format!("{}/v1/messages", e.base_url))
+            .header("anthropic-version", "2023-06-01")
+            .json(&body);
+        if let Some(key) = &e.key {
+            req = req.header("x-api-key", key.expose());
+        }
+        for (k, v) in &e.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        stream::once(async move { req.send().await })
+            .flat_map(|sent| -> BoxStream<'static, LlmEvent> {
+                let response = match sent {
+                    Ok(r) => r,
+                    Err(e) => return stream::iter([LlmEvent::Error(network(&e))]).boxed(),
+                };
+                if !response.status().is_success() {
+                    return stream::once(
+                        async move { LlmEvent::Error(error_from(response).await) },
+                    )
+                    .boxed();
+                }
+                let events = response.bytes_stream().eventsource();
+                stream::unfold(
+                    (events.boxed(), 0u64, false),
+                    |(mut events, mut input, finished)| async move {
+                        if finished {
+                            return None;
+                        }
+                        loop {
+                            match events.next().await {
+                                None => {
+                                    return Some((
+                                        vec![LlmEvent::Error(LlmError::Cut)],
+                                        (events, input, true),
+                                    ));
+                                }
+                                Some(Err(e)) => {
+                                    return Some((
+                                        vec![LlmEvent::Error(LlmError::Decode(e.to_string()))],
+                                        (events, input, true),
+                                    ));
+                                }
+                                Some(Ok(event)) => {
+                                    let Ok(v) = serde_json::from_str::<Value>(&event.data) else {
+                                        continue;
+                                    };
+                                    let kind = if event.event.is_empty() || event.event == "message"
+                                    {
+                                        v.get("type")
+                                            .and_then(Value::as_str)
+                                            .unwrap_or("")
+                                            .to_owned()
+                                    } else {
+                                        event.event.clone()
+                                    };
+                                    let out = event_events(&kind, &v, &mut input);
+                                    let end = out.iter().any(|e| {
+                                        matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_))
+                                    });
+                                    if !out.is_empty() {
+                                        return Some((out, (events, input, end)));
+                                    }
+                                }
+                            }
+                        }
+                    },
+                )
+                .flat_map(stream::iter)
+                .boxed()
+            })
+            .boxed()
+    }
+}

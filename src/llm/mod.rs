@@ -1,0 +1,188 @@
+//! Language-model providers behind one interface: a chat request in, a stream of [`LlmEvent`]s
+//! out (text, reasoning, usage, the end, or an error). OpenAI-compatible Chat Completions and
+//! Anthropic Messages stream server-sent events (decoded by eventsource-stream); Ollama's native
+//! API streams NDJSON. Dropping the stream aborts the request.
+
+pub mod anthropic;
+pub mod context;
+pub mod ollama;
+pub mod openai;
+
+use std::time::Duration;
+
+use futures_util::stream::BoxStream;
+
+use crate::config::secrets::Secret;
+use crate::config::{LlmProfile, LlmProvider};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LlmEvent {
+    Text(String),
+    /// A model's visible reasoning (`reasoning_content`, Anthropic thinking, Ollama thinking).
+    Reasoning(String),
+    Usage {
+        input: u64,
+        output: u64,
+    },
+    /// The answer is complete.
+    Done {
+        stop_reason: Option<String>,
+    },
+    /// The stream ended with an error; text received before it stays valid.
+    Error(LlmError),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LlmError {
+    /// 401/403: retrying cannot help.
+    #[error("the provider refused the key (HTTP {status}): {message}")]
+    Auth { status: u16, message: String },
+    /// 429, or 529 (overloaded): try again after the wait.
+    #[error("rate limited or overloaded (HTTP {status}); retry in {}s: {message}", retry_after.as_secs())]
+    RateLimited {
+        status: u16,
+        retry_after: Duration,
+        message: String,
+    },
+    #[error("the provider answered HTTP {status}: {message}")]
+    Http { status: u16, message: String },
+    /// An error event inside a stream that had started with HTTP 200.
+    #[error("the provider stopped with an error: {0}")]
+    Stream(String),
+    /// The connection ended before the answer did.
+    #[error("the connection was cut before the answer was complete")]
+    Cut,
+    #[error("cannot reach the provider: {0}")]
+    Network(String),
+    #[error("the provider sent something unreadable: {0}")]
+    Decode(String),
+}
+
+/// What a provider needs from the config.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub base_url: String,
+    pub model: String,
+    pub key: Option<Secret>,
+    pub api_version: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub temperature: Option<f32>,
+    pub max_tokens: Option<u32>,
+    pub timeout: Duration,
+}
+
+pub trait Provider: Send + Sync {
+    fn stream(&self, request: ChatRequest) -> BoxStream<'static, LlmEvent>;
+}
+
+/// The provider a profile names, with its key resolved by the caller.
+pub fn provider(profile: &LlmProfile, key: Option<Secret>) -> Result<Box<dyn Provider>, String> {
+    let default_url = match profile.provider {
+        LlmProvider::Openai => "https://api.openai.com/v1",
+        LlmProvider::Anthropic => "https://api.anthropic.com",
+        LlmProvider::Ollama => "http://127.0.0.1:11434",
+    };
+    let model = profile
+        .model
+        .clone()
+        .ok_or("set `model` in [llm] (e.g. model = \"gpt-4o-mini\")")?;
+    let endpoint = Endpoint {
+        base_url: profile
+            .base_url
+            .clone()
+            .unwrap_or_else(|| default_url.to_owned())
+            .trim_end_matches('/')
+            .to_owned(),
+        model,
+        key,
+        api_version: profile.api_version.clone(),
+        headers: profile
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        temperature: profile.temperature,
+        max_tokens: profile.max_tokens,
+        timeout: Duration::from_secs(u64::from(profile.timeout_secs.unwrap_or(60))),
+    };
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(endpoint.timeout)
+        .user_agent(concat!("sprintdeck/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    Ok(match profile.provider {
+        LlmProvider::Openai => Box::new(openai::OpenAi { endpoint, client }),
+        LlmProvider::Anthropic => Box::new(anthropic::Anthropic { endpoint, client }),
+        LlmProvider::Ollama => Box::new(ollama::Ollama { endpoint, client }),
+    })
+}
+
+/// An error answer (before any stream): the provider's own message, classified.
+pub(crate) async fn error_from(response: reqwest::Response) -> LlmError {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.get("error"))
+                .or_else(|| v.get("message"))
+                .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_owned))
+        })
+        .unwrap_or_else(|| body.chars().take(200).collect());
+    let message = crate::domain::text::sanitize(&message, false);
+    match status {
+        401 | 403 => LlmError::Auth { status, message },
+        429 | 529 | 503 => LlmError::RateLimited {
+            status,
+            retry_after: retry_after.unwrap_or(Duration::from_secs(5)),
+            message,
+        },
+        _ => LlmError::Http { status, message },
+    }
+}
+
+pub(crate) fn network(e: &reqwest::Error) -> LlmError {
+    if e.is_timeout() {
+        LlmError::Network("timed out".to_owned())
+    } else if e.is_connect() {
+        LlmError::Network("connection refused or unreachable".to_owned())
+    } else {
+        LlmError::Network(e.to_string())
+    }
+}

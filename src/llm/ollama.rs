@@ -1,0 +1,138 @@
+//! Ollama's native `/api/chat`: one JSON object per line (`message.content`, `done`, token
+//! counts on the last line); an `{"error": …}` line can end a stream that started with 200.
+
+use futures_util::stream::{self, BoxStream, StreamExt};
+use serde_json::{Value, json};
+
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, error_from, network};
+
+pub struct Ollama {
+    pub endpoint: Endpoint,
+    pub client: reqwest::Client,
+}
+
+/// What one line adds.
+pub fn line_events(v: &Value) -> Vec<LlmEvent> {
+    if let Some(err) = v.get("error") {
+        let message = err.as_str().map_or_else(|| err.to_string(), str::to_owned);
+        return vec![LlmEvent::Error(LlmError::Stream(message))];
+    }
+    let mut out = Vec::new();
+    let text = |k: &str| v.pointer(&format!("/message/{k}")).and_then(Value::as_str);
+    if let Some(t) = text("thinking").filter(|t| !t.is_empty()) {
+        out.push(LlmEvent::Reasoning(t.to_owned()));
+    }
+    if let Some(t) = text("content").filter(|t| !t.is_empty()) {
+        out.push(LlmEvent::Text(t.to_owned()));
+    }
+    if v.get("done").and_then(Value::as_bool) == Some(true) {
+        out.push(LlmEvent::Usage {
+            input: v
+                .get("prompt_eval_count")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+            output: v.get("eval_count").and_then(Value::as_u64).unwrap_or(0),
+        });
+        out.push(LlmEvent::Done {
+            stop_reason: v
+                .get("done_reason")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        });
+    }
+    out
+}
+
+impl Provider for Ollama {
+    fn stream(&self, request: ChatRequest) -> BoxStream<'static, LlmEvent> {
+        let e = &self.endpoint;
+        let mut body = json!({
+            "model": e.model,
+            "stream": true,
+            "messages": request.messages.iter().map(|m| json!({"role": m.role.as_str(), "content": m.content})).collect::<Vec<_>>(),
+        });
+        if let Some(t) = e.temperature {
+            body["options"] = json!({ "temperature": t });
+        }
+        let mut req = self
+            .client
+            .post(format!("{}/api/chat", e.base_url))
+            .json(&body);
+        if let Some(key) = &e.key {
+            req = req.bearer_auth(key.expose());
+        }
+        for (k, v) in &e.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        stream::once(async move { req.send().await })
+            .flat_map(|sent| -> BoxStream<'static, LlmEvent> {
+                let response = match sent {
+                    Ok(r) => r,
+                    Err(e) => return stream::iter([LlmEvent::Error(network(&e))]).boxed(),
+                };
+                if !response.status().is_success() {
+                    return stream::once(
+                        async move { LlmEvent::Error(error_from(response).await) },
+                    )
+                    .boxed();
+                }
+                let bytes = response.bytes_stream().boxed();
+                stream::unfold(
+                    (bytes, Vec::<u8>::new(), false),
+                    |(mut bytes, mut pending, finished)| async move {
+                        if finished {
+                            return None;
+                        }
+                        loop {
+                            if let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                                let line: Vec<u8> = pending.drain(..=end).collect();
+                                let text = String::from_utf8_lossy(&line);
+                                if text.trim().is_empty() {
+                                    continue;
+                                }
+                                let out = match serde_json::from_str::<Value>(text.trim()) {
+                                    Ok(v) => line_events(&v),
+                                    Err(e) => {
+                                        vec![LlmEvent::Error(LlmError::Decode(e.to_string()))]
+                                    }
+                                };
+                                let end = out.iter().any(|e| {
+                                    matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_))
+                                });
+                                if !out.is_empty() {
+                                    return Some((out, (bytes, pending, end)));
+                                }
+                                continue;
+                            }
+                            match bytes.next().await {
+                                Some(Ok(chunk)) => pending.extend_from_slice(&chunk),
+                                Some(Err(e)) => {
+                                    return Some((
+                                        vec![LlmEvent::Error(network(&e))],
+                                        (bytes, pending, true),
+                                    ));
+                                }
+                                None => {
+                                    // A last line without its newline, then the end.
+                                    let rest = String::from_utf8_lossy(&pending).trim().to_owned();
+                                    pending.clear();
+                                    let mut out = serde_json::from_str::<Value>(&rest)
+                                        .map(|v| line_events(&v))
+                                        .unwrap_or_default();
+                                    if !out.iter().any(|e| {
+                                        matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_))
+                                    }) {
+                                        out.push(LlmEvent::Error(LlmError::Cut));
+                                    }
+                                    return Some((out, (bytes, pending, true)));
+                                }
+                            }
+                        }
+                    },
+                )
+                .flat_map(stream::iter)
+                .boxed()
+            })
+            .boxed()
+    }
+}

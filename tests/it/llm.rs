@@ -1,0 +1,382 @@
+//! Providers against a mock on 127.0.0.1 (axum, streaming the recorded fixtures in small pieces
+//! with pauses): the text and usage reassemble exactly; errors after HTTP 200, a cut connection,
+//! 429 and 401 come out as the right events; grounding picks the named issue within budget.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
+use futures_util::StreamExt;
+use serde_json::Value;
+use sprintdeck::config::{LlmProfile, LlmProvider};
+use sprintdeck::llm::{self, ChatRequest, LlmError, LlmEvent, Message, Role, context};
+
+use crate::common::{demo_store, fixture};
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(fixture(rel)).expect("fixture")
+}
+
+/// Serves `body` on every POST, `piece` bytes at a time with a pause; `cut` stops halfway.
+async fn mock(
+    status: u16,
+    headers: &[(&'static str, &'static str)],
+    body: String,
+    cut: bool,
+) -> String {
+    let headers: Vec<(&'static str, &'static str)> = headers.to_vec();
+    let app = Router::new().fallback(post(move || {
+        let body = body.clone();
+        let headers = headers.clone();
+        async move {
+            let bytes = body.into_bytes();
+            let end = if cut { bytes.len() / 2 } else { bytes.len() };
+            let pieces: Vec<Bytes> = bytes[..end]
+                .chunks(97)
+                .map(Bytes::copy_from_slice)
+                .collect();
+            let stream = futures_util::stream::iter(pieces).then(|p| async move {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                Ok::<_, std::io::Error>(p)
+            });
+            let mut r = Response::builder().status(StatusCode::from_u16(status).expect("status"));
+            for (k, v) in headers {
+                r = r.header(k, v);
+            }
+            r.body(Body::from_stream(stream)).expect("response")
+        }
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+fn profile(provider: LlmProvider, url: &str) -> LlmProfile {
+    let mut p: LlmProfile = toml::from_str("model = \"m\"").expect("profile");
+    p.provider = provider;
+    p.base_url = Some(url.to_owned());
+    p
+}
+
+fn request() -> ChatRequest {
+    ChatRequest {
+        messages: vec![Message {
+            role: Role::User,
+            content: "hello".into(),
+        }],
+    }
+}
+
+/// Text, reasoning, usage and the last event of a whole stream.
+async fn collect(
+    provider: LlmProvider,
+    url: &str,
+) -> (String, String, Option<(u64, u64)>, LlmEvent) {
+    let p = llm::provider(&profile(provider, url), None).expect("provider");
+    let mut s = p.stream(request());
+    let (mut text, mut reasoning, mut usage, mut last) = (String::new(), String::new(), None, None);
+    while let Some(e) = s.next().await {
+        match &e {
+            LlmEvent::Text(t) => text.push_str(t),
+            LlmEvent::Reasoning(t) => reasoning.push_str(t),
+            LlmEvent::Usage { input, output } => usage = Some((*input, *output)),
+            _ => {}
+        }
+        last = Some(e);
+    }
+    (text, reasoning, usage, last.expect("an event"))
+}
+
+fn jsonl(rel: &str) -> Vec<Value> {
+    read(rel)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+#[tokio::test]
+async fn openai_stream_reassembles_text_and_usage() {
+    let chunks = jsonl("llm/chat-stream.gpt-4.1-nano.chunks.jsonl");
+    let expected: String = chunks
+        .iter()
+        .filter_map(|c| {
+            c.pointer("/choices/0/delta/content")
+                .and_then(Value::as_str)
+        })
+        .collect();
+    let usage = chunks.iter().rev().find_map(|c| {
+        let u = c.get("usage").filter(|u| !u.is_null())?;
+        Some((
+            u["prompt_tokens"].as_u64()?,
+            u["completion_tokens"].as_u64()?,
+        ))
+    });
+    let url = mock(
+        200,
+        &[("content-type", "text/event-stream")],
+        read("llm/chat-stream.gpt-4.1-nano.DERIVED.sse"),
+        false,
+    )
+    .await;
+    let (text, _, got_usage, last) = collect(LlmProvider::Openai, &url).await;
+    assert!(!expected.is_empty());
+    assert_eq!(text, expected);
+    assert_eq!(got_usage, usage);
+    assert!(matches!(last, LlmEvent::Done { .. }), "{last:?}");
+}
+
+#[tokio::test]
+async fn reasoning_content_is_kept_apart_from_the_answer() {
+    let chunks = jsonl("llm/deepseek-reasoning.chunks.jsonl");
+    // Framed as the wire sends it: one `data:` event per recorded chunk, then `[DONE]`.
+    let mut sse = String::new();
+    for c in &chunks {
+        sse.push_str("data: ");
+        sse.push_str(&c.to_string());
+        sse.push_str("\n\n");
+    }
+    sse.push_str("data: [DONE]\n\n");
+    let want_reasoning: String = chunks
+        .iter()
+        .filter_map(|c| {
+            c.pointer("/choices/0/delta/reasoning_content")
+                .and_then(Value::as_str)
+        })
+        .collect();
+    let want_text: String = chunks
+        .iter()
+        .filter_map(|c| {
+            c.pointer("/choices/0/delta/content")
+                .and_then(Value::as_str)
+        })
+        .collect();
+    let url = mock(200, &[("content-type", "text/event-stream")], sse, false).await;
+    let (text, reasoning, _, _) = collect(LlmProvider::Openai, &url).await;
+    assert!(!want_reasoning.is_empty());
+    assert_eq!((text, reasoning), (want_text, want_reasoning));
+}
+
+#[tokio::test]
+async fn anthropic_stream_reassembles_text_and_usage() {
+    let events = jsonl("llm/anthropic-text.chunks.jsonl");
+    let expected: String = events
+        .iter()
+        .filter(|e| e["type"] == "content_block_delta")
+        .filter_map(|e| e.pointer("/delta/text").and_then(Value::as_str))
+        .collect();
+    let input = events.iter().find_map(|e| {
+        e.pointer("/message/usage/input_tokens")
+            .and_then(Value::as_u64)
+    });
+    let output = events
+        .iter()
+        .filter(|e| e["type"] == "message_delta")
+        .find_map(|e| e.pointer("/usage/output_tokens").and_then(Value::as_u64));
+    let url = mock(
+        200,
+        &[("content-type", "text/event-stream")],
+        read("llm/claude-sonnet-4-5-text.DERIVED.sse"),
+        false,
+    )
+    .await;
+    let (text, _, usage, last) = collect(LlmProvider::Anthropic, &url).await;
+    assert_eq!(text, expected);
+    assert_eq!(usage, input.zip(output));
+    assert!(matches!(last, LlmEvent::Done { .. }), "{last:?}");
+}
+
+#[tokio::test]
+async fn ollama_stream_reassembles_text_and_usage() {
+    let lines = jsonl("llm/api-chat-stream.docs-example.ndjson");
+    let expected: String = lines
+        .iter()
+        .filter_map(|l| l.pointer("/message/content").and_then(Value::as_str))
+        .collect();
+    let url = mock(
+        200,
+        &[("content-type", "application/x-ndjson")],
+        read("llm/api-chat-stream.docs-example.ndjson"),
+        false,
+    )
+    .await;
+    let (text, _, usage, last) = collect(LlmProvider::Ollama, &url).await;
+    assert_eq!(text, expected);
+    assert_eq!(usage, Some((26, 282)));
+    assert!(matches!(last, LlmEvent::Done { .. }), "{last:?}");
+}
+
+#[tokio::test]
+async fn an_error_after_200_a_cut_connection_429_and_401() {
+    let url = mock(
+        200,
+        &[("content-type", "text/event-stream")],
+        read("llm/stream-midstream-overloaded-error.ASSEMBLED.sse"),
+        false,
+    )
+    .await;
+    let (_, _, _, last) = collect(LlmProvider::Anthropic, &url).await;
+    assert!(
+        matches!(&last, LlmEvent::Error(LlmError::Stream(m)) if m.contains("overloaded_error")),
+        "{last:?}"
+    );
+    let url = mock(
+        200,
+        &[("content-type", "text/event-stream")],
+        read("llm/chat-stream.gpt-4.1-nano.DERIVED.sse"),
+        true,
+    )
+    .await;
+    let (text, _, _, last) = collect(LlmProvider::Openai, &url).await;
+    assert!(!text.is_empty(), "the partial answer is kept");
+    assert_eq!(last, LlmEvent::Error(LlmError::Cut));
+    let url = mock(
+        429,
+        &[("retry-after", "2")],
+        read("llm/error-429-rate_limit_exceeded.tokens.json"),
+        false,
+    )
+    .await;
+    let (_, _, _, last) = collect(LlmProvider::Openai, &url).await;
+    match last {
+        LlmEvent::Error(LlmError::RateLimited {
+            retry_after,
+            message,
+            ..
+        }) => {
+            assert_eq!(retry_after, Duration::from_secs(2));
+            assert!(message.contains("tokens per min"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let url = mock(
+        401,
+        &[],
+        "{\"error\": {\"message\": \"Incorrect API key provided\"}}".into(),
+        false,
+    )
+    .await;
+    let (_, _, _, last) = collect(LlmProvider::Openai, &url).await;
+    assert!(
+        matches!(&last, LlmEvent::Error(LlmError::Auth { status: 401, message }) if message.contains("Incorrect API key")),
+        "{last:?}"
+    );
+}
+
+#[tokio::test]
+async fn grounding_includes_the_named_issue_and_stays_within_budget() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(&dir).await;
+    let key: String =
+        sqlx::query_scalar("SELECT key FROM issues WHERE key LIKE 'OPS-%' ORDER BY id LIMIT 1")
+            .fetch_one(store.pool())
+            .await
+            .expect("an OPS issue");
+    let question = format!("summarise {key} and anything about checkout");
+    let g = context::build(
+        store.pool(),
+        &question,
+        None,
+        Some("Active sprint summary."),
+        800,
+        true,
+    )
+    .await
+    .expect("context");
+    assert_eq!(g.keys.first(), Some(&key), "the named issue comes first");
+    assert!(g.text.contains(&format!("[{key}]")));
+    assert!(
+        context::tokens(&g.text) <= 800,
+        "{}",
+        context::tokens(&g.text)
+    );
+    assert!(g.keys.len() > 1, "full-text hits follow");
+    // Without descriptions, only titles and fields are sent.
+    let with: String = sqlx::query_scalar("SELECT description FROM issues WHERE key = ?")
+        .bind(&key)
+        .fetch_one(store.pool())
+        .await
+        .expect("description");
+    let bare = context::build(store.pool(), &question, None, None, 800, false)
+        .await
+        .expect("context");
+    let first_line: String = with
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(40)
+        .collect();
+    assert!(!first_line.trim().is_empty());
+    assert!(
+        g.text.contains(first_line.trim()),
+        "descriptions are sent by default"
+    );
+    assert!(
+        !bare.text.contains(first_line.trim()),
+        "send_descriptions = false is honoured"
+    );
+    let tiny = context::build(store.pool(), &question, None, None, 10, true)
+        .await
+        .expect("context");
+    assert!(context::tokens(&tiny.text) <= 10);
+    assert_eq!(
+        context::named_keys("what about OPS-112, web/shop#12?"),
+        ["OPS-112", "web/shop#12"]
+    );
+}
+
+/// `sprintdeck ask` streams the grounded answer to stdout and the usage to stderr; without
+/// `[llm]` it says how to configure one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_from_the_command_line() {
+    let chunks = jsonl("llm/chat-stream.gpt-4.1-nano.chunks.jsonl");
+    let expected: String = chunks
+        .iter()
+        .filter_map(|c| {
+            c.pointer("/choices/0/delta/content")
+                .and_then(Value::as_str)
+        })
+        .collect();
+    let url = mock(
+        200,
+        &[("content-type", "text/event-stream")],
+        read("llm/chat-stream.gpt-4.1-nano.DERIVED.sse"),
+        false,
+    )
+    .await;
+    let env = crate::common::BinaryEnv::new(
+        &format!(
+            "[llm]\nprovider = \"openai\"\nbase_url = \"{url}\"\nmodel = \"gpt-4.1-nano\"\napi_key_env = \"SD_LLM_KEY\"\nprice_input_per_1k = 0.1\nprice_output_per_1k = 0.4\n"
+        ),
+        ("SD_LLM_KEY", "sk-test"),
+    );
+    let o = env
+        .run(&["ask", "--show-context", "who is overloaded this sprint?"])
+        .await;
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(out.trim_end(), expected.trim_end());
+    assert!(err.contains("--- context sent ("), "{err}");
+    assert!(
+        err.contains("points this sprint of"),
+        "the load summary is in the context: {err}"
+    );
+    assert!(
+        err.contains("tokens in,") && err.contains("about $"),
+        "{err}"
+    );
+    let bare = crate::common::BinaryEnv::new("", ("X", "y"));
+    let o = bare.run(&["ask", "anything"]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("provider = \"ollama\""));
+}
