@@ -296,13 +296,25 @@ async fn doctor(ctx: &Context) -> Result<(), Error> {
         }
     }
     let llm = match &ctx.config.llm {
-        Some(llm) => format!(
-            "{:?} model {} (provider checks arrive with the chat)",
-            llm.provider,
-            llm.model.as_deref().unwrap_or("(none set)")
-        )
-        .to_lowercase(),
-        None => "not configured (the chat pane will show how)".to_owned(),
+        Some(llm) => {
+            let name = format!(
+                "{:?} model {}",
+                llm.provider,
+                llm.model.as_deref().unwrap_or("(none set)")
+            )
+            .to_lowercase();
+            match super::ask::check(llm).await {
+                Ok(first) => format!(
+                    "{name}: answers, first token after {} ms",
+                    first.as_millis()
+                ),
+                Err(e) => {
+                    healthy = false;
+                    format!("{name}: problem: {e}")
+                }
+            }
+        }
+        None => "not configured (`sprintdeck ask` shows how)".to_owned(),
     };
     let _ = writeln!(report, "llm        {llm}");
     output::out(&report)?;

@@ -146,6 +146,28 @@ pub fn provider(profile: &LlmProfile, key: Option<Secret>) -> Result<Box<dyn Pro
     })
 }
 
+/// A one-line request to see that the provider answers: the time to its first token.
+pub async fn check(provider: &dyn Provider) -> Result<Duration, LlmError> {
+    use futures_util::StreamExt;
+    let started = std::time::Instant::now();
+    let mut stream = provider.stream(ChatRequest {
+        messages: vec![Message {
+            role: Role::User,
+            content: "Reply with the single word OK.".to_owned(),
+        }],
+    });
+    while let Some(event) = stream.next().await {
+        match event {
+            LlmEvent::Text(_) | LlmEvent::Reasoning(_) | LlmEvent::Done { .. } => {
+                return Ok(started.elapsed());
+            }
+            LlmEvent::Error(e) => return Err(e),
+            LlmEvent::Usage { .. } => {}
+        }
+    }
+    Err(LlmError::Cut)
+}
+
 /// An error answer (before any stream): the provider's own message, classified.
 pub(crate) async fn error_from(response: reqwest::Response) -> LlmError {
     let status = response.status().as_u16();

@@ -375,6 +375,12 @@ async fn ask_from_the_command_line() {
         err.contains("tokens in,") && err.contains("about $"),
         "{err}"
     );
+    let o = env.run(&["doctor"]).await;
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.contains("openai model gpt-4.1-nano: answers, first token after"),
+        "{out}"
+    );
     let bare = crate::common::BinaryEnv::new("", ("X", "y"));
     let o = bare.run(&["ask", "anything"]).await;
     assert_eq!(o.status.code(), Some(2));
