@@ -3,6 +3,7 @@
 
 mod backlog;
 mod board;
+mod chat;
 mod dashboard;
 mod detail;
 pub mod msg;

@@ -61,6 +61,11 @@ pub enum Msg {
     /// A sync pass ended: each source's counts or failure.
     SyncDone(Vec<(String, Result<crate::sync::Counts, String>)>),
     SyncRuns(Result<Vec<crate::store::sync_state::RunRow>, String>),
+    /// Pieces of the answer to chat turn `turn` (one at a time while streaming).
+    ChatEvents {
+        turn: u64,
+        events: Vec<crate::llm::LlmEvent>,
+    },
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -154,6 +159,15 @@ pub enum Effect {
     LoadFreshness,
     /// One sync pass over the configured sources, in the background.
     StartSync,
+    /// Ask the model (grounded in the store); events come back as `ChatEvent`s of `turn`.
+    ChatAsk {
+        turn: u64,
+        question: String,
+        /// Earlier questions and answers of the conversation.
+        history: Vec<(String, String)>,
+    },
+    /// Abort the request of the current answer.
+    ChatStop,
     LoadSyncRuns,
     OpenUrl(String),
     Copy {

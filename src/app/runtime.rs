@@ -32,6 +32,7 @@ pub struct Options {
     /// Configured source names, in config order.
     pub sources: Vec<String>,
     pub sync: Option<Arc<crate::config::Config>>,
+    pub llm: Option<Arc<crate::config::Config>>,
 }
 
 /// Runs the UI until the user quits. The terminal is restored on every way out.
@@ -70,6 +71,7 @@ struct Executor {
     dashboard: Option<JoinHandle<()>>,
     board: Option<JoinHandle<()>>,
     sync: Option<JoinHandle<()>>,
+    chat: Option<JoinHandle<()>>,
 }
 
 impl Drop for Executor {
@@ -81,6 +83,7 @@ impl Drop for Executor {
             &self.dashboard,
             &self.board,
             &self.sync,
+            &self.chat,
         ];
         for task in tasks.into_iter().flatten() {
             task.abort();
@@ -103,6 +106,7 @@ async fn event_loop(
             history_path: options.history_path.clone(),
             sources: options.sources.clone(),
             sync: options.sync.clone(),
+            llm: options.llm.clone(),
         },
         backlog: None,
         window: None,
@@ -110,6 +114,7 @@ async fn event_loop(
         dashboard: None,
         board: None,
         sync: None,
+        chat: None,
     };
     let size = terminal.size()?;
     state.size = (size.width, size.height);
@@ -204,6 +209,36 @@ fn to_i64(n: usize) -> i64 {
 }
 
 impl Executor {
+    /// Streams a chat answer in a task of its own: each event goes to the loop as it arrives.
+    fn start_chat(&mut self, turn: u64, question: String, history: Vec<(String, String)>) {
+        if let Some(task) = self.chat.take() {
+            task.abort();
+        }
+        let store = Arc::clone(&self.store);
+        let io = self.io.clone();
+        let tx = self.tx.clone();
+        self.chat = Some(tokio::spawn(async move {
+            let (events, mut rx) = mpsc::unbounded_channel();
+            let forward = tokio::spawn(async move {
+                while let Some(event) = rx.recv().await {
+                    let msg = Msg::ChatEvents {
+                        turn,
+                        events: vec![event],
+                    };
+                    if tx.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            chat_answer(&store, &io, &question, &history, |e| {
+                let _ = events.send(e);
+            })
+            .await;
+            drop(events);
+            let _ = forward.await;
+        }));
+    }
+
     fn run(&mut self, effect: Effect) {
         match effect {
             Effect::OpenUrl(url) => {
@@ -235,6 +270,17 @@ impl Executor {
                     },
                 };
                 let _ = self.tx.try_send(notice);
+            }
+            Effect::ChatAsk {
+                turn,
+                question,
+                history,
+            } => self.start_chat(turn, question, history),
+            // Aborting the task drops the response body: the request ends on the server too.
+            Effect::ChatStop => {
+                if let Some(task) = self.chat.take() {
+                    task.abort();
+                }
             }
             Effect::StartSync => {
                 // Progress goes to the loop as it happens; the pass's answer ends it.
@@ -302,6 +348,8 @@ pub struct EffectIo {
     pub sources: Vec<String>,
     /// What the background sync needs; `None` without sources (or read-only).
     pub sync: Option<Arc<crate::config::Config>>,
+    /// What the chat needs (`[llm]`, metrics, people); `None` without `[llm]`.
+    pub llm: Option<Arc<crate::config::Config>>,
 }
 
 /// Runs one store or file effect and returns the message it answers with. The runtime calls
@@ -384,13 +432,86 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
             report: stored_dashboard(store).await,
         },
         Effect::StartSync => Msg::SyncDone(sync_pass(store, io, None).await),
+        Effect::ChatAsk {
+            turn,
+            question,
+            history,
+        } => {
+            let mut events = Vec::new();
+            chat_answer(store, io, &question, &history, |e| events.push(e)).await;
+            Msg::ChatEvents { turn, events }
+        }
         Effect::LoadSyncRuns => Msg::SyncRuns(
             crate::store::sync_state::recent_runs(store.pool(), 50)
                 .await
                 .map_err(|e| e.to_string()),
         ),
-        Effect::OpenUrl(_) | Effect::Copy { .. } => return None,
+        Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop => return None,
     })
+}
+
+/// Grounds the question in the store, asks the model, and hands each event to `emit`.
+async fn chat_answer(
+    store: &Store,
+    io: &EffectIo,
+    question: &str,
+    history: &[(String, String)],
+    mut emit: impl FnMut(crate::llm::LlmEvent),
+) {
+    use crate::llm::{ChatRequest, LlmError, LlmEvent, Message, Role, context};
+    let Some(config) = &io.llm else {
+        emit(LlmEvent::Error(LlmError::Http {
+            status: 0,
+            message: "no [llm] configured".to_owned(),
+        }));
+        return;
+    };
+    let Some(llm) = &config.llm else {
+        return;
+    };
+    let profile = llm.default_profile();
+    let provider = match crate::llm::key(&profile)
+        .await
+        .and_then(|key| crate::llm::provider(&profile, key))
+    {
+        Ok(p) => p,
+        Err(message) => {
+            emit(LlmEvent::Error(LlmError::Http { status: 0, message }));
+            return;
+        }
+    };
+    let grounding = context::build(
+        store.pool(),
+        question,
+        None,
+        None,
+        6_000,
+        llm.send_descriptions,
+    )
+    .await
+    .unwrap_or_default();
+    let mut messages = vec![Message {
+        role: Role::System,
+        content: format!("{}\n\nContext:\n{}", context::SYSTEM_PROMPT, grounding.text),
+    }];
+    for (q, a) in history {
+        messages.push(Message {
+            role: Role::User,
+            content: q.clone(),
+        });
+        messages.push(Message {
+            role: Role::Assistant,
+            content: a.clone(),
+        });
+    }
+    messages.push(Message {
+        role: Role::User,
+        content: question.to_owned(),
+    });
+    let mut stream = provider.stream(ChatRequest { messages });
+    while let Some(event) = stream.next().await {
+        emit(event);
+    }
 }
 
 /// One pass over the sources (none configured: nothing to do).

@@ -579,6 +579,61 @@ pub struct SyncView {
     pub scroll: u16,
 }
 
+/// The chat pane: the conversation, the input, and where the current answer is.
+#[derive(Debug, Clone)]
+pub struct ChatPane {
+    pub turns: Vec<ChatTurn>,
+    pub input: TextArea<'static>,
+    /// Id of the turn being answered; events of any other turn are stale.
+    pub turn: u64,
+    pub phase: ChatPhase,
+    pub scroll: u16,
+    /// Keep the newest text in view while it streams.
+    pub follow: bool,
+}
+
+impl Default for ChatPane {
+    fn default() -> Self {
+        Self {
+            turns: Vec::new(),
+            input: TextArea::default(),
+            turn: 0,
+            phase: ChatPhase::Idle,
+            scroll: 0,
+            follow: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChatPhase {
+    #[default]
+    Idle,
+    /// Sent; no token yet.
+    Connecting,
+    Streaming,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatTurn {
+    pub question: String,
+    pub answer: String,
+    pub reasoning: String,
+    pub status: TurnStatus,
+    pub usage: Option<(u64, u64)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TurnStatus {
+    #[default]
+    Streaming,
+    Done,
+    /// Stopped with Esc: the text so far is kept.
+    Stopped,
+    /// The provider failed; the text so far is kept.
+    Failed(String),
+}
+
 /// Fixed facts about this session.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -599,6 +654,8 @@ pub struct Settings {
     pub workflows: std::collections::BTreeMap<String, Vec<String>>,
     /// How often the background sync runs; `None` without sources (or read-only).
     pub sync_every: Option<chrono::Duration>,
+    /// The configured model ("openai gpt-4o-mini"); `None`: no `[llm]`.
+    pub llm_name: Option<String>,
 }
 
 impl Settings {
@@ -622,6 +679,7 @@ impl Settings {
             wip_limits: std::collections::BTreeMap::new(),
             workflows: std::collections::BTreeMap::new(),
             sync_every: None,
+            llm_name: None,
         }
     }
 }
@@ -643,6 +701,7 @@ pub struct State {
     pub board: Board,
     pub freshness: Vec<SourceFreshness>,
     pub sync: SyncState,
+    pub chat: ChatPane,
     pub quit: bool,
     pub dirty: bool,
 }
@@ -666,6 +725,7 @@ impl State {
             board: Board::default(),
             freshness: Vec::new(),
             sync: SyncState::default(),
+            chat: ChatPane::default(),
             quit: false,
             dirty: true,
         }

@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::msg::{Effect, Msg};
 use super::state::{Item, State, Tab};
-use super::{backlog, board, dashboard, detail, sync};
+use super::{backlog, board, chat, dashboard, detail, sync};
 use crate::domain::query;
 use crate::keymap::{Action, Context, Key, Lookup};
 use crate::ui::layout;
@@ -67,6 +67,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SyncDone(results) => sync::on_done(state, results),
+        Msg::ChatEvents { turn, events } => {
+            for event in events {
+                chat::on_event(state, turn, event);
+            }
+            Vec::new()
+        }
         Msg::SyncRuns(result) => {
             sync::on_runs(state, result);
             Vec::new()
@@ -204,6 +210,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         };
+    }
+    if state.tab == Tab::Chat
+        && state.settings.llm_name.is_some()
+        && let Some(effects) = chat::on_key(state, key)
+    {
+        return effects;
     }
     let Some(pressed) = Key::from_event(&key) else {
         return Vec::new();

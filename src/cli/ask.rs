@@ -54,7 +54,7 @@ pub async fn run(
         return Err(Error::Usage(NOT_CONFIGURED.to_owned()));
     };
     let profile = profile(config, profile_name)?;
-    let key = key(&profile)
+    let key = llm::key(&profile)
         .await
         .map_err(|e| Error::Usage(format!("[llm] {e}")))?;
     let provider = llm::provider(&profile, key).map_err(Error::Usage)?;
@@ -127,22 +127,10 @@ pub async fn run(
     }
 }
 
-/// The profile's key, when it names one (a local Ollama needs none).
-async fn key(profile: &LlmProfile) -> Result<Option<crate::config::secrets::Secret>, String> {
-    let secret = profile.secret();
-    if secret.env.is_none() && secret.cmd.is_none() && secret.literal.is_none() {
-        return Ok(None);
-    }
-    crate::config::secrets::resolve(secret)
-        .await
-        .map(Some)
-        .map_err(|e| format!("key: {e}"))
-}
-
 /// `doctor`: the default profile answers a one-line request; the time to its first token.
 pub async fn check(config: &LlmConfig) -> Result<std::time::Duration, String> {
     let profile = config.default_profile();
-    let provider = llm::provider(&profile, key(&profile).await?)?;
+    let provider = llm::provider(&profile, llm::key(&profile).await?)?;
     llm::check(provider.as_ref())
         .await
         .map_err(|e| e.to_string())

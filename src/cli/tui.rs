@@ -67,6 +67,14 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
         wip_limits: ui.wip_limits.clone(),
         workflows: ui.workflows.clone(),
         // A read-only viewer (a manager over SSH) reads what the team's sync daemon writes.
+        llm_name: ctx.config.llm.as_ref().map(|l| {
+            format!(
+                "{:?} {}",
+                l.provider,
+                l.model.as_deref().unwrap_or("(no model)")
+            )
+            .to_lowercase()
+        }),
         sync_every: syncs(ctx, ws, read_only)
             .then(|| chrono::Duration::minutes(i64::from(ctx.config.sync.interval_minutes.max(1)))),
     })
@@ -111,6 +119,11 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
             history_path,
             sources,
             sync,
+            llm: ctx
+                .config
+                .llm
+                .is_some()
+                .then(|| std::sync::Arc::new(ctx.config.clone())),
         },
     )
     .await

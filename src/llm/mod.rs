@@ -146,6 +146,18 @@ pub fn provider(profile: &LlmProfile, key: Option<Secret>) -> Result<Box<dyn Pro
     })
 }
 
+/// The profile's key, when it names one (a local Ollama needs none).
+pub async fn key(profile: &LlmProfile) -> Result<Option<Secret>, String> {
+    let secret = profile.secret();
+    if secret.env.is_none() && secret.cmd.is_none() && secret.literal.is_none() {
+        return Ok(None);
+    }
+    crate::config::secrets::resolve(secret)
+        .await
+        .map(Some)
+        .map_err(|e| format!("key: {e}"))
+}
+
 /// A one-line request to see that the provider answers: the time to its first token.
 pub async fn check(provider: &dyn Provider) -> Result<Duration, LlmError> {
     use futures_util::StreamExt;

@@ -3,6 +3,7 @@
 
 mod backlog;
 mod board;
+mod chat;
 mod dashboard;
 mod detail;
 mod help;
@@ -33,6 +34,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         (Tab::Backlog, None) => backlog::render(state, frame, &areas),
         (Tab::Dashboard, _) => dashboard::render(state, frame, areas.body),
         (Tab::Board, _) => board::render(state, frame, areas.body),
+        (Tab::Chat, _) => chat::render(state, frame, areas.body),
         (tab, _) => {
             let text = tab.placeholder().unwrap_or_default();
             frame.render_widget(

@@ -21,7 +21,7 @@ fn read(rel: &str) -> String {
 }
 
 /// Serves `body` on every POST, `piece` bytes at a time with a pause; `cut` stops halfway.
-async fn mock(
+pub async fn mock(
     status: u16,
     headers: &[(&'static str, &'static str)],
     body: String,

@@ -9,6 +9,7 @@
 )]
 
 mod board_workflow;
+mod chat;
 mod cli;
 mod common;
 mod config;

@@ -56,6 +56,7 @@ impl Harness {
             history_path: dir.path().join("history"),
             sources: vec![],
             sync: None,
+            llm: None,
         };
         let mut state = State::new(settings, now(), size, tab);
         let effects = init(&mut state);
