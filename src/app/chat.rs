@@ -40,10 +40,11 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
         }
         KeyCode::Char('r') if empty && plain => retry(state),
         KeyCode::Char('n') if empty && plain => {
-            stop(state);
+            let effects = stop(state);
             state.chat.turns.clear();
+            state.chat.conversation = None;
             state.chat.follow = true;
-            Vec::new()
+            effects
         }
         KeyCode::Char('q' | '?') if empty && plain => return None,
         _ => {
@@ -106,16 +107,97 @@ pub fn stop(state: &mut State) -> Vec<Effect> {
     }
     // A new turn id makes anything still in flight stale.
     c.turn += 1;
-    vec![Effect::ChatStop]
+    let mut effects = vec![Effect::ChatStop];
+    effects.extend(save_last(state));
+    effects
 }
 
-pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) {
+/// The last turn, to keep (its answer marked incomplete unless it finished).
+fn save_last(state: &State) -> Option<Effect> {
+    let t = state.chat.turns.last()?;
+    Some(Effect::SaveChatTurn {
+        conversation: state.chat.conversation,
+        turn: crate::store::chat::SavedTurn {
+            question: t.question.clone(),
+            answer: t.answer.clone(),
+            complete: t.status == TurnStatus::Done,
+            usage: t.usage.map(|(i, o)| {
+                (
+                    i64::try_from(i).unwrap_or(i64::MAX),
+                    i64::try_from(o).unwrap_or(i64::MAX),
+                )
+            }),
+        },
+    })
+}
+
+/// The pane's first showing: the last conversation comes back.
+pub fn on_enter(state: &mut State) -> Vec<Effect> {
+    if state.chat.loaded || state.settings.llm_name.is_none() {
+        return Vec::new();
+    }
+    state.chat.loaded = true;
+    vec![Effect::LoadChat]
+}
+
+pub fn on_events(state: &mut State, turn: u64, events: Vec<LlmEvent>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for event in events {
+        effects.extend(on_event(state, turn, event));
+    }
+    effects
+}
+
+pub fn on_saved(state: &mut State, result: Result<i64, String>) -> Vec<Effect> {
+    match result {
+        Ok(id) => state.chat.conversation = Some(id),
+        Err(e) => super::flash(
+            state,
+            &format!("could not keep the conversation: {e}"),
+            true,
+        ),
+    }
+    Vec::new()
+}
+
+pub fn on_loaded(
+    state: &mut State,
+    found: Option<(i64, Vec<crate::store::chat::SavedTurn>)>,
+) -> Vec<Effect> {
+    let Some((id, saved)) = found else {
+        return Vec::new();
+    };
+    if !state.chat.turns.is_empty() {
+        return Vec::new();
+    }
+    state.chat.conversation = Some(id);
+    state.chat.turns = saved
+        .into_iter()
+        .map(|t| ChatTurn {
+            question: t.question,
+            answer: t.answer,
+            reasoning: String::new(),
+            status: if t.complete {
+                TurnStatus::Done
+            } else {
+                TurnStatus::Stopped
+            },
+            usage: t
+                .usage
+                .map(|(i, o)| (u64::try_from(i).unwrap_or(0), u64::try_from(o).unwrap_or(0))),
+        })
+        .collect();
+    state.dirty = true;
+    Vec::new()
+}
+
+pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
     let c = &mut state.chat;
     if turn != c.turn {
-        return;
+        return Vec::new();
     }
     let Some(t) = c.turns.last_mut() else {
-        return;
+        return Vec::new();
     };
     state.dirty = true;
     match event {
@@ -131,10 +213,13 @@ pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) {
         LlmEvent::Done { .. } => {
             t.status = TurnStatus::Done;
             c.phase = ChatPhase::Idle;
+            return save_last(state).into_iter().collect();
         }
         LlmEvent::Error(e) => {
             t.status = TurnStatus::Failed(e.to_string());
             c.phase = ChatPhase::Idle;
+            return save_last(state).into_iter().collect();
         }
     }
+    Vec::new()
 }

@@ -66,6 +66,8 @@ pub enum Msg {
         turn: u64,
         events: Vec<crate::llm::LlmEvent>,
     },
+    ChatSaved(Result<i64, String>),
+    ChatLoaded(Option<(i64, Vec<crate::store::chat::SavedTurn>)>),
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -168,6 +170,13 @@ pub enum Effect {
     },
     /// Abort the request of the current answer.
     ChatStop,
+    /// Keep a finished, stopped or failed turn in the conversation (`None`: a new one).
+    SaveChatTurn {
+        conversation: Option<i64>,
+        turn: crate::store::chat::SavedTurn,
+    },
+    /// The most recent conversation, for the pane's first showing.
+    LoadChat,
     LoadSyncRuns,
     OpenUrl(String),
     Copy {

@@ -401,23 +401,7 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
             issue_id,
             field,
             value,
-        } => {
-            let now = io.clock.now();
-            let result = store
-                .writer()
-                .transaction(move |conn| {
-                    Box::pin(async move {
-                        detail::set_override(conn, issue_id, field, value.as_deref(), now).await
-                    })
-                })
-                .await
-                .map_err(|e| e.to_string());
-            Msg::OverrideSaved {
-                issue_id,
-                field,
-                result,
-            }
-        }
+        } => save_override(store, io, issue_id, field, value).await,
         Effect::SaveHistory(history) => return save_history(io, &history).await,
         Effect::LoadFreshness => freshness(store, io).await,
         Effect::LoadBoard {
@@ -446,8 +430,60 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
                 .await
                 .map_err(|e| e.to_string()),
         ),
+        Effect::SaveChatTurn { conversation, turn } => {
+            save_chat_turn(store, io, conversation, turn).await
+        }
+        Effect::LoadChat => Msg::ChatLoaded(
+            crate::store::chat::latest(store.pool())
+                .await
+                .ok()
+                .flatten(),
+        ),
         Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop => return None,
     })
+}
+
+async fn save_override(
+    store: &Store,
+    io: &EffectIo,
+    issue_id: i64,
+    field: crate::domain::overrides::OverrideField,
+    value: Option<String>,
+) -> Msg {
+    let now = io.clock.now();
+    let result = store
+        .writer()
+        .transaction(move |conn| {
+            Box::pin(async move {
+                detail::set_override(conn, issue_id, field, value.as_deref(), now).await
+            })
+        })
+        .await
+        .map_err(|e| e.to_string());
+    Msg::OverrideSaved {
+        issue_id,
+        field,
+        result,
+    }
+}
+
+async fn save_chat_turn(
+    store: &Store,
+    io: &EffectIo,
+    conversation: Option<i64>,
+    turn: crate::store::chat::SavedTurn,
+) -> Msg {
+    let now = io.clock.now();
+    let saved = store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(
+                async move { crate::store::chat::save_turn(c, conversation, &turn, now).await },
+            )
+        })
+        .await
+        .map_err(|e| e.to_string());
+    Msg::ChatSaved(saved)
 }
 
 /// Grounds the question in the store, asks the model, and hands each event to `emit`.

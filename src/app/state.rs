@@ -590,6 +590,10 @@ pub struct ChatPane {
     pub scroll: u16,
     /// Keep the newest text in view while it streams.
     pub follow: bool,
+    /// The stored conversation these turns belong to (`None`: not saved yet).
+    pub conversation: Option<i64>,
+    /// The last conversation was asked for (once per session).
+    pub loaded: bool,
 }
 
 impl Default for ChatPane {
@@ -601,6 +605,8 @@ impl Default for ChatPane {
             phase: ChatPhase::Idle,
             scroll: 0,
             follow: true,
+            conversation: None,
+            loaded: false,
         }
     }
 }

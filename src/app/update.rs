@@ -37,6 +37,9 @@ fn entered_tab(state: &mut State) -> Vec<Effect> {
     if state.tab == Tab::Board && !state.board.loaded {
         return board::load(state);
     }
+    if state.tab == Tab::Chat {
+        return chat::on_enter(state);
+    }
     Vec::new()
 }
 
@@ -67,12 +70,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SyncDone(results) => sync::on_done(state, results),
-        Msg::ChatEvents { turn, events } => {
-            for event in events {
-                chat::on_event(state, turn, event);
-            }
-            Vec::new()
-        }
+        Msg::ChatEvents { turn, events } => chat::on_events(state, turn, events),
+        Msg::ChatSaved(result) => chat::on_saved(state, result),
+        Msg::ChatLoaded(found) => chat::on_loaded(state, found),
         Msg::SyncRuns(result) => {
             sync::on_runs(state, result);
             Vec::new()

@@ -1,6 +1,7 @@
 //! `SQLite`: one writer task owns the only write connection; reads use a small pool.
 //! Queries are runtime `query_as` + `FromRow`, so building needs no database.
 
+pub mod chat;
 pub mod detail;
 pub mod filter;
 pub mod import;

@@ -173,3 +173,57 @@ async fn without_a_provider_the_pane_says_how_to_configure_one() {
     h.key(KeyCode::Tab).await;
     assert_eq!(h.state.tab, Tab::Proposals);
 }
+
+#[tokio::test]
+async fn conversations_are_kept_and_come_back_on_the_next_start() {
+    let (mut h, expected) = harness_with_mock().await;
+    h.keys("who is overloaded?").await;
+    h.key(KeyCode::Enter).await;
+    let pool = h.store.pool().clone();
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .expect(sql)
+        }
+    };
+    assert_eq!(count("SELECT count(*) FROM chat_conversations").await, 1);
+    assert_eq!(count("SELECT count(*) FROM chat_messages").await, 2);
+    assert_eq!(
+        count("SELECT count(*) FROM chat_messages WHERE role = 'assistant' AND complete = 1").await,
+        1
+    );
+    // A stopped answer is kept too, marked incomplete, in the same conversation.
+    for c in "and next?".chars() {
+        let _ = update(&mut h.state, key(KeyCode::Char(c)));
+    }
+    let effects = update(&mut h.state, key(KeyCode::Enter));
+    assert!(!effects.is_empty());
+    let turn = h.state.chat.turn;
+    let _ = update(
+        &mut h.state,
+        Msg::ChatEvents {
+            turn,
+            events: vec![LlmEvent::Text("half".into())],
+        },
+    );
+    let effects = update(&mut h.state, key(KeyCode::Esc));
+    h.run(effects).await;
+    assert_eq!(count("SELECT count(*) FROM chat_conversations").await, 1);
+    assert_eq!(
+        count("SELECT count(*) FROM chat_messages WHERE role = 'assistant' AND complete = 0").await,
+        1
+    );
+    let (store, dir) = h.into_parts();
+    let again = Harness::on(store, dir, chat_settings(), (100, 30), Tab::Chat).await;
+    let turns = &again.state.chat.turns;
+    assert_eq!(turns.len(), 2);
+    assert_eq!(
+        (turns[0].question.as_str(), turns[0].answer.as_str()),
+        ("who is overloaded?", expected.as_str())
+    );
+    assert_eq!(turns[1].status, TurnStatus::Stopped);
+    assert_eq!(turns[1].answer, "half");
+}
