@@ -46,6 +46,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
             state.chat.follow = true;
             effects
         }
+        KeyCode::Char('c') if empty && plain => {
+            state.chat.show_context = !state.chat.show_context;
+            Vec::new()
+        }
         KeyCode::Char('q' | '?') if empty && plain => return None,
         _ => {
             state.chat.input.input(key);
@@ -177,6 +181,7 @@ pub fn on_loaded(
             question: t.question,
             answer: t.answer,
             reasoning: String::new(),
+            context: None,
             status: if t.complete {
                 TurnStatus::Done
             } else {
@@ -210,6 +215,7 @@ pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
             t.reasoning.push_str(&text);
         }
         LlmEvent::Usage { input, output } => t.usage = Some((input, output)),
+        LlmEvent::Context(text) => t.context = Some(text),
         LlmEvent::Done { .. } => {
             t.status = TurnStatus::Done;
             c.phase = ChatPhase::Idle;

@@ -516,16 +516,18 @@ async fn chat_answer(
             return;
         }
     };
+    let summary = context::store_summary(store.pool(), config, io.clock.now()).await;
     let grounding = context::build(
         store.pool(),
         question,
         None,
-        None,
+        summary.as_deref(),
         6_000,
         llm.send_descriptions,
     )
     .await
     .unwrap_or_default();
+    emit(LlmEvent::Context(grounding.text.clone()));
     let mut messages = vec![Message {
         role: Role::System,
         content: format!("{}\n\nContext:\n{}", context::SYSTEM_PROMPT, grounding.text),

@@ -594,6 +594,8 @@ pub struct ChatPane {
     pub conversation: Option<i64>,
     /// The last conversation was asked for (once per session).
     pub loaded: bool,
+    /// Show under each question the context sent with it (`c`).
+    pub show_context: bool,
 }
 
 impl Default for ChatPane {
@@ -607,6 +609,7 @@ impl Default for ChatPane {
             follow: true,
             conversation: None,
             loaded: false,
+            show_context: false,
         }
     }
 }
@@ -627,6 +630,8 @@ pub struct ChatTurn {
     pub reasoning: String,
     pub status: TurnStatus,
     pub usage: Option<(u64, u64)>,
+    /// What was sent with the question (the grounding), when known.
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

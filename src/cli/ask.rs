@@ -60,24 +60,7 @@ pub async fn run(
     let provider = llm::provider(&profile, key).map_err(Error::Usage)?;
     let ws =
         super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await?;
-    let options = crate::report::Options {
-        now: ctx.clock.now(),
-        sprint: None,
-        from: None,
-        to: None,
-        working_days: crate::domain::metrics::WorkingDays::from_names(
-            &ctx.config.metrics.working_days,
-        ),
-        aging_days: ctx.config.metrics.aging_wip_days,
-        capacity: ctx.config.people.capacity.clone(),
-        default_capacity: ctx.config.people.default_capacity,
-        workspace: ws.name.clone(),
-    };
-    let summary = crate::report::from_store(ws.store.pool(), None, options)
-        .await
-        .ok()
-        .flatten()
-        .map(|r| context::summary(&r));
+    let summary = context::store_summary(ws.store.pool(), &ctx.config, ctx.clock.now()).await;
     let grounding = context::build(
         ws.store.pool(),
         question,
@@ -154,7 +137,7 @@ async fn answer(
                 let _ = stdout.flush();
                 wrote = true;
             }
-            LlmEvent::Reasoning(_) => {}
+            LlmEvent::Reasoning(_) | LlmEvent::Context(_) => {}
             LlmEvent::Usage { input, output } => usage = (input, output),
             LlmEvent::Done { .. } => {
                 if wrote {

@@ -150,6 +150,30 @@ pub async fn build(
     Ok(g)
 }
 
+/// The sprint and load summary of the workspace in `pool`, with the config's metric settings;
+/// `None` when there is nothing to measure.
+pub async fn store_summary(
+    pool: &SqlitePool,
+    config: &crate::config::Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    let options = crate::report::Options {
+        now,
+        sprint: None,
+        from: None,
+        to: None,
+        working_days: crate::domain::metrics::WorkingDays::from_names(&config.metrics.working_days),
+        aging_days: config.metrics.aging_wip_days,
+        capacity: config.people.capacity.clone(),
+        default_capacity: config.people.default_capacity,
+        workspace: config.workspace.clone().unwrap_or_default(),
+    };
+    let report = crate::report::from_store(pool, None, options)
+        .await
+        .ok()??;
+    Some(summary(&report))
+}
+
 /// The active sprint and each person's load, from the same report as the dashboard.
 pub fn summary(report: &crate::report::Report) -> String {
     let mut out = String::new();

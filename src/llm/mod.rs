@@ -56,6 +56,9 @@ pub enum LlmEvent {
     Done {
         stop_reason: Option<String>,
     },
+    /// The context sent with the question (emitted by the app before the provider's events, so
+    /// the user can see what left the machine).
+    Context(String),
     /// The stream ended with an error; text received before it stays valid.
     Error(LlmError),
 }
@@ -174,7 +177,7 @@ pub async fn check(provider: &dyn Provider) -> Result<Duration, LlmError> {
                 return Ok(started.elapsed());
             }
             LlmEvent::Error(e) => return Err(e),
-            LlmEvent::Usage { .. } => {}
+            LlmEvent::Usage { .. } | LlmEvent::Context(_) => {}
         }
     }
     Err(LlmError::Cut)

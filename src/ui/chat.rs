@@ -36,6 +36,22 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Span::styled("you  ", theme.header),
             Span::raw(sanitize(&turn.question, false)),
         ]));
+        if c.show_context {
+            let sent = turn
+                .context
+                .as_deref()
+                .unwrap_or("(not known for this turn)");
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "     context sent ({} tokens):",
+                    crate::llm::context::tokens(sent)
+                ),
+                theme.dim,
+            )));
+            for l in sanitize(sent, true).lines() {
+                lines.push(Line::from(Span::styled(format!("       {l}"), theme.dim)));
+            }
+        }
         if !turn.reasoning.is_empty() {
             let thought: String = sanitize(&turn.reasoning, false).chars().take(200).collect();
             lines.push(Line::from(Span::styled(
@@ -78,7 +94,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     if c.turns.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!("Ask about this backlog ({model}). Enter sends, alt-enter breaks the line, esc stops, r asks again, n starts over."),
+            format!("Ask about this backlog ({model}). Enter sends, alt-enter breaks the line, esc stops, r asks again, n starts over, c shows the context sent."),
             theme.dim,
         )));
     }

@@ -67,6 +67,14 @@ async fn a_question_streams_into_a_finished_turn() {
         c.input.lines().iter().all(String::is_empty),
         "the input is cleared"
     );
+    let sent = c.turns[0]
+        .context
+        .clone()
+        .expect("the context sent is kept with the turn");
+    assert!(
+        sent.contains("points this sprint") || sent.contains('['),
+        "{sent}"
+    );
     let screen = text(&draw(&h.state));
     assert!(screen.contains("tokens in"), "the end is in view: {screen}");
     h.key(KeyCode::PageUp).await;
@@ -75,6 +83,13 @@ async fn a_question_streams_into_a_finished_turn() {
         screen.contains("you  who is overloaded?"),
         "scrolled to the top: {screen}"
     );
+    // `c` shows what was sent with each question.
+    h.key(KeyCode::Char('c')).await;
+    assert!(h.state.chat.show_context);
+    h.key(KeyCode::PageUp).await;
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains("context sent ("), "{screen}");
+    h.key(KeyCode::Char('c')).await;
     // `r` on an empty input asks the same question again, as a new turn.
     let before = h.state.chat.turn;
     h.key(KeyCode::Char('r')).await;
