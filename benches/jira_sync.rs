@@ -47,31 +47,16 @@ fn read(rel: &str) -> Value {
 
 fn generate(n: usize) -> Vec<Value> {
     let template = read("tests/fixtures/jira/issue-cloud-2025-adf-sprint-timetracking.json");
-    let wanted = [
-        "summary",
-        "description",
-        "status",
-        "issuetype",
-        "priority",
-        "assignee",
-        "reporter",
-        "labels",
-        "duedate",
-        "created",
-        "updated",
-        "resolutiondate",
-        "parent",
-        "project",
-        "issuelinks",
-        "customfield_10016",
-        "customfield_10020",
-    ];
+    // Exactly the fields a sync asks for, as a bulk fetch would answer.
+    let list: Vec<fields::FieldDef> =
+        serde_json::from_value(read("tests/fixtures/jira/fields.assembled.json")).unwrap();
+    let wanted = fields::discover(&list, &std::collections::BTreeMap::new()).wanted();
     let now = parse_instant(NOW).unwrap();
     (0..n)
         .map(|i| {
             let mut f = serde_json::Map::new();
-            for k in wanted {
-                f.insert(k.to_owned(), template["fields"][k].clone());
+            for k in &wanted {
+                f.insert(k.clone(), template["fields"][k.as_str()].clone());
             }
             let at = (now - chrono::Duration::seconds(i64::try_from(n - i).unwrap() * 30))
                 .format("%Y-%m-%dT%H:%M:%S%.3f+0000")

@@ -6,7 +6,7 @@ use eventsource_stream::Eventsource;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use serde_json::{Value, json};
 
-use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, Role, error_from, network};
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, Role};
 
 pub struct Anthropic {
     pub endpoint: Endpoint,
@@ -107,70 +107,55 @@ impl Provider for Anthropic {
         if let Some(key) = &e.key {
             req = req.header("x-api-key", key.expose());
         }
-        for (k, v) in &e.headers {
-            req = req.header(k.as_str(), v.as_str());
-        }
-        stream::once(async move { req.send().await })
-            .flat_map(|sent| -> BoxStream<'static, LlmEvent> {
-                let response = match sent {
-                    Ok(r) => r,
-                    Err(e) => return stream::iter([LlmEvent::Error(network(&e))]).boxed(),
-                };
-                if !response.status().is_success() {
-                    return stream::once(
-                        async move { LlmEvent::Error(error_from(response).await) },
-                    )
-                    .boxed();
-                }
-                let events = response.bytes_stream().eventsource();
-                stream::unfold(
-                    (events.boxed(), 0u64, false),
-                    |(mut events, mut input, finished)| async move {
-                        if finished {
-                            return None;
-                        }
-                        loop {
-                            match events.next().await {
-                                None => {
-                                    return Some((
-                                        vec![LlmEvent::Error(LlmError::Cut)],
-                                        (events, input, true),
-                                    ));
-                                }
-                                Some(Err(e)) => {
-                                    return Some((
-                                        vec![LlmEvent::Error(LlmError::Decode(e.to_string()))],
-                                        (events, input, true),
-                                    ));
-                                }
-                                Some(Ok(event)) => {
-                                    let Ok(v) = serde_json::from_str::<Value>(&event.data) else {
-                                        continue;
-                                    };
-                                    let kind = if event.event.is_empty() || event.event == "message"
-                                    {
-                                        v.get("type")
-                                            .and_then(Value::as_str)
-                                            .unwrap_or("")
-                                            .to_owned()
-                                    } else {
-                                        event.event.clone()
-                                    };
-                                    let out = event_events(&kind, &v, &mut input);
-                                    let end = out.iter().any(|e| {
-                                        matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_))
-                                    });
-                                    if !out.is_empty() {
-                                        return Some((out, (events, input, end)));
-                                    }
-                                }
-                            }
-                        }
-                    },
-                )
-                .flat_map(stream::iter)
-                .boxed()
-            })
-            .boxed()
+        req = super::with_headers(req, &e.headers);
+        super::send(req, decode_response)
     }
+}
+
+/// The body of a successful answer as events.
+fn decode_response(response: reqwest::Response) -> BoxStream<'static, LlmEvent> {
+    let events = response.bytes_stream().eventsource();
+    stream::unfold(
+        (events.boxed(), 0u64, false),
+        |(mut events, mut input, finished)| async move {
+            if finished {
+                return None;
+            }
+            loop {
+                match events.next().await {
+                    None => {
+                        return Some((vec![LlmEvent::Error(LlmError::Cut)], (events, input, true)));
+                    }
+                    Some(Err(e)) => {
+                        return Some((
+                            vec![LlmEvent::Error(LlmError::Decode(e.to_string()))],
+                            (events, input, true),
+                        ));
+                    }
+                    Some(Ok(event)) => {
+                        let Ok(v) = serde_json::from_str::<Value>(&event.data) else {
+                            continue;
+                        };
+                        let kind = if event.event.is_empty() || event.event == "message" {
+                            v.get("type")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_owned()
+                        } else {
+                            event.event.clone()
+                        };
+                        let out = event_events(&kind, &v, &mut input);
+                        let end = out
+                            .iter()
+                            .any(|e| matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_)));
+                        if !out.is_empty() {
+                            return Some((out, (events, input, end)));
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .flat_map(stream::iter)
+    .boxed()
 }

@@ -183,6 +183,46 @@ pub async fn check(provider: &dyn Provider) -> Result<Duration, LlmError> {
     Err(LlmError::Cut)
 }
 
+/// Sends the request; a failure to connect or an error status is one error event, a success is
+/// decoded by `decode`. Dropping the stream aborts the request.
+pub(crate) fn send(
+    request: reqwest::RequestBuilder,
+    decode: fn(reqwest::Response) -> BoxStream<'static, LlmEvent>,
+) -> BoxStream<'static, LlmEvent> {
+    use futures_util::StreamExt;
+    use futures_util::stream;
+    stream::once(async move { request.send().await })
+        .flat_map(move |sent| -> BoxStream<'static, LlmEvent> {
+            match sent {
+                Err(e) => stream::iter([LlmEvent::Error(network(&e))]).boxed(),
+                Ok(response) if !response.status().is_success() => {
+                    stream::once(async move { LlmEvent::Error(error_from(response).await) }).boxed()
+                }
+                Ok(response) => decode(response),
+            }
+        })
+        .boxed()
+}
+
+/// The profile's extra headers (company gateways authenticate by header or cookie).
+pub(crate) fn with_headers(
+    mut request: reqwest::RequestBuilder,
+    headers: &[(String, String)],
+) -> reqwest::RequestBuilder {
+    for (k, v) in headers {
+        request = request.header(k.as_str(), v.as_str());
+    }
+    request
+}
+
+/// The conversation as `role`/`content` objects (`OpenAI` and Ollama take it as is).
+pub(crate) fn messages_json(messages: &[Message]) -> Vec<serde_json::Value> {
+    messages
+        .iter()
+        .map(|m| serde_json::json!({"role": m.role.as_str(), "content": m.content}))
+        .collect()
+}
+
 /// An error answer (before any stream): the provider's own message, classified.
 pub(crate) async fn error_from(response: reqwest::Response) -> LlmError {
     let status = response.status().as_u16();

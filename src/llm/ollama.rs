@@ -4,7 +4,7 @@
 use futures_util::stream::{self, BoxStream, StreamExt};
 use serde_json::{Value, json};
 
-use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, error_from, network};
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, network};
 
 pub struct Ollama {
     pub endpoint: Endpoint,
@@ -49,7 +49,7 @@ impl Provider for Ollama {
         let mut body = json!({
             "model": e.model,
             "stream": true,
-            "messages": request.messages.iter().map(|m| json!({"role": m.role.as_str(), "content": m.content})).collect::<Vec<_>>(),
+            "messages": super::messages_json(&request.messages),
         });
         if let Some(t) = e.temperature {
             body["options"] = json!({ "temperature": t });
@@ -61,78 +61,65 @@ impl Provider for Ollama {
         if let Some(key) = &e.key {
             req = req.bearer_auth(key.expose());
         }
-        for (k, v) in &e.headers {
-            req = req.header(k.as_str(), v.as_str());
-        }
-        stream::once(async move { req.send().await })
-            .flat_map(|sent| -> BoxStream<'static, LlmEvent> {
-                let response = match sent {
-                    Ok(r) => r,
-                    Err(e) => return stream::iter([LlmEvent::Error(network(&e))]).boxed(),
-                };
-                if !response.status().is_success() {
-                    return stream::once(
-                        async move { LlmEvent::Error(error_from(response).await) },
-                    )
-                    .boxed();
-                }
-                let bytes = response.bytes_stream().boxed();
-                stream::unfold(
-                    (bytes, Vec::<u8>::new(), false),
-                    |(mut bytes, mut pending, finished)| async move {
-                        if finished {
-                            return None;
-                        }
-                        loop {
-                            if let Some(end) = pending.iter().position(|b| *b == b'\n') {
-                                let line: Vec<u8> = pending.drain(..=end).collect();
-                                let text = String::from_utf8_lossy(&line);
-                                if text.trim().is_empty() {
-                                    continue;
-                                }
-                                let out = match serde_json::from_str::<Value>(text.trim()) {
-                                    Ok(v) => line_events(&v),
-                                    Err(e) => {
-                                        vec![LlmEvent::Error(LlmError::Decode(e.to_string()))]
-                                    }
-                                };
-                                let end = out.iter().any(|e| {
-                                    matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_))
-                                });
-                                if !out.is_empty() {
-                                    return Some((out, (bytes, pending, end)));
-                                }
-                                continue;
-                            }
-                            match bytes.next().await {
-                                Some(Ok(chunk)) => pending.extend_from_slice(&chunk),
-                                Some(Err(e)) => {
-                                    return Some((
-                                        vec![LlmEvent::Error(network(&e))],
-                                        (bytes, pending, true),
-                                    ));
-                                }
-                                None => {
-                                    // A last line without its newline, then the end.
-                                    let rest = String::from_utf8_lossy(&pending).trim().to_owned();
-                                    pending.clear();
-                                    let mut out = serde_json::from_str::<Value>(&rest)
-                                        .map(|v| line_events(&v))
-                                        .unwrap_or_default();
-                                    if !out.iter().any(|e| {
-                                        matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_))
-                                    }) {
-                                        out.push(LlmEvent::Error(LlmError::Cut));
-                                    }
-                                    return Some((out, (bytes, pending, true)));
-                                }
-                            }
-                        }
-                    },
-                )
-                .flat_map(stream::iter)
-                .boxed()
-            })
-            .boxed()
+        req = super::with_headers(req, &e.headers);
+        super::send(req, decode_response)
     }
+}
+
+/// The body of a successful answer as events.
+fn decode_response(response: reqwest::Response) -> BoxStream<'static, LlmEvent> {
+    let bytes = response.bytes_stream().boxed();
+    stream::unfold(
+        (bytes, Vec::<u8>::new(), false),
+        |(mut bytes, mut pending, finished)| async move {
+            if finished {
+                return None;
+            }
+            loop {
+                if let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    let text = String::from_utf8_lossy(&line);
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    let out = match serde_json::from_str::<Value>(text.trim()) {
+                        Ok(v) => line_events(&v),
+                        Err(e) => {
+                            vec![LlmEvent::Error(LlmError::Decode(e.to_string()))]
+                        }
+                    };
+                    let end = out
+                        .iter()
+                        .any(|e| matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_)));
+                    if !out.is_empty() {
+                        return Some((out, (bytes, pending, end)));
+                    }
+                    continue;
+                }
+                match bytes.next().await {
+                    Some(Ok(chunk)) => pending.extend_from_slice(&chunk),
+                    Some(Err(e)) => {
+                        return Some((vec![LlmEvent::Error(network(&e))], (bytes, pending, true)));
+                    }
+                    None => {
+                        // A last line without its newline, then the end.
+                        let rest = String::from_utf8_lossy(&pending).trim().to_owned();
+                        pending.clear();
+                        let mut out = serde_json::from_str::<Value>(&rest)
+                            .map(|v| line_events(&v))
+                            .unwrap_or_default();
+                        if !out
+                            .iter()
+                            .any(|e| matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_)))
+                        {
+                            out.push(LlmEvent::Error(LlmError::Cut));
+                        }
+                        return Some((out, (bytes, pending, true)));
+                    }
+                }
+            }
+        },
+    )
+    .flat_map(stream::iter)
+    .boxed()
 }

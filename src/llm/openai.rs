@@ -7,7 +7,7 @@ use eventsource_stream::Eventsource;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use serde_json::{Value, json};
 
-use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, error_from, network};
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider};
 
 pub struct OpenAi {
     pub endpoint: Endpoint,
@@ -81,7 +81,7 @@ impl Provider for OpenAi {
             "model": e.model,
             "stream": true,
             "stream_options": { "include_usage": true },
-            "messages": request.messages.iter().map(|m| json!({"role": m.role.as_str(), "content": m.content})).collect::<Vec<_>>(),
+            "messages": super::messages_json(&request.messages),
         });
         if let Some(t) = e.temperature {
             body["temperature"] = json!(t);
@@ -97,25 +97,14 @@ impl Provider for OpenAi {
                 req.bearer_auth(key.expose())
             };
         }
-        for (k, v) in &e.headers {
-            req = req.header(k.as_str(), v.as_str());
-        }
-        stream::once(async move { req.send().await })
-            .flat_map(|sent| -> BoxStream<'static, LlmEvent> {
-                let response = match sent {
-                    Ok(r) => r,
-                    Err(e) => return stream::iter([LlmEvent::Error(network(&e))]).boxed(),
-                };
-                if !response.status().is_success() {
-                    return stream::once(
-                        async move { LlmEvent::Error(error_from(response).await) },
-                    )
-                    .boxed();
-                }
-                decode(response.bytes_stream().eventsource().boxed())
-            })
-            .boxed()
+        req = super::with_headers(req, &e.headers);
+        super::send(req, decode_response)
     }
+}
+
+/// The body of a successful answer as events.
+fn decode_response(response: reqwest::Response) -> BoxStream<'static, LlmEvent> {
+    decode(response.bytes_stream().eventsource().boxed())
 }
 
 type Events = BoxStream<

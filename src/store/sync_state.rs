@@ -63,14 +63,6 @@ pub async fn set_cursor(
     Ok(())
 }
 
-pub async fn clear_cursors(conn: &mut SqliteConnection, source: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sync_cursors WHERE source_name = ?")
-        .bind(source)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Starts a run; runs of this source left `running` by a killed process become `cancelled`.
 pub async fn start_run(
     conn: &mut SqliteConnection,

@@ -106,3 +106,65 @@ pub enum SyncError {
     #[error("{0}")]
     Data(String),
 }
+
+/// The HTTP client of a source: its timeout, extra CA and retries from the options, waits
+/// reported as progress (`Waiting`) under the source's name.
+pub(crate) fn source_http(
+    name: &str,
+    auth: http::Auth,
+    ca_file: Option<&std::path::Path>,
+    options: &Options,
+    sleeper: Option<http::Sleeper>,
+    progress: Option<Progress>,
+) -> Result<http::Http, SyncError> {
+    let mut http_options = http::HttpOptions::new(options.timeout);
+    http_options.ca_file = ca_file.map(std::path::Path::to_path_buf);
+    http_options.retry.retries = options.retries;
+    if let Some(s) = sleeper {
+        http_options.sleeper = s;
+    }
+    let source = name.to_owned();
+    Ok(http::Http::new(auth, http_options)
+        .map_err(|e| SyncError::Setup(format!("{name}: {e}")))?
+        .on_wait(move |e, wait| {
+            report(
+                progress.as_ref(),
+                SyncEvent::Waiting {
+                    source: source.clone(),
+                    seconds: wait.as_secs(),
+                    reason: e.to_string(),
+                },
+            );
+        }))
+}
+
+/// Runs `pass` as one logged run of `source` in `sync_runs`: started as `kind`, finished ok or
+/// failed with the error's text.
+pub(crate) async fn logged_run<F>(
+    store: &crate::store::Store,
+    source: &str,
+    kind: &str,
+    now: DateTime<Utc>,
+    pass: impl FnOnce(i64) -> F,
+) -> Result<(), SyncError>
+where
+    F: std::future::Future<Output = Result<(), SyncError>>,
+{
+    use crate::store::sync_state;
+    let (name, kind_text) = (source.to_owned(), kind.to_owned());
+    let run = store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move { sync_state::start_run(c, &name, &kind_text, now).await })
+        })
+        .await?;
+    let result = pass(run).await;
+    let error = result.as_ref().err().map(ToString::to_string);
+    store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move { sync_state::finish_run(c, run, error.as_deref(), now).await })
+        })
+        .await?;
+    result
+}

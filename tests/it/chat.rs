@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde_json::Value;
 use sprintdeck::app::state::{ChatPhase, Settings, Tab, TurnStatus};
 use sprintdeck::app::{Effect, Msg, update};
 use sprintdeck::llm::LlmEvent;
@@ -32,18 +31,7 @@ async fn harness_with_mock() -> (Harness, String) {
     ))
     .expect("config");
     h.io.llm = Some(Arc::new(config));
-    let expected: String = std::fs::read_to_string(crate::common::fixture(
-        "llm/chat-stream.gpt-4.1-nano.chunks.jsonl",
-    ))
-    .expect("fixture")
-    .lines()
-    .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-    .filter_map(|c| {
-        c.pointer("/choices/0/delta/content")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    })
-    .collect();
+    let expected = crate::llm::openai_text();
     (h, expected)
 }
 

@@ -103,16 +103,21 @@ fn jsonl(rel: &str) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn openai_stream_reassembles_text_and_usage() {
-    let chunks = jsonl("llm/chat-stream.gpt-4.1-nano.chunks.jsonl");
-    let expected: String = chunks
+/// The text the recorded `OpenAI` stream carries, from its chunks (each `delta.content`).
+pub fn openai_text() -> String {
+    jsonl("llm/chat-stream.gpt-4.1-nano.chunks.jsonl")
         .iter()
         .filter_map(|c| {
             c.pointer("/choices/0/delta/content")
                 .and_then(Value::as_str)
         })
-        .collect();
+        .collect()
+}
+
+#[tokio::test]
+async fn openai_stream_reassembles_text_and_usage() {
+    let chunks = jsonl("llm/chat-stream.gpt-4.1-nano.chunks.jsonl");
+    let expected = openai_text();
     let usage = chunks.iter().rev().find_map(|c| {
         let u = c.get("usage").filter(|u| !u.is_null())?;
         Some((
@@ -338,14 +343,7 @@ async fn grounding_includes_the_named_issue_and_stays_within_budget() {
 /// `[llm]` it says how to configure one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ask_from_the_command_line() {
-    let chunks = jsonl("llm/chat-stream.gpt-4.1-nano.chunks.jsonl");
-    let expected: String = chunks
-        .iter()
-        .filter_map(|c| {
-            c.pointer("/choices/0/delta/content")
-                .and_then(Value::as_str)
-        })
-        .collect();
+    let expected = openai_text();
     let url = mock(
         200,
         &[("content-type", "text/event-stream")],

@@ -10,14 +10,13 @@ pub mod pages;
 pub mod status;
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use reqwest::Url;
 
 use self::map::ProjectInfo;
 use self::status::StatusMap;
-use super::http::{Auth, Http, HttpError, HttpOptions, Sleeper};
+use super::http::{Auth, Http, HttpError, Sleeper};
 use super::{Counts, Options, Progress, SyncError, SyncEvent, report};
 use crate::config::{GitlabAuth, GitlabSource, ProjectRef};
 use crate::domain::records::Batch;
@@ -48,25 +47,14 @@ impl Gitlab {
             GitlabAuth::PrivateToken => Auth::PrivateToken(token),
             GitlabAuth::Oauth => Auth::Bearer(token),
         };
-        let mut http_options = HttpOptions::new(options.timeout);
-        http_options.ca_file.clone_from(&source.ca_file);
-        http_options.retry.retries = options.retries;
-        if let Some(s) = sleeper {
-            http_options.sleeper = s;
-        }
-        let name = source.name.clone();
-        let http = Http::new(auth, http_options)
-            .map_err(|e| SyncError::Setup(format!("{name}: {e}")))?
-            .on_wait(move |e, wait| {
-                report(
-                    progress.as_ref(),
-                    SyncEvent::Waiting {
-                        source: name.clone(),
-                        seconds: wait.as_secs(),
-                        reason: e.to_string(),
-                    },
-                );
-            });
+        let http = super::source_http(
+            &source.name,
+            auth,
+            source.ca_file.as_deref(),
+            options,
+            sleeper,
+            progress,
+        )?;
         let api = api_root(&source.base_url)
             .map_err(|e| SyncError::Setup(format!("{}: base_url: {e}", source.name)))?;
         let statuses = StatusMap::new(&source.status_labels)
@@ -78,10 +66,6 @@ impl Gitlab {
             source: source.clone(),
             statuses,
         })
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     fn url(&self, segments: &[&str]) -> Url {
@@ -206,50 +190,21 @@ impl Gitlab {
                 kind: kind.to_owned(),
             },
         );
-        let run = self.start_run(store, kind, options).await?;
         let mut counts = Counts::default();
-        let mut result = Ok(());
-        for project in &projects {
-            result = self
-                .sync_project(store, project, options, run, &mut counts, progress)
-                .await;
-            if result.is_err() {
-                break;
-            }
-            if options.reconcile || options.full {
-                match self.reconcile(store, project, options).await {
-                    Ok(gone) => counts.gone += gone,
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
+        let counts_ref = &mut counts;
+        let projects = &projects;
+        super::logged_run(store, &self.name, kind, options.now, |run| async move {
+            for project in projects {
+                self.sync_project(store, project, options, run, counts_ref, progress)
+                    .await?;
+                if options.reconcile || options.full {
+                    counts_ref.gone += self.reconcile(store, project, options).await?;
                 }
             }
-        }
-        let error = result.as_ref().err().map(ToString::to_string);
-        let now = options.now;
-        store
-            .writer()
-            .transaction(move |c| {
-                Box::pin(async move { sync_state::finish_run(c, run, error.as_deref(), now).await })
-            })
-            .await?;
-        result.map(|()| counts)
-    }
-
-    async fn start_run(
-        &self,
-        store: &Store,
-        kind: &str,
-        options: &Options,
-    ) -> Result<i64, SyncError> {
-        let (name, kind, now) = (self.name.clone(), kind.to_owned(), options.now);
-        Ok(store
-            .writer()
-            .transaction(move |c| {
-                Box::pin(async move { sync_state::start_run(c, &name, &kind, now).await })
-            })
-            .await?)
+            Ok(())
+        })
+        .await?;
+        Ok(counts)
     }
 
     async fn sync_project(
@@ -549,8 +504,7 @@ impl Gitlab {
         project: &ProjectInfo,
         options: &Options,
     ) -> Result<usize, SyncError> {
-        let mut url = self.issues_url(project, options, &[("state", "opened")]);
-        url.query_pairs_mut().append_pair("reconcile", "1");
+        let url = self.issues_url(project, options, &[("state", "opened")]);
         let answers: Vec<pages::Page> = pages::all(&self.http, url, options.concurrency)
             .try_collect()
             .await
@@ -666,6 +620,3 @@ fn with_hint(e: HttpError) -> HttpError {
         other => other,
     }
 }
-
-/// The running `Gitlab` shared by the tasks that sync it.
-pub type Shared = Arc<Gitlab>;

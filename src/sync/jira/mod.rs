@@ -17,7 +17,7 @@ use reqwest::Url;
 use serde_json::{Value, json};
 
 use self::fields::FieldIds;
-use super::http::{Auth, Http, HttpError, HttpOptions, Sleeper};
+use super::http::{Auth, Http, HttpError, Sleeper};
 use super::{Counts, Options, Progress, SyncError, SyncEvent, report};
 use crate::config::{JiraDeployment, JiraSource};
 use crate::domain::StatusCategory;
@@ -70,25 +70,14 @@ impl Jira {
         } else {
             Auth::Bearer(token)
         };
-        let mut http_options = HttpOptions::new(options.timeout);
-        http_options.ca_file.clone_from(&source.ca_file);
-        http_options.retry.retries = options.retries;
-        if let Some(s) = sleeper {
-            http_options.sleeper = s;
-        }
-        let name = source.name.clone();
-        let http = Http::new(auth, http_options)
-            .map_err(|e| setup(e.to_string()))?
-            .on_wait(move |e, wait| {
-                report(
-                    progress.as_ref(),
-                    SyncEvent::Waiting {
-                        source: name.clone(),
-                        seconds: wait.as_secs(),
-                        reason: e.to_string(),
-                    },
-                );
-            });
+        let http = super::source_http(
+            &source.name,
+            auth,
+            source.ca_file.as_deref(),
+            options,
+            sleeper,
+            progress,
+        )?;
         let base = Url::parse(&format!("{}/", source.base_url.trim_end_matches('/')))
             .map_err(|e| setup(format!("base_url: {e}")))?;
         if source.projects.is_empty() && source.jql.is_none() && source.boards.is_empty() {
@@ -256,10 +245,9 @@ impl Jira {
                 kind: kind.to_owned(),
             },
         );
-        let run = self.start_run(store, kind, options).await?;
         let mut counts = Counts::default();
-        let result = self
-            .pass(
+        super::logged_run(store, &self.name, kind, options.now, |run| {
+            self.pass(
                 store,
                 options,
                 &fields,
@@ -268,16 +256,9 @@ impl Jira {
                 &mut counts,
                 progress,
             )
-            .await;
-        let error = result.as_ref().err().map(ToString::to_string);
-        let now = options.now;
-        store
-            .writer()
-            .transaction(move |c| {
-                Box::pin(async move { sync_state::finish_run(c, run, error.as_deref(), now).await })
-            })
-            .await?;
-        result.map(|()| counts)
+        })
+        .await?;
+        Ok(counts)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -332,21 +313,6 @@ impl Jira {
 }
 
 impl Jira {
-    async fn start_run(
-        &self,
-        store: &Store,
-        kind: &str,
-        options: &Options,
-    ) -> Result<i64, SyncError> {
-        let (name, kind, now) = (self.name.clone(), kind.to_owned(), options.now);
-        Ok(store
-            .writer()
-            .transaction(move |c| {
-                Box::pin(async move { sync_state::start_run(c, &name, &kind, now).await })
-            })
-            .await?)
-    }
-
     /// One page of `search/jql`: issues, and the next token (`None` on the last page, whether
     /// the token is absent, null or empty).
     async fn search_page(

@@ -107,16 +107,7 @@ async fn gitlab_delivery(
             })
         })
         .await;
-    match stored {
-        Ok(what) => (StatusCode::OK, format!("{what}\n")),
-        Err(e) => {
-            tracing::warn!("webhook from {}: {e}", source.name);
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "could not store the delivery\n".to_owned(),
-            )
-        }
-    }
+    reply(&source.name, stored)
 }
 
 async fn jira_delivery(
@@ -174,10 +165,18 @@ async fn jira_delivery(
             })
         })
         .await;
+    reply(&source.name, stored)
+}
+
+/// 200 with what was done, or 500 (logged) when the store refused it.
+fn reply(
+    source: &str,
+    stored: Result<&'static str, crate::store::StoreError>,
+) -> (StatusCode, String) {
     match stored {
         Ok(what) => (StatusCode::OK, format!("{what}\n")),
         Err(e) => {
-            tracing::warn!("webhook from {}: {e}", source.name);
+            tracing::warn!("webhook from {source}: {e}");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "could not store the delivery\n".to_owned(),
@@ -209,6 +208,17 @@ async fn first_delivery(
     Ok(fresh > 0)
 }
 
+/// A source's webhook secret, from the environment variable its config names.
+async fn secret_from(source: &str, env: &str) -> Result<Secret, String> {
+    crate::config::secrets::resolve(crate::config::SecretRef {
+        env: Some(env),
+        cmd: None,
+        literal: None,
+    })
+    .await
+    .map_err(|e| format!("{source}: webhook secret: {e}"))
+}
+
 /// The receiver for the configured sources: those with a webhook secret.
 pub async fn receiver(
     config: &crate::config::Config,
@@ -220,13 +230,7 @@ pub async fn receiver(
         let Some(env) = &source.webhook_secret_env else {
             continue;
         };
-        let secret = crate::config::secrets::resolve(crate::config::SecretRef {
-            env: Some(env),
-            cmd: None,
-            literal: None,
-        })
-        .await
-        .map_err(|e| format!("{}: webhook secret: {e}", source.name))?;
+        let secret = secret_from(&source.name, env).await?;
         let statuses =
             StatusMap::new(&source.status_labels).map_err(|e| format!("{}: {e}", source.name))?;
         gitlab.push(HookSource {
@@ -240,13 +244,7 @@ pub async fn receiver(
         let Some(env) = &source.webhook_secret_env else {
             continue;
         };
-        let secret = crate::config::secrets::resolve(crate::config::SecretRef {
-            env: Some(env),
-            cmd: None,
-            literal: None,
-        })
-        .await
-        .map_err(|e| format!("{}: webhook secret: {e}", source.name))?;
+        let secret = secret_from(&source.name, env).await?;
         jira.push(JiraHook {
             name: source.name.clone(),
             secret,
