@@ -7,55 +7,268 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use super::msg::Effect;
-use super::state::{ChatPhase, ChatTurn, State, TurnStatus};
+use super::state::{ChatPhase, ChatTurn, ConversationList, State, TurnStatus};
+use ratatui::text::{Line, Span};
+
+use crate::domain::text::sanitize;
 use crate::llm::LlmEvent;
+use crate::ui::markdown;
 
 /// Keys typed in the chat pane; `None` lets the key through to the keymap (tab switching,
-/// help, quit with an empty input).
+/// help, quit). The input has the keys while a question is written; Esc moves to the
+/// conversation, where letters are commands (`r` asks again, `n` new, ...) and `i` or Enter
+/// goes back to writing.
 pub fn on_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+    if state.chat.conversations.is_some() {
+        return Some(list_key(state, key));
+    }
+    state.dirty = true;
+    if !matches!(key.code, KeyCode::Up | KeyCode::Down) {
+        state.chat.history_pos = None;
+    }
+    if state.chat.writing {
+        input_key(state, key)
+    } else {
+        conversation_key(state, key)
+    }
+}
+
+fn input_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     let empty = state.chat.input.lines().iter().all(|l| l.trim().is_empty());
     let alt = key.modifiers.contains(KeyModifiers::ALT);
-    let plain = key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
-    state.dirty = true;
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     Some(match key.code {
         KeyCode::Tab | KeyCode::BackTab => return None,
-        KeyCode::Esc => stop(state),
+        KeyCode::Char('c') if ctrl => return None,
+        KeyCode::Esc => {
+            state.chat.writing = false;
+            stop(state)
+        }
         KeyCode::Enter if alt => {
             state.chat.input.insert_newline();
             Vec::new()
         }
         KeyCode::Enter => send(state),
-        KeyCode::PageUp => {
-            state.chat.follow = false;
-            state.chat.scroll = state.chat.scroll.saturating_sub(10);
+        KeyCode::Up if empty || state.chat.history_pos.is_some() => {
+            browse_history(state, -1);
             Vec::new()
         }
-        KeyCode::PageDown => {
-            state.chat.scroll = state.chat.scroll.saturating_add(10);
+        KeyCode::Down if state.chat.history_pos.is_some() => {
+            browse_history(state, 1);
             Vec::new()
         }
-        KeyCode::End => {
-            state.chat.follow = true;
+        KeyCode::PageUp | KeyCode::PageDown | KeyCode::End => {
+            scroll(state, key.code);
             Vec::new()
         }
-        KeyCode::Char('r') if empty && plain => retry(state),
-        KeyCode::Char('n') if empty && plain => {
-            let effects = stop(state);
-            state.chat.turns.clear();
-            state.chat.conversation = None;
-            state.chat.follow = true;
-            effects
-        }
-        KeyCode::Char('c') if empty && plain => {
-            state.chat.show_context = !state.chat.show_context;
-            Vec::new()
-        }
-        KeyCode::Char('q' | '?') if empty && plain => return None,
         _ => {
             state.chat.input.input(key);
             Vec::new()
         }
     })
+}
+
+fn conversation_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+    let plain = key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
+    if !matches!(key.code, KeyCode::Tab | KeyCode::Enter | KeyCode::Esc) {
+        state.chat.citation = None;
+    }
+    Some(match key.code {
+        KeyCode::Tab => return next_citation(state),
+        KeyCode::Esc if state.chat.citation.is_some() => {
+            state.chat.citation = None;
+            Vec::new()
+        }
+        KeyCode::Esc => stop(state),
+        KeyCode::Enter if state.chat.citation.is_some() => open_citation(state),
+        KeyCode::Enter | KeyCode::Char('i') => {
+            state.chat.writing = true;
+            Vec::new()
+        }
+        KeyCode::PageUp | KeyCode::PageDown | KeyCode::End => {
+            scroll(state, key.code);
+            Vec::new()
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            state.chat.follow = false;
+            state.chat.scroll = state.chat.scroll.saturating_sub(1);
+            Vec::new()
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            state.chat.scroll = state.chat.scroll.saturating_add(1);
+            Vec::new()
+        }
+        KeyCode::Char(c) if plain => return command(state, c),
+        _ => return None,
+    })
+}
+
+fn scroll(state: &mut State, code: KeyCode) {
+    let c = &mut state.chat;
+    match code {
+        KeyCode::PageUp => {
+            c.follow = false;
+            c.scroll = c.scroll.saturating_sub(10);
+        }
+        KeyCode::PageDown => c.scroll = c.scroll.saturating_add(10),
+        _ => c.follow = true,
+    }
+}
+
+/// One-letter commands on the conversation.
+fn command(state: &mut State, c: char) -> Option<Vec<Effect>> {
+    Some(match c {
+        'r' => retry(state),
+        'n' => {
+            let effects = stop(state);
+            state.chat.turns.clear();
+            state.chat.conversation = None;
+            state.chat.follow = true;
+            state.chat.writing = true;
+            effects
+        }
+        'c' => {
+            state.chat.show_context = !state.chat.show_context;
+            Vec::new()
+        }
+        't' => {
+            state.chat.show_reasoning = !state.chat.show_reasoning;
+            Vec::new()
+        }
+        'm' => {
+            switch_model(state);
+            Vec::new()
+        }
+        'o' => {
+            state.chat.conversations = Some(ConversationList::default());
+            vec![Effect::LoadConversations]
+        }
+        _ => return None,
+    })
+}
+
+/// The next model for this conversation's following questions.
+fn switch_model(state: &mut State) {
+    let choices = state.settings.llm_choices();
+    if choices.len() < 2 {
+        super::flash(
+            state,
+            "one model configured; add [llm.profiles.NAME] to switch",
+            false,
+        );
+        return;
+    }
+    state.chat.profile = (state.chat.profile + 1) % choices.len();
+    let label = &choices[state.chat.profile].label;
+    let text = format!("asking {label} from now on");
+    super::flash(state, &text, false);
+}
+
+/// Up/down through the questions asked in this conversation, newest first.
+fn browse_history(state: &mut State, step: isize) {
+    let c = &mut state.chat;
+    let count = c.turns.len();
+    if count == 0 {
+        return;
+    }
+    // Past the newest question the input is empty again.
+    let pos = match (c.history_pos, step < 0) {
+        (None, true) => Some(count - 1),
+        (Some(p), true) => Some(p.saturating_sub(1)),
+        (Some(p), false) if p + 1 < count => Some(p + 1),
+        (_, false) => None,
+    };
+    c.history_pos = pos;
+    let text = pos.map_or_else(String::new, |p| c.turns[p].question.clone());
+    c.input = TextArea::new(text.lines().map(str::to_owned).collect());
+    c.input.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    c.input.move_cursor(ratatui_textarea::CursorMove::End);
+}
+
+/// Each turn's cited keys, in order and once per turn.
+pub fn citations(state: &State) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, turn) in state.chat.turns.iter().enumerate() {
+        for key in crate::llm::context::citations(&turn.answer) {
+            out.push((i, key));
+        }
+    }
+    out
+}
+
+/// Tab selects the next citation; after the last one it lets tab switch panes.
+fn next_citation(state: &mut State) -> Option<Vec<Effect>> {
+    let count = citations(state).len();
+    let next = state.chat.citation.map_or(0, |i| i + 1);
+    if next >= count {
+        state.chat.citation = None;
+        return None;
+    }
+    state.chat.citation = Some(next);
+    state.dirty = true;
+    Some(Vec::new())
+}
+
+fn open_citation(state: &mut State) -> Vec<Effect> {
+    let all = citations(state);
+    let Some((_, key)) = state.chat.citation.and_then(|i| all.into_iter().nth(i)) else {
+        return Vec::new();
+    };
+    vec![Effect::FindCitation(key)]
+}
+
+pub fn on_citation(state: &mut State, key: &str, issue_id: Option<i64>) -> Vec<Effect> {
+    let Some(id) = issue_id else {
+        super::flash(state, &format!("{key} is not in this database"), true);
+        return Vec::new();
+    };
+    state.tab = super::state::Tab::Backlog;
+    super::detail::open(state, id, Vec::new())
+}
+
+/// The list of stored conversations: j/k or arrows move, Enter reopens, Esc closes.
+fn list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(list) = state.chat.conversations.as_mut() else {
+        return Vec::new();
+    };
+    state.dirty = true;
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q' | 'o') => state.chat.conversations = None,
+        KeyCode::Down | KeyCode::Char('j') => {
+            list.selected = (list.selected + 1).min(list.items.len().saturating_sub(1));
+        }
+        KeyCode::Up | KeyCode::Char('k') => list.selected = list.selected.saturating_sub(1),
+        KeyCode::Enter => {
+            let Some(id) = list.items.get(list.selected).map(|c| c.id) else {
+                return Vec::new();
+            };
+            state.chat.conversations = None;
+            let mut effects = stop(state);
+            effects.push(Effect::LoadChat(Some(id)));
+            return effects;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub fn on_conversations(
+    state: &mut State,
+    result: Result<Vec<crate::store::chat::Conversation>, String>,
+) -> Vec<Effect> {
+    match (result, state.chat.conversations.as_mut()) {
+        (Ok(items), Some(list)) => {
+            list.items = items;
+            list.loaded = true;
+        }
+        (Err(e), _) => {
+            state.chat.conversations = None;
+            super::flash(state, &format!("cannot list conversations: {e}"), true);
+        }
+        (Ok(_), None) => {}
+    }
+    state.dirty = true;
+    Vec::new()
 }
 
 fn send(state: &mut State) -> Vec<Effect> {
@@ -75,8 +288,18 @@ fn retry(state: &mut State) -> Vec<Effect> {
     ask(state, last.question)
 }
 
+/// The profile this conversation asks (`None`: the keys under `[llm]`).
+fn profile(state: &State) -> Option<String> {
+    state
+        .settings
+        .llm_choices()
+        .get(state.chat.profile)
+        .and_then(|c| c.name.clone())
+}
+
 fn ask(state: &mut State, question: String) -> Vec<Effect> {
     let mut effects = stop(state);
+    let profile = profile(state);
     let c = &mut state.chat;
     c.turn += 1;
     let history: Vec<(String, String)> = c
@@ -95,6 +318,7 @@ fn ask(state: &mut State, question: String) -> Vec<Effect> {
         turn: c.turn,
         question,
         history,
+        profile,
     });
     effects
 }
@@ -108,19 +332,25 @@ pub fn stop(state: &mut State) -> Vec<Effect> {
     c.phase = ChatPhase::Idle;
     if let Some(t) = c.turns.last_mut() {
         t.status = TurnStatus::Stopped;
+        t.waiting = None;
     }
     // A new turn id makes anything still in flight stale.
     c.turn += 1;
     let mut effects = vec![Effect::ChatStop];
-    effects.extend(save_last(state));
+    effects.extend(finish_last(state));
     effects
 }
 
-/// The last turn, to keep (its answer marked incomplete unless it finished).
-fn save_last(state: &State) -> Option<Effect> {
-    let t = state.chat.turns.last()?;
+/// The last turn is final: its lines are kept for drawing, and it is saved (its answer marked
+/// incomplete unless it finished).
+fn finish_last(state: &mut State) -> Option<Effect> {
+    let profile = profile(state);
+    let theme = state.settings.theme.clone();
+    let t = state.chat.turns.last_mut()?;
+    t.rendered = Some(answer_lines(&t.answer, &theme));
     Some(Effect::SaveChatTurn {
         conversation: state.chat.conversation,
+        profile,
         turn: crate::store::chat::SavedTurn {
             question: t.question.clone(),
             answer: t.answer.clone(),
@@ -135,13 +365,30 @@ fn save_last(state: &State) -> Option<Effect> {
     })
 }
 
+/// An answer as screen lines: markdown rendered, control sequences removed.
+pub fn answer_lines(answer: &str, theme: &crate::ui::theme::Theme) -> Vec<Line<'static>> {
+    let clean = sanitize(answer, true);
+    let parsed = markdown::parse(&clean);
+    markdown::to_lines(&parsed, theme)
+        .into_iter()
+        .map(|line| {
+            Line::from(
+                line.spans
+                    .into_iter()
+                    .map(|s| Span::styled(s.content.into_owned(), s.style))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect()
+}
+
 /// The pane's first showing: the last conversation comes back.
 pub fn on_enter(state: &mut State) -> Vec<Effect> {
     if state.chat.loaded || state.settings.llm_name.is_none() {
         return Vec::new();
     }
     state.chat.loaded = true;
-    vec![Effect::LoadChat]
+    vec![Effect::LoadChat(None)]
 }
 
 pub fn on_events(state: &mut State, turn: u64, events: Vec<LlmEvent>) -> Vec<Effect> {
@@ -164,24 +411,40 @@ pub fn on_saved(state: &mut State, result: Result<i64, String>) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A stored conversation arrives: on the first showing only into an empty pane; reopened from
+/// the list, in place of the current one.
 pub fn on_loaded(
     state: &mut State,
-    found: Option<(i64, Vec<crate::store::chat::SavedTurn>)>,
+    found: Option<(
+        crate::store::chat::Conversation,
+        Vec<crate::store::chat::SavedTurn>,
+    )>,
+    reopen: bool,
 ) -> Vec<Effect> {
-    let Some((id, saved)) = found else {
+    let Some((conversation, saved)) = found else {
         return Vec::new();
     };
-    if !state.chat.turns.is_empty() {
+    if !reopen && !state.chat.turns.is_empty() {
         return Vec::new();
     }
-    state.chat.conversation = Some(id);
-    state.chat.turns = saved
+    let theme = state.settings.theme.clone();
+    let choices = state.settings.llm_choices();
+    let c = &mut state.chat;
+    c.conversation = Some(conversation.id);
+    if let Some(i) = choices
+        .iter()
+        .position(|ch| ch.name == conversation.profile)
+    {
+        c.profile = i;
+    }
+    c.citation = None;
+    c.follow = true;
+    c.turns = saved
         .into_iter()
         .map(|t| ChatTurn {
+            rendered: Some(answer_lines(&t.answer, &theme)),
             question: t.question,
             answer: t.answer,
-            reasoning: String::new(),
-            context: None,
             status: if t.complete {
                 TurnStatus::Done
             } else {
@@ -190,6 +453,7 @@ pub fn on_loaded(
             usage: t
                 .usage
                 .map(|(i, o)| (u64::try_from(i).unwrap_or(0), u64::try_from(o).unwrap_or(0))),
+            ..ChatTurn::default()
         })
         .collect();
     state.dirty = true;
@@ -197,6 +461,7 @@ pub fn on_loaded(
 }
 
 pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
+    let now = state.now;
     let c = &mut state.chat;
     if turn != c.turn {
         return Vec::new();
@@ -208,23 +473,30 @@ pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
     match event {
         LlmEvent::Text(text) => {
             c.phase = ChatPhase::Streaming;
+            t.waiting = None;
             t.answer.push_str(&text);
         }
         LlmEvent::Reasoning(text) => {
             c.phase = ChatPhase::Streaming;
+            t.waiting = None;
             t.reasoning.push_str(&text);
+        }
+        LlmEvent::Waiting { seconds, attempt } => {
+            let secs = i64::try_from(seconds).unwrap_or(i64::MAX);
+            t.waiting = Some((now + chrono::Duration::seconds(secs), attempt));
         }
         LlmEvent::Usage { input, output } => t.usage = Some((input, output)),
         LlmEvent::Context(text) => t.context = Some(text),
         LlmEvent::Done { .. } => {
             t.status = TurnStatus::Done;
             c.phase = ChatPhase::Idle;
-            return save_last(state).into_iter().collect();
+            return finish_last(state).into_iter().collect();
         }
         LlmEvent::Error(e) => {
             t.status = TurnStatus::Failed(e.to_string());
+            t.waiting = None;
             c.phase = ChatPhase::Idle;
-            return save_last(state).into_iter().collect();
+            return finish_last(state).into_iter().collect();
         }
     }
     Vec::new()

@@ -3,7 +3,7 @@
 
 mod backlog;
 mod board;
-mod chat;
+pub mod chat;
 mod dashboard;
 mod detail;
 pub mod msg;

@@ -67,7 +67,22 @@ pub enum Msg {
         events: Vec<crate::llm::LlmEvent>,
     },
     ChatSaved(Result<i64, String>),
-    ChatLoaded(Option<(i64, Vec<crate::store::chat::SavedTurn>)>),
+    /// A conversation to show (the last one on the pane's first showing, or one reopened).
+    ChatLoaded {
+        found: Option<(
+            crate::store::chat::Conversation,
+            Vec<crate::store::chat::SavedTurn>,
+        )>,
+        /// Chosen from the list (replaces the pane's conversation), not the first showing.
+        reopen: bool,
+    },
+    /// Stored conversations for the list to reopen.
+    Conversations(Result<Vec<crate::store::chat::Conversation>, String>),
+    /// The issue a chat citation names (`None`: not in this database).
+    CitationFound {
+        key: String,
+        issue_id: Option<i64>,
+    },
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -167,16 +182,23 @@ pub enum Effect {
         question: String,
         /// Earlier questions and answers of the conversation.
         history: Vec<(String, String)>,
+        /// `[llm.profiles.NAME]` to ask; `None`: the keys under `[llm]`.
+        profile: Option<String>,
     },
     /// Abort the request of the current answer.
     ChatStop,
     /// Keep a finished, stopped or failed turn in the conversation (`None`: a new one).
     SaveChatTurn {
         conversation: Option<i64>,
+        profile: Option<String>,
         turn: crate::store::chat::SavedTurn,
     },
-    /// The most recent conversation, for the pane's first showing.
-    LoadChat,
+    /// A stored conversation (`None`: the most recent, for the pane's first showing).
+    LoadChat(Option<i64>),
+    /// The stored conversations, for the list to reopen.
+    LoadConversations,
+    /// Look up the issue a chat citation names, to open it.
+    FindCitation(String),
     LoadSyncRuns,
     OpenUrl(String),
     Copy {

@@ -107,6 +107,7 @@ async fn event_loop(
             sources: options.sources.clone(),
             sync: options.sync.clone(),
             llm: options.llm.clone(),
+            llm_sleeper: None,
         },
         backlog: None,
         window: None,
@@ -210,7 +211,7 @@ fn to_i64(n: usize) -> i64 {
 
 impl Executor {
     /// Streams a chat answer in a task of its own: each event goes to the loop as it arrives.
-    fn start_chat(&mut self, turn: u64, question: String, history: Vec<(String, String)>) {
+    fn start_chat(&mut self, turn: u64, ask: ChatQuestion) {
         if let Some(task) = self.chat.take() {
             task.abort();
         }
@@ -221,16 +222,21 @@ impl Executor {
             let (events, mut rx) = mpsc::unbounded_channel();
             let forward = tokio::spawn(async move {
                 while let Some(event) = rx.recv().await {
+                    // Whatever else already arrived goes along: one message, one frame.
+                    let mut batch = vec![event];
+                    while let Ok(more) = rx.try_recv() {
+                        batch.push(more);
+                    }
                     let msg = Msg::ChatEvents {
                         turn,
-                        events: vec![event],
+                        events: batch,
                     };
                     if tx.send(msg).await.is_err() {
                         break;
                     }
                 }
             });
-            chat_answer(&store, &io, &question, &history, |e| {
+            chat_answer(&store, &io, &ask, |e| {
                 let _ = events.send(e);
             })
             .await;
@@ -275,7 +281,15 @@ impl Executor {
                 turn,
                 question,
                 history,
-            } => self.start_chat(turn, question, history),
+                profile,
+            } => self.start_chat(
+                turn,
+                ChatQuestion {
+                    question,
+                    history,
+                    profile,
+                },
+            ),
             // Aborting the task drops the response body: the request ends on the server too.
             Effect::ChatStop => {
                 if let Some(task) = self.chat.take() {
@@ -341,7 +355,7 @@ impl Executor {
 }
 
 /// What store effects need besides the store.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EffectIo {
     pub clock: Clock,
     pub history_path: PathBuf,
@@ -350,6 +364,8 @@ pub struct EffectIo {
     pub sync: Option<Arc<crate::config::Config>>,
     /// What the chat needs (`[llm]`, metrics, people); `None` without `[llm]`.
     pub llm: Option<Arc<crate::config::Config>>,
+    /// How the chat waits out a rate limit; `None`: it sleeps (tests pass one that returns).
+    pub llm_sleeper: Option<crate::sync::http::Sleeper>,
 }
 
 /// Runs one store or file effect and returns the message it answers with. The runtime calls
@@ -416,30 +432,63 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
             report: stored_dashboard(store).await,
         },
         Effect::StartSync => Msg::SyncDone(sync_pass(store, io, None).await),
-        Effect::ChatAsk {
-            turn,
-            question,
-            history,
-        } => {
-            let mut events = Vec::new();
-            chat_answer(store, io, &question, &history, |e| events.push(e)).await;
-            Msg::ChatEvents { turn, events }
-        }
         Effect::LoadSyncRuns => Msg::SyncRuns(
             crate::store::sync_state::recent_runs(store.pool(), 50)
                 .await
                 .map_err(|e| e.to_string()),
         ),
-        Effect::SaveChatTurn { conversation, turn } => {
-            save_chat_turn(store, io, conversation, turn).await
+        chat @ (Effect::ChatAsk { .. }
+        | Effect::SaveChatTurn { .. }
+        | Effect::LoadChat(_)
+        | Effect::LoadConversations
+        | Effect::FindCitation(_)) => chat_effect(store, io, chat).await?,
+        Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop => return None,
+    })
+}
+
+/// The chat pane's store and model effects.
+async fn chat_effect(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg> {
+    Some(match effect {
+        Effect::ChatAsk {
+            turn,
+            question,
+            history,
+            profile,
+        } => {
+            let mut events = Vec::new();
+            let ask = ChatQuestion {
+                question,
+                history,
+                profile,
+            };
+            chat_answer(store, io, &ask, |e| events.push(e)).await;
+            Msg::ChatEvents { turn, events }
         }
-        Effect::LoadChat => Msg::ChatLoaded(
-            crate::store::chat::latest(store.pool())
+        Effect::SaveChatTurn {
+            conversation,
+            profile,
+            turn,
+        } => save_chat_turn(store, io, conversation, profile, turn).await,
+        Effect::LoadChat(id) => Msg::ChatLoaded {
+            found: crate::store::chat::load(store.pool(), id)
                 .await
                 .ok()
                 .flatten(),
+            reopen: id.is_some(),
+        },
+        Effect::LoadConversations => Msg::Conversations(
+            crate::store::chat::list(store.pool(), 200)
+                .await
+                .map_err(|e| e.to_string()),
         ),
-        Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop => return None,
+        Effect::FindCitation(key) => Msg::CitationFound {
+            issue_id: read::issue_id_by_key(store.pool(), &key)
+                .await
+                .ok()
+                .flatten(),
+            key,
+        },
+        _ => return None,
     })
 }
 
@@ -471,55 +520,70 @@ async fn save_chat_turn(
     store: &Store,
     io: &EffectIo,
     conversation: Option<i64>,
+    profile: Option<String>,
     turn: crate::store::chat::SavedTurn,
 ) -> Msg {
     let now = io.clock.now();
     let saved = store
         .writer()
         .transaction(move |c| {
-            Box::pin(
-                async move { crate::store::chat::save_turn(c, conversation, &turn, now).await },
-            )
+            Box::pin(async move {
+                crate::store::chat::save_turn(c, conversation, profile.as_deref(), &turn, now).await
+            })
         })
         .await
         .map_err(|e| e.to_string());
     Msg::ChatSaved(saved)
 }
 
-/// Grounds the question in the store, asks the model, and hands each event to `emit`.
+/// A question for the model, with the conversation so far.
+pub struct ChatQuestion {
+    pub question: String,
+    pub history: Vec<(String, String)>,
+    pub profile: Option<String>,
+}
+
+/// Grounds the question in the store, asks the model (waiting out rate limits), and hands each
+/// event to `emit`.
 async fn chat_answer(
     store: &Store,
     io: &EffectIo,
-    question: &str,
-    history: &[(String, String)],
+    ask: &ChatQuestion,
     mut emit: impl FnMut(crate::llm::LlmEvent),
 ) {
     use crate::llm::{ChatRequest, LlmError, LlmEvent, Message, Role, context};
+    let fail = |message: String| LlmEvent::Error(LlmError::Http { status: 0, message });
     let Some(config) = &io.llm else {
-        emit(LlmEvent::Error(LlmError::Http {
-            status: 0,
-            message: "no [llm] configured".to_owned(),
-        }));
+        emit(fail("no [llm] configured".to_owned()));
         return;
     };
     let Some(llm) = &config.llm else {
         return;
     };
-    let profile = llm.default_profile();
+    let profile = match &ask.profile {
+        None => llm.default_profile(),
+        Some(name) => {
+            let Some(p) = llm.profiles.get(name) else {
+                emit(fail(format!("no [llm.profiles.{name}] in the config")));
+                return;
+            };
+            p.clone()
+        }
+    };
     let provider = match crate::llm::key(&profile)
         .await
         .and_then(|key| crate::llm::provider(&profile, key))
     {
         Ok(p) => p,
         Err(message) => {
-            emit(LlmEvent::Error(LlmError::Http { status: 0, message }));
+            emit(fail(message));
             return;
         }
     };
     let summary = context::store_summary(store.pool(), config, io.clock.now()).await;
     let grounding = context::build(
         store.pool(),
-        question,
+        &ask.question,
         None,
         summary.as_deref(),
         6_000,
@@ -532,7 +596,7 @@ async fn chat_answer(
         role: Role::System,
         content: format!("{}\n\nContext:\n{}", context::SYSTEM_PROMPT, grounding.text),
     }];
-    for (q, a) in history {
+    for (q, a) in &ask.history {
         messages.push(Message {
             role: Role::User,
             content: q.clone(),
@@ -544,12 +608,14 @@ async fn chat_answer(
     }
     messages.push(Message {
         role: Role::User,
-        content: question.to_owned(),
+        content: ask.question.clone(),
     });
-    let mut stream = provider.stream(ChatRequest { messages });
-    while let Some(event) = stream.next().await {
-        emit(event);
-    }
+    let sleeper = io
+        .llm_sleeper
+        .clone()
+        .unwrap_or_else(crate::sync::http::tokio_sleeper);
+    crate::llm::stream_with_retry(provider.as_ref(), &ChatRequest { messages }, &sleeper, emit)
+        .await;
 }
 
 /// One pass over the sources (none configured: nothing to do).

@@ -580,6 +580,8 @@ pub struct SyncView {
 }
 
 /// The chat pane: the conversation, the input, and where the current answer is.
+// Independent switches of the view, not a state machine in disguise.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub struct ChatPane {
     pub turns: Vec<ChatTurn>,
@@ -596,6 +598,26 @@ pub struct ChatPane {
     pub loaded: bool,
     /// Show under each question the context sent with it (`c`).
     pub show_context: bool,
+    /// Show each answer's reasoning whole instead of its first line (`t`).
+    pub show_reasoning: bool,
+    /// Index into [`Settings::llm_profiles`] of the model this conversation asks (`m`).
+    pub profile: usize,
+    /// The citation selected with tab (its order in the transcript).
+    pub citation: Option<usize>,
+    /// Where up/down is in the questions asked so far; `None`: not browsing.
+    pub history_pos: Option<usize>,
+    /// Older conversations to reopen (`o`); `None`: the list is closed.
+    pub conversations: Option<ConversationList>,
+    /// Keys go to the input (a question is being written); else to the conversation, where
+    /// letters are commands.
+    pub writing: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConversationList {
+    pub items: Vec<crate::store::chat::Conversation>,
+    pub selected: usize,
+    pub loaded: bool,
 }
 
 impl Default for ChatPane {
@@ -610,6 +632,12 @@ impl Default for ChatPane {
             conversation: None,
             loaded: false,
             show_context: false,
+            show_reasoning: false,
+            profile: 0,
+            citation: None,
+            history_pos: None,
+            conversations: None,
+            writing: true,
         }
     }
 }
@@ -632,6 +660,11 @@ pub struct ChatTurn {
     pub usage: Option<(u64, u64)>,
     /// What was sent with the question (the grounding), when known.
     pub context: Option<String>,
+    /// Rate limited: the request goes again at this time (attempt number).
+    pub waiting: Option<(DateTime<Utc>, u32)>,
+    /// The answer as screen lines once it is final, so that long conversations are not
+    /// re-parsed on every frame.
+    pub rendered: Option<Vec<ratatui::text::Line<'static>>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -667,6 +700,46 @@ pub struct Settings {
     pub sync_every: Option<chrono::Duration>,
     /// The configured model ("openai gpt-4o-mini"); `None`: no `[llm]`.
     pub llm_name: Option<String>,
+    /// The default profile and the named ones, in the order `m` steps through them.
+    pub llm_profiles: Vec<LlmChoice>,
+}
+
+/// A model the chat can ask, as the pane shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LlmChoice {
+    /// `[llm.profiles.NAME]`; `None`: the keys directly under `[llm]`.
+    pub name: Option<String>,
+    /// "openai gpt-4o-mini".
+    pub label: String,
+    /// Prices per 1k input and output tokens, when configured.
+    pub price_per_1k: (Option<f64>, Option<f64>),
+}
+
+impl LlmChoice {
+    /// What `input` and `output` tokens cost, when both prices are known.
+    pub fn cost(&self, input: u64, output: u64) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)]
+        let (i, o) = (input as f64, output as f64);
+        Some(i / 1000.0 * self.price_per_1k.0? + o / 1000.0 * self.price_per_1k.1?)
+    }
+}
+
+impl Settings {
+    /// The models the chat can switch between (at least the default one when `[llm]` is set).
+    pub fn llm_choices(&self) -> Vec<LlmChoice> {
+        if self.llm_profiles.is_empty() {
+            self.llm_name
+                .iter()
+                .map(|label| LlmChoice {
+                    name: None,
+                    label: label.clone(),
+                    price_per_1k: (None, None),
+                })
+                .collect()
+        } else {
+            self.llm_profiles.clone()
+        }
+    }
 }
 
 impl Settings {
@@ -691,6 +764,7 @@ impl Settings {
             workflows: std::collections::BTreeMap::new(),
             sync_every: None,
             llm_name: None,
+            llm_profiles: Vec::new(),
         }
     }
 }

@@ -72,7 +72,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::SyncDone(results) => sync::on_done(state, results),
         Msg::ChatEvents { turn, events } => chat::on_events(state, turn, events),
         Msg::ChatSaved(result) => chat::on_saved(state, result),
-        Msg::ChatLoaded(found) => chat::on_loaded(state, found),
+        Msg::ChatLoaded { found, reopen } => chat::on_loaded(state, found, reopen),
+        Msg::Conversations(result) => chat::on_conversations(state, result),
+        Msg::CitationFound { key, issue_id } => chat::on_citation(state, &key, issue_id),
         Msg::SyncRuns(result) => {
             sync::on_runs(state, result);
             Vec::new()

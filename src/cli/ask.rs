@@ -3,8 +3,6 @@
 
 use std::io::Write;
 
-use futures_util::StreamExt;
-
 use super::commands::Context;
 use super::output;
 use crate::Error;
@@ -119,42 +117,41 @@ pub async fn check(config: &LlmConfig) -> Result<std::time::Duration, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Streams one answer to stdout; the usage, or why it stopped.
+/// Streams one answer to stdout (rate limits waited out, said on stderr); the usage, or why
+/// it stopped.
 async fn answer(
     provider: &dyn llm::Provider,
     request: ChatRequest,
 ) -> Result<(u64, u64), LlmError> {
-    let mut stream = provider.stream(request);
     let mut usage = (0, 0);
     let mut stdout = std::io::stdout();
     let mut wrote = false;
-    while let Some(event) = stream.next().await {
-        match event {
-            LlmEvent::Text(t) => {
-                // The model's text is shown, not obeyed: control sequences are dropped.
-                let clean = crate::domain::text::sanitize(&t, true);
-                let _ = stdout.write_all(clean.as_bytes());
-                let _ = stdout.flush();
-                wrote = true;
-            }
-            LlmEvent::Reasoning(_) | LlmEvent::Context(_) => {}
-            LlmEvent::Usage { input, output } => usage = (input, output),
-            LlmEvent::Done { .. } => {
-                if wrote {
-                    let _ = stdout.write_all(b"\n");
-                }
-                return Ok(usage);
-            }
-            LlmEvent::Error(e) => {
-                if wrote {
-                    let _ = stdout.write_all(b"\n");
-                    output::note("(the answer above is incomplete)");
-                }
-                return Err(e);
-            }
+    let mut end = Err(LlmError::Cut);
+    let sleeper = crate::sync::http::tokio_sleeper();
+    llm::stream_with_retry(provider, &request, &sleeper, |event| match event {
+        LlmEvent::Text(t) => {
+            // The model's text is shown, not obeyed: control sequences are dropped.
+            let clean = crate::domain::text::sanitize(&t, true);
+            let _ = stdout.write_all(clean.as_bytes());
+            let _ = stdout.flush();
+            wrote = true;
+        }
+        LlmEvent::Reasoning(_) | LlmEvent::Context(_) => {}
+        LlmEvent::Waiting { seconds, attempt } => output::note(&format!(
+            "rate limited; asking again in {seconds}s (attempt {attempt})"
+        )),
+        LlmEvent::Usage { input, output } => usage = (input, output),
+        LlmEvent::Done { .. } => end = Ok(()),
+        LlmEvent::Error(e) => end = Err(e),
+    })
+    .await;
+    if wrote {
+        let _ = stdout.write_all(b"\n");
+        if end.is_err() {
+            output::note("(the answer above is incomplete)");
         }
     }
-    Err(LlmError::Cut)
+    end.map(|()| usage)
 }
 
 fn report_usage(profile: &LlmProfile, (input, output_tokens): (u64, u64)) {

@@ -67,13 +67,23 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
         wip_limits: ui.wip_limits.clone(),
         workflows: ui.workflows.clone(),
         // A read-only viewer (a manager over SSH) reads what the team's sync daemon writes.
-        llm_name: ctx.config.llm.as_ref().map(|l| {
-            format!(
-                "{:?} {}",
-                l.provider,
-                l.model.as_deref().unwrap_or("(no model)")
-            )
-            .to_lowercase()
+        llm_name: ctx
+            .config
+            .llm
+            .as_ref()
+            .map(|l| llm_label(&l.default_profile())),
+        llm_profiles: ctx.config.llm.as_ref().map_or_else(Vec::new, |l| {
+            std::iter::once((None, l.default_profile()))
+                .chain(l.profiles.iter().map(|(n, p)| (Some(n.clone()), p.clone())))
+                .map(|(name, p)| crate::app::state::LlmChoice {
+                    label: match &name {
+                        Some(n) => format!("{n}: {}", llm_label(&p)),
+                        None => llm_label(&p),
+                    },
+                    name,
+                    price_per_1k: (p.price_input_per_1k, p.price_output_per_1k),
+                })
+                .collect()
         }),
         sync_every: syncs(ctx, ws, read_only)
             .then(|| chrono::Duration::minutes(i64::from(ctx.config.sync.interval_minutes.max(1)))),
@@ -127,4 +137,14 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
         },
     )
     .await
+}
+
+/// "openai gpt-4o-mini": how the pane names a model.
+fn llm_label(p: &crate::config::LlmProfile) -> String {
+    format!(
+        "{:?} {}",
+        p.provider,
+        p.model.as_deref().unwrap_or("(no model)")
+    )
+    .to_lowercase()
 }

@@ -85,6 +85,23 @@ pub fn named_keys(question: &str) -> Vec<String> {
         .collect()
 }
 
+/// Issue keys an answer cites in square brackets (`[OPS-12]`, `[OPS-1, OPS-2]`), each once, in
+/// the order they first appear.
+pub fn citations(answer: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for chunk in answer.split('[').skip(1) {
+        let Some((inside, _)) = chunk.split_once(']') else {
+            continue;
+        };
+        for key in named_keys(inside) {
+            if !out.contains(&key) {
+                out.push(key);
+            }
+        }
+    }
+    out
+}
+
 fn describe(hit: &Hit, descriptions: bool) -> String {
     let mut line = format!("[{}] {} — status {}", hit.key, hit.title, hit.status);
     if let Some(p) = hit.story_points {

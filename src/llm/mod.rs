@@ -59,6 +59,11 @@ pub enum LlmEvent {
     /// The context sent with the question (emitted by the app before the provider's events, so
     /// the user can see what left the machine).
     Context(String),
+    /// The provider asked us to wait (429/529); the request is sent again after `seconds`.
+    Waiting {
+        seconds: u64,
+        attempt: u32,
+    },
     /// The stream ended with an error; text received before it stays valid.
     Error(LlmError),
 }
@@ -177,10 +182,54 @@ pub async fn check(provider: &dyn Provider) -> Result<Duration, LlmError> {
                 return Ok(started.elapsed());
             }
             LlmEvent::Error(e) => return Err(e),
-            LlmEvent::Usage { .. } | LlmEvent::Context(_) => {}
+            LlmEvent::Usage { .. } | LlmEvent::Context(_) | LlmEvent::Waiting { .. } => {}
         }
     }
     Err(LlmError::Cut)
+}
+
+/// How often a rate-limited request is sent again, and the longest wait honoured.
+pub const RATE_LIMIT_RETRIES: u32 = 3;
+pub const LONGEST_WAIT: Duration = Duration::from_mins(2);
+
+/// Streams the answer to `request` into `emit`. A 429/529 before anything arrived is waited
+/// out (its `Retry-After`, announced as [`LlmEvent::Waiting`]) and the request sent again, up to
+/// [`RATE_LIMIT_RETRIES`] times; any other error, or one after text arrived, ends the stream.
+pub async fn stream_with_retry(
+    provider: &dyn Provider,
+    request: &ChatRequest,
+    sleeper: &crate::sync::http::Sleeper,
+    mut emit: impl FnMut(LlmEvent),
+) {
+    use futures_util::StreamExt;
+    let mut attempt = 0;
+    loop {
+        let mut stream = provider.stream(request.clone());
+        let mut started = false;
+        let mut wait = None;
+        while let Some(event) = stream.next().await {
+            match event {
+                LlmEvent::Error(LlmError::RateLimited { retry_after, .. })
+                    if !started && attempt < RATE_LIMIT_RETRIES && retry_after <= LONGEST_WAIT =>
+                {
+                    wait = Some(retry_after);
+                }
+                event => {
+                    started |= matches!(event, LlmEvent::Text(_) | LlmEvent::Reasoning(_));
+                    emit(event);
+                }
+            }
+        }
+        let Some(wait) = wait else {
+            return;
+        };
+        attempt += 1;
+        emit(LlmEvent::Waiting {
+            seconds: wait.as_secs(),
+            attempt,
+        });
+        sleeper(wait).await;
+    }
 }
 
 /// Sends the request; a failure to connect or an error status is one error event, a success is

@@ -16,18 +16,31 @@ pub struct SavedTurn {
     pub usage: Option<(i64, i64)>,
 }
 
-/// Appends a turn to `conversation` (a new one, titled by the question, when `None`); returns
-/// the conversation's id.
+/// A stored conversation, as the list to reopen shows it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Conversation {
+    pub id: i64,
+    pub title: String,
+    /// The `[llm.profiles]` name it last asked (`None`: the default one).
+    pub profile: Option<String>,
+    pub updated_at: String,
+    pub questions: i64,
+}
+
+/// Appends a turn to `conversation` (a new one, titled by the question, when `None`), asked of
+/// `profile`; returns the conversation's id.
 pub async fn save_turn(
     conn: &mut SqliteConnection,
     conversation: Option<i64>,
+    profile: Option<&str>,
     turn: &SavedTurn,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let at = to_db(now);
     let id = if let Some(id) = conversation {
-        sqlx::query("UPDATE chat_conversations SET updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE chat_conversations SET updated_at = ?, profile = ? WHERE id = ?")
             .bind(&at)
+            .bind(profile)
             .bind(id)
             .execute(&mut *conn)
             .await?;
@@ -35,9 +48,11 @@ pub async fn save_turn(
     } else {
         let title: String = turn.question.chars().take(80).collect();
         sqlx::query_scalar(
-            "INSERT INTO chat_conversations (title, created_at, updated_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO chat_conversations (title, profile, created_at, updated_at) \
+             VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(title)
+        .bind(profile)
         .bind(&at)
         .bind(&at)
         .fetch_one(&mut *conn)
@@ -69,16 +84,38 @@ pub async fn save_turn(
 /// Role, text, complete, input and output tokens.
 type MessageRow = (String, String, bool, Option<i64>, Option<i64>);
 
-/// The most recently used conversation and its turns, oldest first.
-pub async fn latest(pool: &SqlitePool) -> Result<Option<(i64, Vec<SavedTurn>)>> {
-    let Some(id): Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM chat_conversations ORDER BY updated_at DESC, id DESC LIMIT 1",
+/// Conversations, most recently used first.
+pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<Conversation>> {
+    conversations(pool, None, limit).await
+}
+
+/// Conversations (only `id` when given), most recently used first.
+async fn conversations(
+    pool: &SqlitePool,
+    id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Conversation>> {
+    Ok(sqlx::query_as(
+        "SELECT c.id, c.title, c.profile, c.updated_at, \
+           (SELECT count(*) FROM chat_messages m WHERE m.conversation_id = c.id AND m.role = 'user') AS questions \
+         FROM chat_conversations c WHERE ?1 IS NULL OR c.id = ?1 \
+         ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2",
     )
-    .fetch_optional(pool)
-    .await?
-    else {
+    .bind(id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A conversation with its turns, oldest first: the one `id` names, or the most recently used.
+pub async fn load(
+    pool: &SqlitePool,
+    id: Option<i64>,
+) -> Result<Option<(Conversation, Vec<SavedTurn>)>> {
+    let Some(conversation) = conversations(pool, id, 1).await?.into_iter().next() else {
         return Ok(None);
     };
+    let id = conversation.id;
     let rows: Vec<MessageRow> = sqlx::query_as(
         "SELECT role, text, complete, input_tokens, output_tokens FROM chat_messages \
          WHERE conversation_id = ? ORDER BY id",
@@ -100,5 +137,5 @@ pub async fn latest(pool: &SqlitePool) -> Result<Option<(i64, Vec<SavedTurn>)>> 
             _ => {}
         }
     }
-    Ok(Some((id, turns)))
+    Ok(Some((conversation, turns)))
 }

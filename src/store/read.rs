@@ -250,3 +250,11 @@ pub async fn sprint_names(pool: &SqlitePool) -> Result<Vec<String>> {
         .fetch_all(pool)
         .await?)
 }
+
+/// The issue with this key (keys are unique across sources), if this database has it.
+pub async fn issue_id_by_key(pool: &SqlitePool, key: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM issues WHERE key = ?")
+        .bind(key)
+        .fetch_optional(pool)
+        .await?)
+}

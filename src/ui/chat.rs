@@ -1,14 +1,18 @@
 //! The chat pane: the conversation (answers rendered as markdown, citations highlighted, the
 //! reasoning dimmed), a spinner until the first token, and the input.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::markdown;
+use ratatui::style::Style;
+
+use super::theme::Theme;
 use crate::app::State;
-use crate::app::state::{ChatPhase, TurnStatus};
+use crate::app::state::{ChatPane, ChatPhase, ChatTurn, ConversationList, LlmChoice, TurnStatus};
 use crate::domain::text::sanitize;
 
 const NOT_CONFIGURED: &str = "No AI provider is configured. Add one to the config file, e.g.\n\n\
@@ -19,7 +23,7 @@ const NOT_CONFIGURED: &str = "No AI provider is configured. Add one to the confi
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
-    let Some(model) = &state.settings.llm_name else {
+    if state.settings.llm_name.is_none() {
         frame.render_widget(
             Paragraph::new(NOT_CONFIGURED)
                 .style(theme.dim)
@@ -27,96 +31,265 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             area.inner(ratatui::layout::Margin::new(1, 1)),
         );
         return;
-    };
+    }
+    let choice = current_choice(state);
     let c = &state.chat;
     let [talk, input] = Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area);
+    let selected = selected_citation(state);
     let mut lines: Vec<Line> = Vec::new();
-    for turn in &c.turns {
+    let mut focus_line = None;
+    for (index, turn) in c.turns.iter().enumerate() {
         lines.push(Line::from(vec![
             Span::styled("you  ", theme.header),
             Span::raw(sanitize(&turn.question, false)),
         ]));
         if c.show_context {
-            let sent = turn
-                .context
-                .as_deref()
-                .unwrap_or("(not known for this turn)");
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "     context sent ({} tokens):",
-                    crate::llm::context::tokens(sent)
-                ),
-                theme.dim,
-            )));
-            for l in sanitize(sent, true).lines() {
-                lines.push(Line::from(Span::styled(format!("       {l}"), theme.dim)));
-            }
+            context_lines(turn.context.as_deref(), theme, &mut lines);
         }
         if !turn.reasoning.is_empty() {
-            let thought: String = sanitize(&turn.reasoning, false).chars().take(200).collect();
-            lines.push(Line::from(Span::styled(
-                format!("     ({thought}…)"),
-                theme.dim,
-            )));
+            reasoning_lines(&turn.reasoning, c.show_reasoning, theme, &mut lines);
         }
-        let answer = sanitize(&turn.answer, true);
-        let parsed = markdown::parse(&answer);
-        for line in markdown::to_lines(&parsed, theme) {
+        let fresh;
+        let answer = if let Some(cached) = &turn.rendered {
+            cached
+        } else {
+            fresh = crate::app::chat::answer_lines(&turn.answer, theme);
+            &fresh
+        };
+        let cited = selected
+            .as_ref()
+            .filter(|(i, _)| *i == index)
+            .map(|(_, key)| key.as_str());
+        for line in answer {
             let mut spans = vec![Span::raw("     ")];
-            spans.extend(line.spans.into_iter().map(|s| {
-                // Citations like [OPS-12] stand out.
-                if s.content.starts_with('[') && s.content.ends_with(']') {
-                    Span::styled(s.content.into_owned(), theme.accent)
-                } else {
-                    Span::styled(s.content.into_owned(), s.style)
-                }
-            }));
+            for s in &line.spans {
+                let style = match citation_in(&s.content) {
+                    Some(key) if Some(key) == cited => {
+                        focus_line.get_or_insert(lines.len());
+                        theme.selected
+                    }
+                    Some(_) => theme.accent,
+                    None => s.style,
+                };
+                spans.push(Span::styled(s.content.clone(), style));
+            }
             lines.push(Line::from(spans));
         }
-        let note = match &turn.status {
-            TurnStatus::Streaming if c.phase == ChatPhase::Connecting => {
-                Some(("     ⠋ asking…".to_owned(), theme.dim))
-            }
-            TurnStatus::Streaming => None,
-            TurnStatus::Done => turn
-                .usage
-                .map(|(i, o)| (format!("     {i} tokens in, {o} out"), theme.dim)),
-            TurnStatus::Stopped => Some(("     (stopped; r asks again)".to_owned(), theme.dim)),
-            TurnStatus::Failed(e) => Some((
-                format!("     {} (r asks again)", sanitize(e, false)),
-                theme.error,
-            )),
-        };
-        if let Some((text, style)) = note {
+        if let Some((text, style)) = turn_note(state, turn, &choice) {
             lines.push(Line::from(Span::styled(text, style)));
         }
         lines.push(Line::raw(""));
     }
     if c.turns.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!("Ask about this backlog ({model}). Enter sends, alt-enter breaks the line, esc stops, r asks again, n starts over, c shows the context sent."),
+            format!("Ask about this backlog ({}). Enter sends, alt-enter breaks the line, ↑ earlier questions; esc stops an answer and leaves the input for the conversation, where r asks again, n starts a new one, o lists older ones, m switches model, c shows the context sent, t the reasoning, tab the cited issues (enter opens one), i writes again.", choice.label),
             theme.dim,
         )));
     }
-    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
-    // Rows after wrapping, so following the stream keeps its last line in view.
-    let rows = paragraph.line_count(talk.width);
-    let height = usize::from(talk.height);
-    let scroll = if c.follow {
-        rows.saturating_sub(height)
-    } else {
-        usize::from(c.scroll).min(rows.saturating_sub(1))
-    };
+    let scroll = scroll_for(&lines, focus_line, c, talk);
     frame.render_widget(
-        paragraph.scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         talk,
     );
     let mut textarea = c.input.clone();
+    let model = sanitize(&choice.label, false);
+    let title = if c.writing {
+        format!(" ask {model} · enter sends · esc leaves the input ")
+    } else {
+        textarea.set_cursor_style(Style::default());
+        format!(
+            " {model} · i writes · r again · n new · o older · m model · c context · t reasoning · tab citations "
+        )
+    };
     textarea.set_block(
         Block::default()
             .borders(Borders::ALL)
-            .border_style(theme.border)
-            .title(format!(" ask {model} ")),
+            .border_style(if c.writing {
+                theme.accent
+            } else {
+                theme.border
+            })
+            .title(title),
     );
     frame.render_widget(&textarea, input);
+    if let Some(list) = &c.conversations {
+        conversations(state, list, frame, area);
+    }
+}
+
+fn current_choice(state: &State) -> LlmChoice {
+    state
+        .settings
+        .llm_choices()
+        .get(state.chat.profile)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn selected_citation(state: &State) -> Option<(usize, String)> {
+    let i = state.chat.citation?;
+    crate::app::chat::citations(state).into_iter().nth(i)
+}
+
+/// The key a span cites, when the span is a citation like `[OPS-12]`.
+fn citation_in(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+    (!inner.is_empty() && !inner.contains(char::is_whitespace)).then_some(inner)
+}
+
+/// The first row to show: the newest text while following, the selected citation when there
+/// is one, else where the user scrolled.
+fn scroll_for(lines: &[Line], focus: Option<usize>, c: &ChatPane, area: Rect) -> usize {
+    let rows_of = |ls: &[Line]| {
+        Paragraph::new(ls.to_vec())
+            .wrap(Wrap { trim: false })
+            .line_count(area.width)
+    };
+    let rows = rows_of(lines);
+    let height = usize::from(area.height);
+    if let Some(at) = focus {
+        let before = rows_of(&lines[..at]);
+        return before
+            .saturating_sub(height / 3)
+            .min(rows.saturating_sub(height));
+    }
+    if c.follow {
+        rows.saturating_sub(height)
+    } else {
+        usize::from(c.scroll).min(rows.saturating_sub(1))
+    }
+}
+
+fn context_lines(sent: Option<&str>, theme: &Theme, lines: &mut Vec<Line>) {
+    let sent = sent.unwrap_or("(not known for this turn)");
+    lines.push(Line::from(Span::styled(
+        format!(
+            "     context sent ({} tokens):",
+            crate::llm::context::tokens(sent)
+        ),
+        theme.dim,
+    )));
+    for l in sanitize(sent, true).lines() {
+        lines.push(Line::from(Span::styled(format!("       {l}"), theme.dim)));
+    }
+}
+
+/// The model's reasoning, dimmed: its start, or all of it with `t`.
+fn reasoning_lines(reasoning: &str, whole: bool, theme: &Theme, lines: &mut Vec<Line>) {
+    let clean = sanitize(reasoning, true);
+    if whole {
+        lines.push(Line::from(Span::styled(
+            "     reasoning (t hides):",
+            theme.dim,
+        )));
+        for l in clean.lines() {
+            lines.push(Line::from(Span::styled(format!("       {l}"), theme.dim)));
+        }
+    } else {
+        let start: String = clean.replace('\n', " ").chars().take(120).collect();
+        lines.push(Line::from(Span::styled(
+            format!("     (reasoning: {start}… t shows all)"),
+            theme.dim,
+        )));
+    }
+}
+
+/// Under a turn: the spinner or countdown before the first token, the usage and cost, or why
+/// it ended.
+fn turn_note(state: &State, turn: &ChatTurn, choice: &LlmChoice) -> Option<(String, Style)> {
+    let theme = &state.settings.theme;
+    let c = &state.chat;
+    Some(match &turn.status {
+        TurnStatus::Streaming => match turn.waiting {
+            Some((until, attempt)) => {
+                let left = (until - state.now).num_seconds().max(0);
+                (
+                    format!(
+                        "     rate limited: asking again in {left}s (attempt {attempt} of {}; esc stops)",
+                        crate::llm::RATE_LIMIT_RETRIES
+                    ),
+                    theme.accent,
+                )
+            }
+            None if c.phase == ChatPhase::Connecting => ("     ⠋ asking…".to_owned(), theme.dim),
+            None => return None,
+        },
+        TurnStatus::Done => {
+            let (i, o) = turn.usage?;
+            (format!("     {}", usage_text(i, o, choice)), theme.dim)
+        }
+        TurnStatus::Stopped => ("     (stopped; r asks again)".to_owned(), theme.dim),
+        TurnStatus::Failed(e) => (
+            format!("     {} (r asks again)", sanitize(e, false)),
+            theme.error,
+        ),
+    })
+}
+
+/// "812 tokens in, 95 out · $0.0004" (the cost when the profile has prices).
+pub fn usage_text(input: u64, output: u64, choice: &LlmChoice) -> String {
+    let mut text = format!("{input} tokens in, {output} out");
+    if let Some(cost) = choice.cost(input, output) {
+        let _ = write!(text, " · ${cost:.4}");
+    }
+    text
+}
+
+/// The conversation's tokens and cost so far, for the status bar.
+pub fn conversation_usage(state: &State) -> Option<String> {
+    let (i, o) = state
+        .chat
+        .turns
+        .iter()
+        .filter_map(|t| t.usage)
+        .fold((0, 0), |(a, b), (i, o)| (a + i, b + o));
+    (i + o > 0).then(|| format!("conversation: {}", usage_text(i, o, &current_choice(state))))
+}
+
+/// The stored conversations over the pane, to reopen one.
+fn conversations(state: &State, list: &ConversationList, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let popup = area.inner(ratatui::layout::Margin::new(4, 2));
+    frame.render_widget(ratatui::widgets::Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" conversations (enter opens, esc closes) ");
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let lines: Vec<Line> = if !list.loaded {
+        vec![Line::styled("loading…", theme.dim)]
+    } else if list.items.is_empty() {
+        vec![Line::styled("no conversations yet", theme.dim)]
+    } else {
+        list.items
+            .iter()
+            .enumerate()
+            .map(|(i, conv)| {
+                let style = if i == list.selected {
+                    theme.selected
+                } else {
+                    Style::default()
+                };
+                let day = conv.updated_at.get(..10).unwrap_or(&conv.updated_at);
+                Line::styled(
+                    format!(
+                        "{day}  {:>3} q  {}",
+                        conv.questions,
+                        sanitize(&conv.title, false)
+                    ),
+                    style,
+                )
+            })
+            .collect()
+    };
+    let top = list
+        .selected
+        .saturating_sub(usize::from(inner.height).saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(lines).scroll((u16::try_from(top).unwrap_or(0), 0)),
+        inner,
+    );
 }

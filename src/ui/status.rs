@@ -5,6 +5,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::State;
 use crate::app::context;
+use crate::app::state::Tab;
 use crate::domain::text::sanitize;
 use crate::domain::time::relative;
 use crate::keymap::{Action, Context};
@@ -79,7 +80,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     left.push(Span::raw(" │ "));
     let b = &state.backlog;
-    let count = if !b.loaded {
+    let count = if state.tab == Tab::Chat
+        && let Some(usage) = super::chat::conversation_usage(state)
+    {
+        usage
+    } else if !b.loaded {
         "loading…".to_owned()
     } else if b.query_text.is_empty() {
         format!("{} issues", b.matches)

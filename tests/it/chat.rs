@@ -71,14 +71,17 @@ async fn a_question_streams_into_a_finished_turn() {
         screen.contains("you  who is overloaded?"),
         "scrolled to the top: {screen}"
     );
-    // `c` shows what was sent with each question.
+    // Esc leaves the input for the conversation, where `c` shows what was sent.
+    assert!(h.state.chat.writing);
+    h.key(KeyCode::Esc).await;
+    assert!(!h.state.chat.writing);
     h.key(KeyCode::Char('c')).await;
     assert!(h.state.chat.show_context);
     h.key(KeyCode::PageUp).await;
     let screen = text(&draw(&h.state));
     assert!(screen.contains("context sent ("), "{screen}");
     h.key(KeyCode::Char('c')).await;
-    // `r` on an empty input asks the same question again, as a new turn.
+    // `r` asks the same question again, as a new turn.
     let before = h.state.chat.turn;
     h.key(KeyCode::Char('r')).await;
     assert!(h.state.chat.turn > before);

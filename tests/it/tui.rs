@@ -57,6 +57,7 @@ impl Harness {
             sources: vec![],
             sync: None,
             llm: None,
+            llm_sleeper: None,
         };
         let mut state = State::new(settings, now(), size, tab);
         let effects = init(&mut state);
