@@ -372,14 +372,59 @@ pub fn answer_lines(answer: &str, theme: &crate::ui::theme::Theme) -> Vec<Line<'
     markdown::to_lines(&parsed, theme)
         .into_iter()
         .map(|line| {
-            Line::from(
-                line.spans
-                    .into_iter()
-                    .map(|s| Span::styled(s.content.into_owned(), s.style))
-                    .collect::<Vec<_>>(),
-            )
+            // The parser cuts text at brackets: runs of one style are joined again first.
+            let mut runs: Vec<(String, ratatui::style::Style)> = Vec::new();
+            for s in line.spans {
+                match runs.last_mut() {
+                    Some((text, style)) if *style == s.style => text.push_str(&s.content),
+                    _ => runs.push((s.content.into_owned(), s.style)),
+                }
+            }
+            let mut spans = Vec::new();
+            for (text, style) in runs {
+                split_citations(&text, style, theme.accent, &mut spans);
+            }
+            Line::from(spans)
         })
         .collect()
+}
+
+/// Cuts `[OPS-12]` (or `[OPS-1, OPS-2]`) out of a span into a span of its own, styled
+/// `cited`, so that the pane can highlight and select it.
+fn split_citations(
+    text: &str,
+    style: ratatui::style::Style,
+    cited: ratatui::style::Style,
+    out: &mut Vec<Span<'static>>,
+) {
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let Some(len) = rest[open..].find(']') else {
+            break;
+        };
+        let candidate = &rest[open..=open + len];
+        if cited_keys(candidate).is_empty() {
+            out.push(Span::styled(rest[..=open].to_owned(), style));
+            rest = &rest[open + 1..];
+            continue;
+        }
+        if open > 0 {
+            out.push(Span::styled(rest[..open].to_owned(), style));
+        }
+        out.push(Span::styled(candidate.to_owned(), cited));
+        rest = &rest[open + len + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Span::styled(rest.to_owned(), style));
+    }
+}
+
+/// The keys a `[...]` span cites (none when it is not a citation).
+pub fn cited_keys(span: &str) -> Vec<String> {
+    span.strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .map(crate::llm::context::named_keys)
+        .unwrap_or_default()
 }
 
 /// The pane's first showing: the last conversation comes back.

@@ -63,13 +63,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         for line in answer {
             let mut spans = vec![Span::raw("     ")];
             for s in &line.spans {
-                let style = match citation_in(&s.content) {
-                    Some(key) if Some(key) == cited => {
-                        focus_line.get_or_insert(lines.len());
-                        theme.selected
-                    }
-                    Some(_) => theme.accent,
-                    None => s.style,
+                let keys = crate::app::chat::cited_keys(&s.content);
+                let style = if cited.is_some_and(|k| keys.iter().any(|c| c == k)) {
+                    focus_line.get_or_insert(lines.len());
+                    theme.selected
+                } else {
+                    s.style
                 };
                 spans.push(Span::styled(s.content.clone(), style));
             }
@@ -131,12 +130,6 @@ fn current_choice(state: &State) -> LlmChoice {
 fn selected_citation(state: &State) -> Option<(usize, String)> {
     let i = state.chat.citation?;
     crate::app::chat::citations(state).into_iter().nth(i)
-}
-
-/// The key a span cites, when the span is a citation like `[OPS-12]`.
-fn citation_in(text: &str) -> Option<&str> {
-    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
-    (!inner.is_empty() && !inner.contains(char::is_whitespace)).then_some(inner)
 }
 
 /// The first row to show: the newest text while following, the selected citation when there

@@ -121,7 +121,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
     let theme = &state.settings.theme;
     let ctx = context(state);
-    let mut pairs: Vec<(String, String)> = hinted(ctx)
+    // While a question is written, letters go to the input: only tab keeps its meaning.
+    let actions = if state.tab == Tab::Chat && state.chat.writing {
+        &[Action::NextTab]
+    } else {
+        hinted(ctx)
+    };
+    let mut pairs: Vec<(String, String)> = actions
         .iter()
         .filter_map(|action| {
             let key = state

@@ -2,6 +2,8 @@
 //! with pauses): the text and usage reassemble exactly; errors after HTTP 200, a cut connection,
 //! 429 and 401 come out as the right events; grounding picks the named issue within budget.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -20,30 +22,92 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(fixture(rel)).expect("fixture")
 }
 
-/// Serves `body` on every POST, `piece` bytes at a time with a pause; `cut` stops halfway.
-pub async fn mock(
-    status: u16,
-    headers: &[(&'static str, &'static str)],
-    body: String,
-    cut: bool,
-) -> String {
-    let headers: Vec<(&'static str, &'static str)> = headers.to_vec();
+/// One answer of the mock: status, headers, body, sent `piece` bytes at a time with `pause`
+/// between pieces; `cut` stops halfway.
+#[derive(Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, &'static str)>,
+    pub body: String,
+    pub cut: bool,
+    pub pause: Duration,
+}
+
+impl Reply {
+    pub fn new(status: u16, headers: &[(&'static str, &'static str)], body: String) -> Self {
+        Self {
+            status,
+            headers: headers.to_vec(),
+            body,
+            cut: false,
+            pause: Duration::from_millis(1),
+        }
+    }
+}
+
+/// What the mock saw: requests, bodies sent to the end, and bodies the client walked away
+/// from (a stopped answer closes its connection).
+#[derive(Default)]
+pub struct Seen {
+    pub requests: AtomicUsize,
+    pub finished: AtomicUsize,
+    pub abandoned: AtomicUsize,
+}
+
+/// Counts a body as abandoned if it is dropped before its last piece went out.
+struct BodyGuard {
+    seen: Arc<Seen>,
+    done: bool,
+}
+
+impl Drop for BodyGuard {
+    fn drop(&mut self) {
+        let counter = if self.done {
+            &self.seen.finished
+        } else {
+            &self.seen.abandoned
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Serves the `n`-th POST with `replies[n]` (the last one again after that).
+pub async fn serve(replies: Vec<Reply>) -> (String, Arc<Seen>) {
+    let seen = Arc::new(Seen::default());
+    let counter = Arc::clone(&seen);
     let app = Router::new().fallback(post(move || {
-        let body = body.clone();
-        let headers = headers.clone();
+        let n = counter.requests.fetch_add(1, Ordering::SeqCst);
+        let reply = replies[n.min(replies.len() - 1)].clone();
+        let seen = Arc::clone(&counter);
         async move {
-            let bytes = body.into_bytes();
-            let end = if cut { bytes.len() / 2 } else { bytes.len() };
+            let bytes = reply.body.into_bytes();
+            let end = if reply.cut {
+                bytes.len() / 2
+            } else {
+                bytes.len()
+            };
             let pieces: Vec<Bytes> = bytes[..end]
                 .chunks(97)
                 .map(Bytes::copy_from_slice)
                 .collect();
-            let stream = futures_util::stream::iter(pieces).then(|p| async move {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                Ok::<_, std::io::Error>(p)
-            });
-            let mut r = Response::builder().status(StatusCode::from_u16(status).expect("status"));
-            for (k, v) in headers {
+            let guard = BodyGuard { seen, done: false };
+            let pause = reply.pause;
+            let stream = futures_util::stream::unfold(
+                (pieces.into_iter(), guard),
+                move |(mut pieces, mut guard)| async move {
+                    if let Some(p) = pieces.next() {
+                        tokio::time::sleep(pause).await;
+                        Some((Ok::<_, std::io::Error>(p), (pieces, guard)))
+                    } else {
+                        guard.done = true;
+                        drop(guard);
+                        None
+                    }
+                },
+            );
+            let mut r =
+                Response::builder().status(StatusCode::from_u16(reply.status).expect("status"));
+            for (k, v) in reply.headers {
                 r = r.header(k, v);
             }
             r.body(Body::from_stream(stream)).expect("response")
@@ -56,7 +120,19 @@ pub async fn mock(
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    url
+    (url, seen)
+}
+
+/// Serves `body` on every POST; `cut` stops halfway.
+pub async fn mock(
+    status: u16,
+    headers: &[(&'static str, &'static str)],
+    body: String,
+    cut: bool,
+) -> String {
+    let mut reply = Reply::new(status, headers, body);
+    reply.cut = cut;
+    serve(vec![reply]).await.0
 }
 
 fn profile(provider: LlmProvider, url: &str) -> LlmProfile {
