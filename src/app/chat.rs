@@ -121,6 +121,8 @@ fn command(state: &mut State, c: char) -> Option<Vec<Effect>> {
         'r' => retry(state),
         'n' => {
             let effects = stop(state);
+            // Also makes a last conversation still being loaded stale.
+            state.chat.turn += 1;
             state.chat.turns.clear();
             state.chat.conversation = None;
             state.chat.follow = true;
@@ -433,7 +435,7 @@ pub fn on_enter(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     state.chat.loaded = true;
-    vec![Effect::LoadChat(None)]
+    vec![Effect::LoadChat(None), Effect::WarmChat]
 }
 
 pub fn on_events(state: &mut State, turn: u64, events: Vec<LlmEvent>) -> Vec<Effect> {
@@ -469,7 +471,8 @@ pub fn on_loaded(
     let Some((conversation, saved)) = found else {
         return Vec::new();
     };
-    if !reopen && !state.chat.turns.is_empty() {
+    // The first showing's load lands only in an untouched pane.
+    if !reopen && (state.chat.turn != 0 || !state.chat.turns.is_empty()) {
         return Vec::new();
     }
     let theme = state.settings.theme.clone();
@@ -515,6 +518,9 @@ pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
         return Vec::new();
     };
     state.dirty = true;
+    // The first token is what the user waits for: it skips the frame budget.
+    state.urgent |= c.phase == ChatPhase::Connecting
+        && matches!(event, LlmEvent::Text(_) | LlmEvent::Reasoning(_));
     match event {
         LlmEvent::Text(text) => {
             c.phase = ChatPhase::Streaming;

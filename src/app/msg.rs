@@ -195,6 +195,8 @@ pub enum Effect {
     },
     /// A stored conversation (`None`: the most recent, for the pane's first showing).
     LoadChat(Option<i64>),
+    /// Prepare what every question needs (the sprint summary) before the first one is asked.
+    WarmChat,
     /// The stored conversations, for the list to reopen.
     LoadConversations,
     /// Look up the issue a chat citation names, to open it.

@@ -1,6 +1,6 @@
 //! The event loop: terminal input, store answers and a 1 Hz tick go through `update`; effects run
-//! as tasks this runtime owns; the screen is drawn once per batch of messages, at most 30 times a
-//! second, and only when something changed.
+//! as tasks this runtime owns; the screen is drawn once per batch of messages when something
+//! changed: at once after a key, else at most 30 times a second.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -108,6 +108,7 @@ async fn event_loop(
             sync: options.sync.clone(),
             llm: options.llm.clone(),
             llm_sleeper: None,
+            chat_summary: crate::llm::context::SummaryCache::default(),
         },
         backlog: None,
         window: None,
@@ -149,6 +150,14 @@ async fn event_loop(
         while let Ok(msg) = rx.try_recv() {
             queue.push(msg);
         }
+        // A key is answered on screen at once; streams and background news wait for the frame
+        // budget, so that a fast stream cannot take more than 30 frames a second.
+        let typed = queue.iter().any(|m| {
+            matches!(
+                m,
+                Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(_) | Msg::Resize(..)
+            )
+        });
         for msg in queue {
             for effect in update(state, msg) {
                 exec.run(effect);
@@ -157,9 +166,10 @@ async fn event_loop(
         if state.quit {
             return Ok(());
         }
-        if state.dirty && last_draw.elapsed() >= FRAME {
+        if state.dirty && (typed || state.urgent || last_draw.elapsed() >= FRAME) {
             terminal.draw(|f| crate::ui::render(state, f))?;
             state.dirty = false;
+            state.urgent = false;
             last_draw = Instant::now();
         }
     }
@@ -366,6 +376,8 @@ pub struct EffectIo {
     pub llm: Option<Arc<crate::config::Config>>,
     /// How the chat waits out a rate limit; `None`: it sleeps (tests pass one that returns).
     pub llm_sleeper: Option<crate::sync::http::Sleeper>,
+    /// The chat's sprint summary, computed once per change of the data.
+    pub chat_summary: crate::llm::context::SummaryCache,
 }
 
 /// Runs one store or file effect and returns the message it answers with. The runtime calls
@@ -441,7 +453,8 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
         | Effect::SaveChatTurn { .. }
         | Effect::LoadChat(_)
         | Effect::LoadConversations
-        | Effect::FindCitation(_)) => chat_effect(store, io, chat).await?,
+        | Effect::FindCitation(_)
+        | Effect::WarmChat) => chat_effect(store, io, chat).await?,
         Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop => return None,
     })
 }
@@ -488,6 +501,14 @@ async fn chat_effect(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
                 .flatten(),
             key,
         },
+        Effect::WarmChat => {
+            if let Some(config) = &io.llm {
+                io.chat_summary
+                    .get(store.pool(), config, io.clock.now())
+                    .await;
+            }
+            return None;
+        }
         _ => return None,
     })
 }
@@ -580,7 +601,10 @@ async fn chat_answer(
             return;
         }
     };
-    let summary = context::store_summary(store.pool(), config, io.clock.now()).await;
+    let summary = io
+        .chat_summary
+        .get(store.pool(), config, io.clock.now())
+        .await;
     let grounding = context::build(
         store.pool(),
         &ask.question,

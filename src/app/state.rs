@@ -769,6 +769,8 @@ impl Settings {
     }
 }
 
+// Independent flags (help shown, quit asked, redraw wanted, redraw now).
+#[allow(clippy::struct_excessive_bools)]
 pub struct State {
     pub settings: Settings,
     pub tab: Tab,
@@ -789,6 +791,8 @@ pub struct State {
     pub chat: ChatPane,
     pub quit: bool,
     pub dirty: bool,
+    /// Draw at once rather than at the next frame (the first token of an answer).
+    pub urgent: bool,
 }
 
 impl State {
@@ -813,6 +817,7 @@ impl State {
             chat: ChatPane::default(),
             quit: false,
             dirty: true,
+            urgent: false,
         }
     }
 

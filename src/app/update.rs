@@ -69,7 +69,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             sync::on_event(state, event);
             Vec::new()
         }
-        Msg::SyncDone(results) => sync::on_done(state, results),
+        Msg::SyncDone(results) => {
+            let mut effects = sync::on_done(state, results);
+            // New data: the chat's summary is ready again before the next question.
+            if state.chat.loaded {
+                effects.push(Effect::WarmChat);
+            }
+            effects
+        }
         Msg::ChatEvents { turn, events } => chat::on_events(state, turn, events),
         Msg::ChatSaved(result) => chat::on_saved(state, result),
         Msg::ChatLoaded { found, reopen } => chat::on_loaded(state, found, reopen),

@@ -191,6 +191,61 @@ pub async fn store_summary(
     Some(summary(&report))
 }
 
+/// The sprint summary, kept until the data under it (or the day) changes: computing it reads
+/// every issue and event, which would put a database scan between Enter and the first token.
+#[derive(Clone, Default)]
+pub struct SummaryCache(std::sync::Arc<tokio::sync::Mutex<Option<CachedSummary>>>);
+
+/// The data's fingerprint and the summary computed from it.
+type CachedSummary = (String, Option<String>);
+
+impl SummaryCache {
+    pub async fn get(
+        &self,
+        pool: &SqlitePool,
+        config: &crate::config::Config,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<String> {
+        let key = fingerprint(pool, now).await;
+        // Held while computing: a question asked during the warm-up waits for it.
+        let mut slot = self.0.lock().await;
+        if let (Some(k), Some((cached, summary))) = (&key, slot.as_ref())
+            && k == cached
+        {
+            return summary.clone();
+        }
+        let summary = store_summary(pool, config, now).await;
+        if let Some(k) = key {
+            *slot = Some((k, summary.clone()));
+        }
+        summary
+    }
+}
+
+/// Changes whenever a sync or a local edit changes what the summary reads (all index or rowid
+/// look-ups), and with the day.
+async fn fingerprint(pool: &SqlitePool, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    type Row = (
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        i64,
+        Option<String>,
+    );
+    let row: Row = sqlx::query_as(
+        "SELECT (SELECT max(rowid) FROM status_events), \
+                (SELECT max(updated_at) FROM issues WHERE gone_at IS NULL), \
+                (SELECT max(updated_at) FROM overrides), \
+                (SELECT count(*) FROM issues WHERE gone_at IS NOT NULL), \
+                (SELECT group_concat(id || state || ifnull(start_at, '') || ifnull(end_at, '')) \
+                   FROM sprints WHERE state != 'closed')",
+    )
+    .fetch_one(pool)
+    .await
+    .ok()?;
+    Some(format!("{row:?} {}", now.date_naive()))
+}
+
 /// The active sprint and each person's load, from the same report as the dashboard.
 pub fn summary(report: &crate::report::Report) -> String {
     let mut out = String::new();

@@ -20,6 +20,11 @@ pub struct Pty {
 
 impl Pty {
     pub fn spawn(data_dir: &Path, args: &[&str], size: (u16, u16)) -> Self {
+        Self::spawn_with(data_dir, "", args, size)
+    }
+
+    /// Like `spawn`, with `config` as the config file.
+    pub fn spawn_with(data_dir: &Path, config_text: &str, args: &[&str], size: (u16, u16)) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: size.1,
@@ -29,7 +34,7 @@ impl Pty {
             })
             .expect("pty opens");
         let config = data_dir.join("config.toml");
-        std::fs::write(&config, "").expect("config");
+        std::fs::write(&config, config_text).expect("config");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sprintdeck"));
         cmd.args(args);
         cmd.env_clear();
@@ -150,9 +155,15 @@ fn filter_open_back_and_quit_in_a_real_terminal() {
         WAIT,
     );
     pty.send("type:bug");
+    // Keys are drawn at once, so the screen may show an earlier prefix's answer first
+    // ("type:bu" matches nothing): wait for the whole filter's.
     let filtered = pty.wait_for(
         "fewer matches",
-        |s| count(s).is_some_and(|n| n < 1500) && s.contains("/ type:bug"),
+        |s| {
+            count(s).is_some_and(|n| n > 0 && n < 1500)
+                && s.contains("/ type:bug")
+                && s.lines().nth(3).is_some_and(|l| l.contains(" bug "))
+        },
         WAIT,
     );
     let bugs = count(&filtered).expect("count");
@@ -229,6 +240,61 @@ fn dashboard_overdue_opens_the_same_number_of_issues() {
         backlog.lines().filter(|l| l.starts_with('!')).count() >= overdue.min(10),
         "every listed issue is marked overdue:\n{backlog}"
     );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn chat_streams_stops_and_asks_again_in_a_real_terminal() {
+    use std::sync::atomic::Ordering;
+
+    use crate::llm::{Reply, serve};
+
+    let body = std::fs::read_to_string(crate::common::fixture(
+        "llm/chat-stream.gpt-4.1-nano.DERIVED.sse",
+    ))
+    .expect("fixture");
+    let sse = [("content-type", "text/event-stream")];
+    // The first answer trickles (stopped halfway), the second comes at once.
+    let mut slow = Reply::new(200, &sse, body.clone());
+    slow.pause = Duration::from_millis(25);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (url, seen) = rt.block_on(serve(vec![slow, Reply::new(200, &sse, body)]));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config =
+        format!("[llm]\nprovider = \"openai\"\nbase_url = \"{url}\"\nmodel = \"gpt-4.1-nano\"\n");
+    let mut pty = Pty::spawn_with(dir.path(), &config, &[], (100, 30));
+    pty.wait_for("the first rows", |s| count(s) == Some(1500), WAIT);
+    pty.send("\t\t\t");
+    pty.wait_for(
+        "the chat pane",
+        |s| s.contains("ask openai gpt-4.1-nano"),
+        WAIT,
+    );
+    pty.send("describe the holiday?");
+    pty.send("\r");
+    pty.wait_for(
+        "the answer streaming in",
+        |s| s.contains("Holiday Name: Harmony Day"),
+        WAIT,
+    );
+    pty.send("\x1b");
+    let stopped = pty.wait_for("the stop", |s| s.contains("(stopped; r asks again)"), WAIT);
+    assert!(!stopped.contains("tokens in"), "{stopped}");
+    // The request is aborted: the server sees its body abandoned.
+    let start = Instant::now();
+    while seen.abandoned.load(Ordering::SeqCst) == 0 {
+        assert!(
+            start.elapsed() < WAIT,
+            "the server never saw the disconnect"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    pty.send("r");
+    let done = pty.wait_for("the whole answer", |s| s.contains("tokens in"), WAIT);
+    assert!(!done.contains("(stopped"), "{done}");
+    assert_eq!(seen.requests.load(Ordering::SeqCst), 2);
+    assert_eq!(seen.finished.load(Ordering::SeqCst), 1);
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), 0);
 }

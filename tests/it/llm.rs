@@ -460,3 +460,70 @@ async fn ask_from_the_command_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("provider = \"ollama\""));
 }
+
+#[tokio::test]
+async fn the_sprint_summary_is_kept_until_the_data_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(&dir).await;
+    let config: sprintdeck::config::Config =
+        toml::from_str("[llm]\nmodel = \"m\"\n").expect("config");
+    let now = crate::common::now();
+    let cache = context::SummaryCache::default();
+    let first = cache
+        .get(store.pool(), &config, now)
+        .await
+        .expect("summary");
+    assert_eq!(
+        first,
+        context::store_summary(store.pool(), &config, now)
+            .await
+            .expect("summary")
+    );
+    // A change the fingerprint cannot see is not picked up: proof the second answer is cached.
+    write(
+        &store,
+        "UPDATE issues SET status_category = 'done' WHERE id IN \
+         (SELECT id FROM issues WHERE status_category = 'in_progress' LIMIT 1)",
+    )
+    .await;
+    assert_eq!(
+        cache.get(store.pool(), &config, now).await.as_ref(),
+        Some(&first)
+    );
+    // A sync (or edit) bumps `updated_at`: the summary is computed again.
+    write(
+        &store,
+        "UPDATE issues SET updated_at = '2099-01-01T00:00:00Z' WHERE id = (SELECT min(id) FROM issues)",
+    )
+    .await;
+    let second = cache
+        .get(store.pool(), &config, now)
+        .await
+        .expect("summary");
+    assert_ne!(second, first, "in progress went down by one");
+    assert_eq!(
+        second,
+        context::store_summary(store.pool(), &config, now)
+            .await
+            .expect("summary")
+    );
+    // A new day too.
+    let tomorrow = now + chrono::Duration::days(1);
+    assert_eq!(
+        cache.get(store.pool(), &config, tomorrow).await,
+        context::store_summary(store.pool(), &config, tomorrow).await
+    );
+}
+
+async fn write(store: &sprintdeck::store::Store, sql: &'static str) {
+    store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                sqlx::query(sql).execute(&mut *c).await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect(sql);
+}

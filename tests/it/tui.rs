@@ -58,6 +58,7 @@ impl Harness {
             sync: None,
             llm: None,
             llm_sleeper: None,
+            chat_summary: sprintdeck::llm::context::SummaryCache::default(),
         };
         let mut state = State::new(settings, now(), size, tab);
         let effects = init(&mut state);
