@@ -206,7 +206,12 @@ fn turn_note(state: &State, turn: &ChatTurn, choice: &LlmChoice) -> Option<(Stri
                     theme.accent,
                 )
             }
-            None if c.phase == ChatPhase::Connecting => ("     ⠋ asking…".to_owned(), theme.dim),
+            None if c.phase == ChatPhase::Connecting => {
+                // Turns with the clock's tick, so it moves without extra frames.
+                const SPIN: [char; 8] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧'];
+                let i = usize::try_from(state.now.timestamp().rem_euclid(8)).unwrap_or(0);
+                (format!("     {} asking…", SPIN[i]), theme.dim)
+            }
             None => return None,
         },
         TurnStatus::Done => {
