@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -11,6 +12,7 @@ pub mod export;
 pub mod keymap;
 pub mod llm;
 pub mod logging;
+pub mod prompt;
 pub mod report;
 pub mod store;
 pub mod sync;

@@ -272,10 +272,7 @@ impl Executor {
             }
             Effect::Copy { text, what } => {
                 // OSC 52 reaches the local clipboard over SSH and through tmux (set-clipboard on).
-                let notice = match crossterm::execute!(
-                    std::io::stdout(),
-                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes())
-                ) {
+                let notice = match crate::clipboard::copy(&text) {
                     Ok(()) => Msg::Notice {
                         text: format!("copied {what}"),
                         error: false,

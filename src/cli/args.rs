@@ -141,6 +141,11 @@ pub enum Command {
         show_context: bool,
     },
 
+    /// Issue-to-prompt: render an issue into a template for a coding agent, keep each render
+    /// as a version, attach the agent's answer, and see usage.
+    #[command(subcommand)]
+    Prompt(PromptCommand),
+
     /// Check the config, the database and each source, and say what to fix.
     Doctor,
 
@@ -164,4 +169,52 @@ pub enum ExportFormat {
     Csv,
     Json,
     Md,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromptCommand {
+    /// Render an issue into a template; the prompt goes to stdout unless --copy or --out.
+    #[command(
+        after_help = "Examples:\n  sprintdeck prompt render OPS-12                      the default template (implement)\n  sprintdeck prompt render OPS-12 --template write-tests --copy\n  sprintdeck prompt render web/shop#7 --template review --var diff_url=https://…/merge_requests/9\n\nEach render is kept as a version (a new one only when the issue or template changed); the\nversion, token estimate and size go to standard error. --copy uses the terminal's clipboard\n(OSC 52), which works over SSH and inside tmux."
+    )]
+    Render {
+        /// The issue key, e.g. OPS-12 or web/shop#12.
+        key: String,
+        #[arg(long, short, default_value = "implement", value_name = "NAME")]
+        template: String,
+        /// A value for an input the template declares (repeatable).
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        /// Copy to the clipboard through the terminal instead of printing.
+        #[arg(long, conflicts_with = "out")]
+        copy: bool,
+        /// Write to this file instead of printing.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check every template (built-in and the config dir's prompts/issue/*.md); exit 1 on errors.
+    Lint,
+    /// The templates: name, where from, description, declared inputs.
+    List,
+    /// The variables templates can use, and the filters.
+    Vars,
+    /// An issue's prompt versions, newest first.
+    Versions { key: String },
+    /// One version's text.
+    Show { version: i64 },
+    /// Attach the agent's answer (a text file of at most 5 MiB, or - for standard input) to a
+    /// version. The same text twice is kept once.
+    Output { version: i64, file: PathBuf },
+    /// Prompts today and this week, average tokens, most-used templates, issues with most versions.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{s}`"))
 }

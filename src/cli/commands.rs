@@ -58,6 +58,7 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
             limit,
         }) => export_command(&ctx, *format, query, out.as_deref(), *limit).await,
         Some(Command::Doctor) => doctor(&ctx).await,
+        Some(Command::Prompt(command)) => super::prompt::run(&ctx, command).await,
         Some(Command::Ask {
             question,
             profile,

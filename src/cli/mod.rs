@@ -4,6 +4,7 @@
 pub mod args;
 mod ask;
 mod commands;
+mod prompt;
 pub mod output;
 mod report;
 mod serve;

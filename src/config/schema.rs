@@ -26,6 +26,30 @@ pub struct Config {
     pub metrics: MetricsConfig,
     #[serde(default)]
     pub people: PeopleConfig,
+    #[serde(default)]
+    pub prompts: PromptsConfig,
+}
+
+/// `[prompts]`: issue-to-prompt.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PromptsConfig {
+    /// A shell command the rendered prompt is piped to (`|` in the preview), e.g. `"pbcopy"` or
+    /// `"aider --message-file /dev/stdin"`.
+    pub pipe: Option<String>,
+    /// `auto` (from `[llm] model`, else `approx`), `o200k`, `cl100k` or `approx`.
+    #[serde(default)]
+    pub tokenizer: TokenizerChoice,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenizerChoice {
+    #[default]
+    Auto,
+    O200k,
+    Cl100k,
+    Approx,
 }
 
 impl Config {

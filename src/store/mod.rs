@@ -7,6 +7,7 @@ pub mod filter;
 pub mod import;
 pub mod metrics;
 pub mod moves;
+pub mod prompts;
 pub mod queries;
 pub mod read;
 pub mod snapshots;
