@@ -2,7 +2,9 @@
 -- an agent's answer can be attached to a version (content stored once, by checksum).
 CREATE TABLE prompt_versions (
     id            INTEGER PRIMARY KEY,
-    issue_id      INTEGER NOT NULL REFERENCES issues (id),
+    -- No foreign key: versions are history and outlive a demo refresh, which deletes and
+    -- re-creates the issues (sync never deletes; it marks issues gone).
+    issue_id      INTEGER NOT NULL,
     issue_key     TEXT NOT NULL,
     template      TEXT NOT NULL,
     template_hash TEXT NOT NULL,   -- SHA-256 of the template's text
@@ -28,7 +30,7 @@ CREATE TABLE prompt_output_blobs (
 
 CREATE TABLE prompt_outputs (
     id         INTEGER PRIMARY KEY,
-    version_id INTEGER NOT NULL REFERENCES prompt_versions (id),
+    version_id INTEGER NOT NULL REFERENCES prompt_versions (id) ON DELETE CASCADE,
     sha256     TEXT NOT NULL REFERENCES prompt_output_blobs (sha256),
     source     TEXT NOT NULL,      -- a file name, or 'pasted'
     created_at TEXT NOT NULL,

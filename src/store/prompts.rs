@@ -176,12 +176,13 @@ pub struct Stats {
     pub outputs: i64,
 }
 
-/// Prompt figures: today and this week are the last 24 hours and 7 days before `now`.
+/// Prompt figures: today is since midnight (UTC), this week the last 7 days.
 pub async fn stats(pool: &SqlitePool, now: DateTime<Utc>) -> Result<Stats> {
-    let day = to_db(now - Duration::days(1));
+    let midnight = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    let day = to_db(midnight);
     let week = to_db(now - Duration::days(7));
     let (today, this_week, total, average_tokens): (i64, i64, i64, Option<f64>) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE created_at > ?), count(*) FILTER (WHERE created_at > ?), \
+        "SELECT count(*) FILTER (WHERE created_at >= ?), count(*) FILTER (WHERE created_at > ?), \
          count(*), avg(tokens) FROM prompt_versions",
     )
     .bind(&day)
