@@ -31,6 +31,7 @@ pub fn load(state: &mut State) -> Vec<Effect> {
             save_snapshot: default_view && !state.settings.read_only,
         },
     });
+    effects.push(Effect::LoadPromptStats);
     effects
 }
 

@@ -7,6 +7,7 @@ pub mod chat;
 mod dashboard;
 mod detail;
 pub mod msg;
+mod prompt;
 pub mod runtime;
 pub mod state;
 mod sync;

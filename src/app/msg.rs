@@ -83,6 +83,9 @@ pub enum Msg {
         key: String,
         issue_id: Option<i64>,
     },
+    /// An issue rendered into a prompt (kept as a version), or why not.
+    PromptRendered(Result<Box<crate::prompt::Rendered>, String>),
+    PromptStats(Result<crate::store::prompts::Stats, String>),
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -197,6 +200,25 @@ pub enum Effect {
     LoadChat(Option<i64>),
     /// Prepare what every question needs (the sprint summary) before the first one is asked.
     WarmChat,
+    /// Render an issue into a template and keep the version.
+    RenderPrompt {
+        issue_id: i64,
+        template: String,
+        vars: std::collections::BTreeMap<String, String>,
+    },
+    /// Write a version's text to a file in the data dir's `prompts/`.
+    WritePrompt(Box<crate::store::prompts::Version>),
+    /// Send a prompt to `[prompts] pipe` on its standard input.
+    PipePrompt {
+        command: String,
+        text: String,
+    },
+    /// Attach an agent's answer to a version.
+    SavePromptOutput {
+        version_id: i64,
+        text: String,
+    },
+    LoadPromptStats,
     /// The stored conversations, for the list to reopen.
     LoadConversations,
     /// Look up the issue a chat citation names, to open it.

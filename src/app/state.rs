@@ -349,6 +349,8 @@ pub struct Dashboard {
     pub refreshing: bool,
     /// The report shown is the stored snapshot of an earlier run.
     pub from_snapshot: bool,
+    /// Issue-to-prompt figures, when loaded.
+    pub prompt_stats: Option<crate::store::prompts::Stats>,
 }
 
 /// Completion ranges `r`/`R` step through: label, and days back from now (`None`: from the
@@ -702,6 +704,66 @@ pub struct Settings {
     pub llm_name: Option<String>,
     /// The default profile and the named ones, in the order `m` steps through them.
     pub llm_profiles: Vec<LlmChoice>,
+    /// Issue-to-prompt templates (name, description, declared inputs) and the problems of
+    /// those that failed to load.
+    pub prompt_templates: Vec<TemplateInfo>,
+    pub prompt_template_errors: Vec<String>,
+    /// `[prompts] pipe`, the command `|` sends a prompt to.
+    pub prompt_pipe: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateInfo {
+    pub name: String,
+    pub description: String,
+    pub vars: Vec<String>,
+}
+
+impl TemplateInfo {
+    pub fn of(library: &crate::prompt::Library) -> Vec<Self> {
+        library
+            .templates
+            .iter()
+            .map(|t| Self {
+                name: t.name.clone(),
+                description: t.description.clone(),
+                vars: t.vars.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Issue-to-prompt over the backlog: pick a template, fill its inputs, see the preview.
+#[derive(Debug, Clone)]
+pub struct PromptPane {
+    pub issue_id: i64,
+    pub issue_key: String,
+    pub stage: PromptStage,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone)]
+pub enum PromptStage {
+    Pick {
+        selected: usize,
+    },
+    /// The template's declared inputs, one editor each.
+    Inputs {
+        template: String,
+        names: Vec<String>,
+        values: Vec<TextArea<'static>>,
+        field: usize,
+    },
+    Rendering {
+        template: String,
+    },
+    Preview(Box<crate::prompt::Rendered>),
+    /// Pasting the agent's answer to attach to the version shown.
+    Output {
+        rendered: Box<crate::prompt::Rendered>,
+        editor: Box<TextArea<'static>>,
+    },
+    Failed(String),
 }
 
 /// A model the chat can ask, as the pane shows it.
@@ -765,6 +827,9 @@ impl Settings {
             sync_every: None,
             llm_name: None,
             llm_profiles: Vec::new(),
+            prompt_templates: TemplateInfo::of(&crate::prompt::Library::load(None)),
+            prompt_template_errors: Vec::new(),
+            prompt_pipe: None,
         }
     }
 }
@@ -789,6 +854,8 @@ pub struct State {
     pub freshness: Vec<SourceFreshness>,
     pub sync: SyncState,
     pub chat: ChatPane,
+    /// Issue-to-prompt, over the backlog while open.
+    pub prompt: Option<PromptPane>,
     pub quit: bool,
     pub dirty: bool,
     /// Draw at once rather than at the next frame (the first token of an answer).
@@ -818,6 +885,7 @@ impl State {
             quit: false,
             dirty: true,
             urgent: false,
+            prompt: None,
         }
     }
 

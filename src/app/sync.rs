@@ -75,7 +75,19 @@ pub fn on_event(state: &mut State, event: SyncEvent) {
     state.dirty = true;
 }
 
-pub fn on_done(state: &mut State, results: Vec<(String, Result<Counts, String>)>) -> Vec<Effect> {
+pub fn on_done(
+    state: &mut State,
+    results: Vec<(String, Result<crate::sync::Counts, String>)>,
+) -> Vec<Effect> {
+    let mut effects = done(state, results);
+    // New data: the chat's summary is ready again before the next question.
+    if state.chat.loaded {
+        effects.push(Effect::WarmChat);
+    }
+    effects
+}
+
+fn done(state: &mut State, results: Vec<(String, Result<Counts, String>)>) -> Vec<Effect> {
     let every = state
         .settings
         .sync_every

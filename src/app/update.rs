@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::msg::{Effect, Msg};
 use super::state::{Item, State, Tab};
-use super::{backlog, board, chat, dashboard, detail, sync};
+use super::{backlog, board, chat, dashboard, detail, prompt, sync};
 use crate::domain::query;
 use crate::keymap::{Action, Context, Key, Lookup};
 use crate::ui::layout;
@@ -69,18 +69,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             sync::on_event(state, event);
             Vec::new()
         }
-        Msg::SyncDone(results) => {
-            let mut effects = sync::on_done(state, results);
-            // New data: the chat's summary is ready again before the next question.
-            if state.chat.loaded {
-                effects.push(Effect::WarmChat);
-            }
-            effects
-        }
+        Msg::SyncDone(results) => sync::on_done(state, results),
         Msg::ChatEvents { turn, events } => chat::on_events(state, turn, events),
         Msg::ChatSaved(result) => chat::on_saved(state, result),
         Msg::ChatLoaded { found, reopen } => chat::on_loaded(state, found, reopen),
         Msg::Conversations(result) => chat::on_conversations(state, result),
+        Msg::PromptRendered(result) => prompt::on_rendered(state, result),
+        Msg::PromptStats(result) => {
+            prompt::on_stats(state, result);
+            Vec::new()
+        }
         Msg::CitationFound { key, issue_id } => chat::on_citation(state, &key, issue_id),
         Msg::SyncRuns(result) => {
             sync::on_runs(state, result);
@@ -207,6 +205,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             _ => {}
         }
         return Vec::new();
+    }
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if state.prompt.is_some() && !ctrl_c {
+        return prompt::on_key(state, key);
     }
     if let Some(editor) = state.detail.as_mut().and_then(|d| d.editing.as_mut()) {
         state.dirty = true;
@@ -371,6 +373,14 @@ fn backlog_action(state: &mut State, action: Action) -> Vec<Effect> {
                 .map(|r| (r.key.clone(), r.web_url.clone()));
             issue_output(state, action, target)
         }
+        Action::Prompt => {
+            let Some((id, key)) = state.backlog.selected_row().map(|r| (r.id, r.key.clone()))
+            else {
+                flash(state, "no issue selected", true);
+                return Vec::new();
+            };
+            prompt::open(state, id, key)
+        }
         _ => Vec::new(),
     }
 }
@@ -403,6 +413,17 @@ fn detail_action(state: &mut State, action: Action) -> Vec<Effect> {
                 .and_then(|d| d.data.as_ref())
                 .map(|d| (d.row.key.clone(), d.row.web_url.clone()));
             issue_output(state, action, target)
+        }
+        Action::Prompt => {
+            let issue = state
+                .detail
+                .as_ref()
+                .and_then(|d| d.data.as_ref())
+                .map(|d| (d.row.id, d.row.key.clone()));
+            match issue {
+                Some((id, key)) => prompt::open(state, id, key),
+                None => Vec::new(),
+            }
         }
         _ => Vec::new(),
     }
@@ -519,6 +540,9 @@ fn live_filter(state: &mut State) -> Vec<Effect> {
 }
 
 fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
+    if prompt::on_paste(state, &crate::domain::text::sanitize(text, true)) {
+        return Vec::new();
+    }
     let clean = crate::domain::text::sanitize(text, false);
     if let Some(editor) = state.detail.as_mut().and_then(|d| d.editing.as_mut()) {
         editor.input.insert_str(&clean);

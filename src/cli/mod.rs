@@ -4,8 +4,8 @@
 pub mod args;
 mod ask;
 mod commands;
-mod prompt;
 pub mod output;
+mod prompt;
 mod report;
 mod serve;
 mod sync;

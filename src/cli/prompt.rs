@@ -24,77 +24,18 @@ pub async fn run(ctx: &Context, command: &PromptCommand) -> Result<(), Error> {
             vars,
             copy,
             out,
-        } => {
-            let ws = super::workspace::open(
-                &ctx.paths,
-                &ctx.config,
-                ctx.cli.db.as_ref(),
-                &ctx.clock,
-            )
-            .await?;
-            let issue_id = issue_id(&ws.store, key).await?;
-            let request = Request {
-                issue_id,
-                template: template.clone(),
-                vars: vars.iter().cloned().collect::<BTreeMap<_, _>>(),
-                tokenizer: prompt::tokenizer(&ctx.config),
-                author: author(ws.me.as_deref()),
-            };
-            let rendered = prompt::render_issue(&ws.store, &library, request, ctx.clock.now())
-                .await
-                .map_err(|e| Error::Usage(e.to_string()))?;
-            let v = &rendered.version;
-            if *copy {
-                copy_to_terminal(&v.text)?;
-            } else if let Some(path) = out {
-                std::fs::write(path, &v.text)?;
-            } else {
-                output::out(&v.text)?;
-            }
-            output::note(&format!(
-                "{} · {} · version {}{} · {} tokens ({}) · {} characters{}",
-                v.issue_key,
-                v.template,
-                v.id,
-                if rendered.created {
-                    " (new)"
-                } else {
-                    " (unchanged)"
-                },
-                v.tokens,
-                v.tokenizer,
-                rendered.chars,
-                if *copy {
-                    " · copied".to_owned()
-                } else if let Some(p) = out {
-                    format!(" · written to {}", p.display())
-                } else {
-                    String::new()
-                }
-            ));
-            ws.store.close().await?;
-            Ok(())
-        }
+        } => render(ctx, &library, key, template, vars, *copy, out.as_deref()).await,
         PromptCommand::Versions { key } => {
-            let ws = super::workspace::open(
-                &ctx.paths,
-                &ctx.config,
-                ctx.cli.db.as_ref(),
-                &ctx.clock,
-            )
-            .await?;
+            let ws =
+                super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock)
+                    .await?;
             let id = issue_id(&ws.store, key).await?;
             let mut text = String::new();
             for v in prompts::versions(ws.store.pool(), id).await? {
                 let _ = writeln!(
                     text,
                     "{:>6}  {}  {:<12} {:>6} tokens  {} output(s)  {}",
-                    v.id,
-                    v.created_at,
-                    v.template,
-                    v.tokens,
-                    v.outputs,
-                    v.author
+                    v.id, v.created_at, v.template, v.tokens, v.outputs, v.author
                 );
             }
             if text.is_empty() {
@@ -104,13 +45,9 @@ pub async fn run(ctx: &Context, command: &PromptCommand) -> Result<(), Error> {
             Ok(())
         }
         PromptCommand::Show { version } => {
-            let ws = super::workspace::open(
-                &ctx.paths,
-                &ctx.config,
-                ctx.cli.db.as_ref(),
-                &ctx.clock,
-            )
-            .await?;
+            let ws =
+                super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock)
+                    .await?;
             let v = prompts::version(ws.store.pool(), *version)
                 .await?
                 .ok_or_else(|| Error::Usage(format!("no prompt version {version}")))?;
@@ -119,13 +56,9 @@ pub async fn run(ctx: &Context, command: &PromptCommand) -> Result<(), Error> {
         }
         PromptCommand::Output { version, file } => output_command(ctx, *version, file).await,
         PromptCommand::Stats { json } => {
-            let ws = super::workspace::open(
-                &ctx.paths,
-                &ctx.config,
-                ctx.cli.db.as_ref(),
-                &ctx.clock,
-            )
-            .await?;
+            let ws =
+                super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock)
+                    .await?;
             let stats = prompts::stats(ws.store.pool(), ctx.clock.now()).await?;
             let text = if *json {
                 serde_json::to_string_pretty(&stats).map_err(|e| Error::Usage(e.to_string()))?
@@ -139,18 +72,65 @@ pub async fn run(ctx: &Context, command: &PromptCommand) -> Result<(), Error> {
     }
 }
 
+async fn render(
+    ctx: &Context,
+    library: &Library,
+    key: &str,
+    template: &str,
+    vars: &[(String, String)],
+    copy: bool,
+    out: Option<&Path>,
+) -> Result<(), Error> {
+    let ws =
+        super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await?;
+    let issue_id = issue_id(&ws.store, key).await?;
+    let request = Request {
+        issue_id,
+        template: template.to_owned(),
+        vars: vars.iter().cloned().collect::<BTreeMap<_, _>>(),
+        tokenizer: prompt::tokenizer(&ctx.config),
+        author: prompt::author(ws.me.as_deref()),
+    };
+    let rendered = prompt::render_issue(&ws.store, library, request, ctx.clock.now())
+        .await
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let v = &rendered.version;
+    if copy {
+        copy_to_terminal(&v.text)?;
+    } else if let Some(path) = out {
+        std::fs::write(path, &v.text)?;
+    } else {
+        output::out(&v.text)?;
+    }
+    output::note(&format!(
+        "{} · {} · version {}{} · {} tokens ({}) · {} characters{}",
+        v.issue_key,
+        v.template,
+        v.id,
+        if rendered.created {
+            " (new)"
+        } else {
+            " (unchanged)"
+        },
+        v.tokens,
+        v.tokenizer,
+        rendered.chars,
+        if copy {
+            " · copied".to_owned()
+        } else if let Some(p) = out {
+            format!(" · written to {}", p.display())
+        } else {
+            String::new()
+        }
+    ));
+    ws.store.close().await?;
+    Ok(())
+}
+
 async fn issue_id(store: &crate::store::Store, key: &str) -> Result<i64, Error> {
     read::issue_id_by_key(store.pool(), key)
         .await?
         .ok_or_else(|| Error::Usage(format!("no issue {key} in this database")))
-}
-
-/// Who rendered: `[ui] me`, else the login name.
-fn author(me: Option<&str>) -> String {
-    me.map(str::to_owned)
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn lint(library: &Library) -> Result<(), Error> {
@@ -224,9 +204,10 @@ async fn output_command(ctx: &Context, version: i64, file: &Path) -> Result<(), 
                 }
             )));
         }
-        let name = file
-            .file_name()
-            .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         (std::fs::read(file)?, name)
     };
     let text = prompts::check_output(&bytes)
@@ -242,9 +223,7 @@ async fn output_command(ctx: &Context, version: i64, file: &Path) -> Result<(), 
         .store
         .writer()
         .transaction(move |c| {
-            Box::pin(async move {
-                prompts::attach_output(c, version, &text, &source, now).await
-            })
+            Box::pin(async move { prompts::attach_output(c, version, &text, &source, now).await })
         })
         .await?;
     output::note(&if added {

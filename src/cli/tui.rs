@@ -22,6 +22,7 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
     let config_dir = ctx.paths.config_dir();
     let keymap_path = ui.keymap.as_ref().map(|p| config_dir.join(p));
     let keymap = Keymap::load(keymap_path.as_deref()).map_err(|e| Error::Usage(e.to_string()))?;
+    let library = crate::prompt::Library::load(Some(&crate::prompt::template_dir(config_dir)));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let depth = match ui.colors {
         crate::config::Colors::Auto => ColorDepth::detect(
@@ -85,6 +86,9 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
                 })
                 .collect()
         }),
+        prompt_templates: crate::app::state::TemplateInfo::of(&library),
+        prompt_template_errors: library.errors.iter().map(ToString::to_string).collect(),
+        prompt_pipe: ctx.config.prompts.pipe.clone(),
         sync_every: syncs(ctx, ws, read_only)
             .then(|| chrono::Duration::minutes(i64::from(ctx.config.sync.interval_minutes.max(1)))),
     })
@@ -106,6 +110,7 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
         StartPane::Proposals => Tab::Proposals,
     };
     let sources = settings.sources.clone();
+    let me = ws.me.clone();
     let sync = settings
         .sync_every
         .is_some()
@@ -134,6 +139,12 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
                 .llm
                 .is_some()
                 .then(|| std::sync::Arc::new(ctx.config.clone())),
+            prompts: std::sync::Arc::new(crate::prompt::Setup::from_config(
+                &ctx.config,
+                ctx.paths.config_dir(),
+                &ctx.paths.data_dir,
+                me.as_deref(),
+            )),
         },
     )
     .await

@@ -44,6 +44,8 @@ pub enum Action {
     PrevRange,
     NextProject,
     SyncView,
+    /// Render the issue into a prompt for a coding agent.
+    Prompt,
     /// Switch to saved view N (1-based); 0 shows everything.
     View(u8),
 }
@@ -134,6 +136,11 @@ const TABLE: &[(&str, Action, &str)] = &[
         "sync-view",
         Action::SyncView,
         "recent sync runs: counts and errors",
+    ),
+    (
+        "prompt",
+        Action::Prompt,
+        "render the issue into a prompt for a coding agent",
     ),
 ];
 

@@ -127,3 +127,63 @@ pub async fn render_issue(
         chars,
     })
 }
+
+/// What rendering needs besides the store: the templates, the tokenizer, who renders, and
+/// where `w` writes files.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub library: Library,
+    pub tokenizer: Tokenizer,
+    pub author: String,
+    pub out_dir: PathBuf,
+}
+
+impl Setup {
+    /// The built-in templates, the approximate tokenizer, files in the temp dir.
+    pub fn built_in() -> Self {
+        Self {
+            library: Library::load(None),
+            tokenizer: Tokenizer::Approx,
+            author: author(None),
+            out_dir: std::env::temp_dir(),
+        }
+    }
+
+    pub fn from_config(
+        config: &Config,
+        config_dir: &std::path::Path,
+        data_dir: &std::path::Path,
+        me: Option<&str>,
+    ) -> Self {
+        Self {
+            library: Library::load(Some(&template_dir(config_dir))),
+            tokenizer: tokenizer(config),
+            author: author(me),
+            out_dir: data_dir.join("prompts"),
+        }
+    }
+}
+
+/// Who renders: `[ui] me`, else the login name.
+pub fn author(me: Option<&str>) -> String {
+    me.map(str::to_owned)
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Where `w` writes a version: `<dir>/<key>-<template>-v<id>.md`, the key made file-safe.
+pub fn file_for(dir: &std::path::Path, version: &Version) -> PathBuf {
+    let key: String = version
+        .issue_key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!("{key}-{}-v{}.md", version.template, version.id))
+}

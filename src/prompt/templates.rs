@@ -32,7 +32,10 @@ const BUILT_IN: [(&str, &str); 3] = [
         "write-tests",
         include_str!("../../assets/prompts/issue/write-tests.md"),
     ),
-    ("review", include_str!("../../assets/prompts/issue/review.md")),
+    (
+        "review",
+        include_str!("../../assets/prompts/issue/review.md"),
+    ),
 ];
 
 /// The variables every template can use, with what they hold (`sprintdeck prompt vars`).
@@ -49,7 +52,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     ("labels", "list of label names"),
     ("assignees", "list of usernames"),
-    ("parent", "the parent epic or issue: parent.key, parent.title, parent.status (empty when none)"),
+    (
+        "parent",
+        "the parent epic or issue: parent.key, parent.title, parent.status (empty when none)",
+    ),
     (
         "links",
         "list of related issues: link.relation (blocks, blocked by, relates to), link.key, link.title, link.status",
@@ -258,10 +264,13 @@ fn front_matter(source: &str) -> Result<Front<'_>, (usize, String)> {
             continue;
         }
         let Some((k, v)) = text.split_once(':') else {
-            return Err((number, format!("front matter: expected `key: value`, found `{text}`")));
+            return Err((
+                number,
+                format!("front matter: expected `key: value`, found `{text}`"),
+            ));
         };
         match k.trim() {
-            "description" => front.description = v.trim().to_owned(),
+            "description" => v.trim().clone_into(&mut front.description),
             "vars" => {
                 front.vars = v
                     .split(',')
@@ -269,7 +278,10 @@ fn front_matter(source: &str) -> Result<Front<'_>, (usize, String)> {
                     .filter(|s| !s.is_empty())
                     .collect();
                 if let Some(bad) = front.vars.iter().find(|v| !is_identifier(v)) {
-                    return Err((number, format!("front matter: `{bad}` is not a variable name")));
+                    return Err((
+                        number,
+                        format!("front matter: `{bad}` is not a variable name"),
+                    ));
                 }
                 if let Some(taken) = front
                     .vars
@@ -343,7 +355,10 @@ pub fn lint(t: &Template) -> Vec<LintError> {
         } else {
             continue;
         };
-        errors.push(error(line_of(&t.body, head).map(|l| l + t.body_line - 1), message));
+        errors.push(error(
+            line_of(&t.body, head).map(|l| l + t.body_line - 1),
+            message,
+        ));
     }
     errors
 }
@@ -361,10 +376,9 @@ fn suggestion(name: &str, t: &Template) -> Option<String> {
 
 /// The first line (1-based, within `body`) using `name` inside a tag.
 fn line_of(body: &str, name: &str) -> Option<usize> {
-    let word = regex::Regex::new(&format!(r"(\{{\{{|\{{%)[^}}]*\b{}\b", regex::escape(name))).ok()?;
-    body.lines()
-        .position(|l| word.is_match(l))
-        .map(|i| i + 1)
+    let word =
+        regex::Regex::new(&format!(r"(\{{\{{|\{{%)[^}}]*\b{}\b", regex::escape(name))).ok()?;
+    body.lines().position(|l| word.is_match(l)).map(|i| i + 1)
 }
 
 /// Pours the issue (and the extra inputs) into the template.
@@ -432,10 +446,6 @@ fn truncate(text: &str, limit: Option<usize>) -> String {
 fn bullets(items: &Value) -> String {
     items
         .try_iter()
-        .map(|it| {
-            it.map(|v| format!("- {v}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+        .map(|it| it.map(|v| format!("- {v}")).collect::<Vec<_>>().join("\n"))
         .unwrap_or_default()
 }

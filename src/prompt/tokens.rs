@@ -1,4 +1,4 @@
-//! Token estimates: OpenAI's BPE encodings (tiktoken-rs) where the model's family is known,
+//! Token estimates: `OpenAI`'s BPE encodings (tiktoken-rs) where the model's family is known,
 //! otherwise an approximation of one token per four characters — close for English prose and
 //! code with Claude, Llama and Mistral tokenizers (typically within 15 %), and the same rule the
 //! chat uses for its context budget.
@@ -22,9 +22,18 @@ impl Tokenizer {
     pub fn for_model(model: &str) -> Self {
         let m = model.to_ascii_lowercase();
         let m = m.rsplit('/').next().unwrap_or(&m);
-        if ["gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o"]
-            .iter()
-            .any(|p| m.starts_with(p))
+        if [
+            "gpt-4o",
+            "gpt-4.1",
+            "gpt-4.5",
+            "gpt-5",
+            "o1",
+            "o3",
+            "o4",
+            "chatgpt-4o",
+        ]
+        .iter()
+        .any(|p| m.starts_with(p))
         {
             Self::O200k
         } else if ["gpt-4", "gpt-3.5", "text-embedding-3", "text-embedding-ada"]

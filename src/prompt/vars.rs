@@ -150,7 +150,7 @@ pub fn acceptance_criteria(description: &str) -> (String, Vec<String>) {
         items.push(item.trim().to_owned());
     }
     if items.is_empty() {
-        return (description.to_owned(), items);
+        return (description.trim_end().to_owned(), items);
     }
     (rest.join("\n").trim_end().to_owned(), items)
 }

@@ -62,6 +62,18 @@ pub struct IssueDetail {
     pub links: Vec<LinkRow>,
     pub events: Vec<EventRow>,
     pub overrides: Overrides,
+    /// Prompts rendered from it (`p`), newest first.
+    pub prompt_versions: Vec<PromptVersionRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PromptVersionRow {
+    pub id: i64,
+    pub template: String,
+    pub tokens: i64,
+    pub author: String,
+    pub created_at: String,
+    pub outputs: i64,
 }
 
 pub async fn issue_detail(pool: &SqlitePool, id: i64) -> Result<IssueDetail> {
@@ -90,12 +102,21 @@ pub async fn issue_detail(pool: &SqlitePool, id: i64) -> Result<IssueDetail> {
         .fetch_optional(pool)
         .await?
         .unwrap_or_default();
+    let prompt_versions = sqlx::query_as(
+        "SELECT v.id, v.template, v.tokens, v.author, v.created_at, \
+         (SELECT count(*) FROM prompt_outputs o WHERE o.version_id = v.id) AS outputs \
+         FROM prompt_versions v WHERE v.issue_id = ? ORDER BY v.id DESC LIMIT 20",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
     Ok(IssueDetail {
         row,
         extra,
         links,
         events,
         overrides,
+        prompt_versions,
     })
 }
 

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{AssertSqlSafe, SqlitePool};
 use sqlx::sqlite::SqliteConnection;
+use sqlx::{AssertSqlSafe, SqlitePool};
 
 use super::Result;
 use crate::domain::time::to_db;
@@ -97,20 +97,22 @@ pub async fn record(
 }
 
 pub async fn version(pool: &SqlitePool, id: i64) -> Result<Option<Version>> {
-    Ok(sqlx::query_as(AssertSqlSafe(format!("{VERSION_SQL} WHERE v.id = ?")))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
+    Ok(
+        sqlx::query_as(AssertSqlSafe(format!("{VERSION_SQL} WHERE v.id = ?")))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// An issue's versions, newest first.
 pub async fn versions(pool: &SqlitePool, issue_id: i64) -> Result<Vec<Version>> {
-    Ok(
-        sqlx::query_as(AssertSqlSafe(format!("{VERSION_SQL} WHERE v.issue_id = ? ORDER BY v.id DESC")))
-            .bind(issue_id)
-            .fetch_all(pool)
-            .await?,
-    )
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
+        "{VERSION_SQL} WHERE v.issue_id = ? ORDER BY v.id DESC"
+    )))
+    .bind(issue_id)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// Why an output cannot be attached.

@@ -38,12 +38,24 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         render_burndown(theme, report, note.as_deref(), frame, area);
         return;
     }
-    let [tiles, middle, bottom] = Layout::vertical([
+    // Issue-to-prompt figures take a line once any prompt was rendered.
+    let prompts = d.prompt_stats.as_ref().filter(|p| p.total > 0);
+    let [tiles, middle, bottom, prompt_line] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Fill(1),
         Constraint::Fill(1),
+        Constraint::Length(u16::from(prompts.is_some())),
     ])
     .areas(area);
+    if let Some(p) = prompts {
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(" prompts ", theme.header),
+                Span::raw(prompt_summary(p)),
+            ])),
+            prompt_line,
+        );
+    }
     let range = crate::app::state::RANGES[d.range.min(crate::app::state::RANGES.len() - 1)];
     let completed = match range.1 {
         Some(days) => format!("completed {days}d"),
@@ -349,4 +361,25 @@ fn render_aging(
 /// `MM-DD` of a `YYYY-MM-DD` day, for axis labels.
 fn month_day(day: &str) -> String {
     day.get(5..).unwrap_or(day).to_owned()
+}
+
+/// "3 today · 12 this week · avg 1,180 tokens · most used: implement (9) · most versions: OPS-12 (4)".
+fn prompt_summary(p: &crate::store::prompts::Stats) -> String {
+    let mut text = format!("{} today · {} this week", p.today, p.this_week);
+    if let Some(avg) = p.average_tokens {
+        let _ = std::fmt::Write::write_fmt(&mut text, format_args!(" · avg {avg:.0} tokens"));
+    }
+    if let Some((name, n)) = p.top_templates.first() {
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!(" · most used: {} ({n})", sanitize(name, false)),
+        );
+    }
+    if let Some((key, n)) = p.top_issues.first() {
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!(" · most versions: {} ({n})", sanitize(key, false)),
+        );
+    }
+    text
 }

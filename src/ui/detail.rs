@@ -197,5 +197,27 @@ fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
             Span::raw(entry.duration.clone()),
         ]));
     }
+    if let Some(data) = &d.data
+        && !data.prompt_versions.is_empty()
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            "prompt versions (p renders another)",
+            theme.header,
+        )));
+        for v in &data.prompt_versions {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}  ", v.created_at), theme.dim),
+                Span::raw(format!(
+                    "v{:<5} {:<14} {:>6} tokens  {} output(s)  {}",
+                    v.id,
+                    clean(&v.template),
+                    v.tokens,
+                    v.outputs,
+                    clean(&v.author)
+                )),
+            ]));
+        }
+    }
     lines
 }

@@ -9,6 +9,7 @@ mod detail;
 mod help;
 pub mod layout;
 pub mod markdown;
+mod prompt;
 mod status;
 mod sync;
 pub mod theme;
@@ -30,6 +31,9 @@ pub fn render(state: &State, frame: &mut Frame) {
     let areas = layout::areas(state);
     tabs(state, frame, areas.tabs);
     match (state.tab, &state.detail) {
+        (Tab::Backlog, _) if let Some(p) = &state.prompt => {
+            prompt::render(state, p, frame, areas.body);
+        }
         (Tab::Backlog, Some(d)) => detail::render(state, d, frame, areas.body),
         (Tab::Backlog, None) => backlog::render(state, frame, &areas),
         (Tab::Dashboard, _) => dashboard::render(state, frame, areas.body),

@@ -122,8 +122,11 @@ fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
     let theme = &state.settings.theme;
     let ctx = context(state);
     // While a question is written, letters go to the input: only tab keeps its meaning.
-    let actions = if state.tab == Tab::Chat && state.chat.writing {
+    let actions: &[Action] = if state.tab == Tab::Chat && state.chat.writing {
         &[Action::NextTab]
+    } else if state.tab == Tab::Backlog && state.prompt.is_some() {
+        // The prompt pane shows its own keys.
+        &[]
     } else {
         hinted(ctx)
     };

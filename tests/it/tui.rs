@@ -59,6 +59,7 @@ impl Harness {
             llm: None,
             llm_sleeper: None,
             chat_summary: sprintdeck::llm::context::SummaryCache::default(),
+            prompts: std::sync::Arc::new(sprintdeck::prompt::Setup::built_in()),
         };
         let mut state = State::new(settings, now(), size, tab);
         let effects = init(&mut state);

@@ -1,0 +1,151 @@
+//! Issue-to-prompt: the template list, the inputs form, and the preview with its token count.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::app::State;
+use crate::app::state::{PromptPane, PromptStage};
+use crate::domain::text::sanitize;
+
+pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let key = sanitize(&pane.issue_key, false);
+    let block = |title: String| {
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .title(title)
+    };
+    match &pane.stage {
+        PromptStage::Pick { selected } => {
+            let mut lines: Vec<Line> = Vec::new();
+            for (i, t) in state.settings.prompt_templates.iter().enumerate() {
+                let style = if i == *selected {
+                    theme.selected
+                } else {
+                    Style::default()
+                };
+                let inputs = if t.vars.is_empty() {
+                    String::new()
+                } else {
+                    format!("  (asks for {})", t.vars.join(", "))
+                };
+                lines.push(Line::styled(
+                    format!(
+                        "{:<14} {}{inputs}",
+                        sanitize(&t.name, false),
+                        sanitize(&t.description, false)
+                    ),
+                    style,
+                ));
+            }
+            for e in &state.settings.prompt_template_errors {
+                lines.push(Line::styled(
+                    format!("broken: {}", sanitize(e, false)),
+                    theme.error,
+                ));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "enter renders · j/k choose · esc closes · templates: the config dir's prompts/issue/*.md (sprintdeck prompt vars)",
+                theme.dim,
+            ));
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(block(format!(" prompt for {key}: choose a template "))),
+                area,
+            );
+        }
+        PromptStage::Inputs {
+            template,
+            names,
+            values,
+            field,
+        } => {
+            let outer = block(format!(
+                " {key} · {template}: inputs (enter on the last renders, tab moves, esc back) "
+            ));
+            let inner = outer.inner(area);
+            frame.render_widget(outer, area);
+            let rows = Layout::vertical(
+                names
+                    .iter()
+                    .map(|_| Constraint::Length(3))
+                    .chain([Constraint::Fill(1)]),
+            )
+            .split(inner);
+            for (i, (name, value)) in names.iter().zip(values).enumerate() {
+                let mut editor = value.clone();
+                if i != *field {
+                    editor.set_cursor_style(Style::default());
+                }
+                editor.set_block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(if i == *field {
+                            theme.accent
+                        } else {
+                            theme.border
+                        })
+                        .title(format!(" {name} ")),
+                );
+                frame.render_widget(&editor, rows[i]);
+            }
+        }
+        PromptStage::Rendering { template } => frame.render_widget(
+            Paragraph::new(Span::styled("rendering…", theme.dim))
+                .block(block(format!(" {key} · {template} "))),
+            area,
+        ),
+        PromptStage::Failed(message) => frame.render_widget(
+            Paragraph::new(vec![
+                Line::styled(sanitize(message, false), theme.error),
+                Line::raw(""),
+                Line::styled("any key: choose another template · esc closes", theme.dim),
+            ])
+            .wrap(Wrap { trim: false })
+            .block(block(format!(" prompt for {key} "))),
+            area,
+        ),
+        PromptStage::Preview(r) => {
+            let v = &r.version;
+            let title = format!(
+                " {key} · {} · version {}{} · {} tokens ({}) · {} chars ",
+                v.template,
+                v.id,
+                if r.created { " (new)" } else { "" },
+                v.tokens,
+                v.tokenizer,
+                r.chars
+            );
+            let [body, help] =
+                Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+            frame.render_widget(
+                Paragraph::new(sanitize(&v.text, true))
+                    .wrap(Wrap { trim: false })
+                    .scroll((pane.scroll, 0))
+                    .block(block(title)),
+                body,
+            );
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    " y copy · w write file · | pipe · o attach the agent's answer · t other template · j/k scroll · esc close",
+                    theme.dim,
+                )),
+                help,
+            );
+        }
+        PromptStage::Output { rendered, editor } => {
+            let mut editor = (**editor).clone();
+            editor.set_block(block(format!(
+                " paste the agent's answer to version {} (ctrl-s keeps it, esc back) ",
+                rendered.version.id
+            )));
+            frame.render_widget(&editor, area);
+        }
+    }
+}
