@@ -368,8 +368,9 @@ fn suggestion(name: &str, t: &Template) -> Option<String> {
         .iter()
         .map(|(n, _)| (*n).to_owned())
         .chain(t.vars.iter().cloned())
-        .map(|n| (strsim::levenshtein(name, &n), n))
-        .filter(|(d, _)| *d <= 2)
+        // A swap counts once ("titel"); short names allow one edit, so guesses stay close.
+        .map(|n| (strsim::damerau_levenshtein(name, &n), n))
+        .filter(|(d, _)| *d <= if name.chars().count() > 6 { 2 } else { 1 })
         .min()
         .map(|(_, n)| n)
 }

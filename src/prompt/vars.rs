@@ -23,7 +23,8 @@ pub struct IssueVars {
     pub issue_type: String,
     pub status: String,
     pub priority: Option<String>,
-    pub points: Option<f64>,
+    /// "3" or "0.5": as a person would write it.
+    pub points: Option<String>,
     pub due: Option<String>,
     pub url: Option<String>,
 }
@@ -105,7 +106,13 @@ pub async fn load(pool: &SqlitePool, issue_id: i64) -> Result<Option<IssueVars>>
         issue_type: r.issue_type.clone(),
         status: r.status.clone(),
         priority: r.priority.clone(),
-        points: r.story_points,
+        points: r.story_points.map(|p| {
+            if p.fract() == 0.0 {
+                format!("{p:.0}")
+            } else {
+                p.to_string()
+            }
+        }),
         due: r.due_date.clone(),
         url: r.web_url.clone(),
     }))

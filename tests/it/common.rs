@@ -71,7 +71,8 @@ impl BinaryEnv {
         Self { dir, token }
     }
 
-    pub async fn run(&self, args: &'static [&'static str]) -> std::process::Output {
+    pub async fn run(&self, args: &[&str]) -> std::process::Output {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         let dir = self.dir.path().to_path_buf();
         let (key, value) = self.token;
         tokio::task::spawn_blocking(move || {

@@ -82,7 +82,7 @@ fn a_user_file_overrides_by_context_and_chord() {
 #[rstest]
 #[case(
     "unknown-action.toml",
-    "keymap error in tests/fixtures/keymap/unknown-action.toml, line 3: unknown action `explode` for `x` in [backlog]; actions are quit, help, next-tab, prev-tab, refresh, up, down, top, bottom, page-up, page-down, open, back, filter, clear-filter, sort-next, sort-reverse, group-next, toggle-group, open-url, copy-key, copy-url, edit, apply, cancel, history-prev, history-next, burndown, left, right, move-left, move-right, prev-sprint, next-sprint, next-range, prev-range, next-project, sync-view, view-0 … view-9"
+    "keymap error in tests/fixtures/keymap/unknown-action.toml, line 3: unknown action `explode` for `x` in [backlog]; actions are quit, help, next-tab, prev-tab, refresh, up, down, top, bottom, page-up, page-down, open, back, filter, clear-filter, sort-next, sort-reverse, group-next, toggle-group, open-url, copy-key, copy-url, edit, apply, cancel, history-prev, history-next, burndown, left, right, move-left, move-right, prev-sprint, next-sprint, next-range, prev-range, next-project, sync-view, prompt, view-0 … view-9"
 )]
 #[case(
     "duplicate-chord.toml",

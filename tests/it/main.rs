@@ -28,6 +28,7 @@ mod llm;
 mod logging;
 mod metrics;
 mod panes;
+mod prompt;
 mod query;
 mod report;
 mod store;
