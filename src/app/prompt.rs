@@ -208,12 +208,18 @@ pub fn on_rendered(
     if !matches!(pane.stage, PromptStage::Rendering { .. }) {
         return Vec::new();
     }
+    let created = result.as_ref().is_ok_and(|r| r.created);
     pane.stage = match result {
         Ok(r) => PromptStage::Preview(r),
         Err(e) => PromptStage::Failed(e),
     };
     state.dirty = true;
-    Vec::new()
+    // The detail underneath lists the versions: show the new one there too.
+    if created {
+        super::detail::reload(state)
+    } else {
+        Vec::new()
+    }
 }
 
 /// Pasted text goes into the output editor when it is open.

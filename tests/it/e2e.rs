@@ -14,6 +14,8 @@ pub struct Pty {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Everything the program wrote, for sequences the screen does not show (OSC 52).
+    raw: Arc<Mutex<Vec<u8>>>,
     // Keeps the pty open for the reader thread.
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
@@ -54,6 +56,8 @@ impl Pty {
             0,
         )));
         let sink = Arc::clone(&parser);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_sink = Arc::clone(&raw);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -61,12 +65,14 @@ impl Pty {
                     break;
                 }
                 sink.lock().expect("parser").process(&buf[..n]);
+                raw_sink.lock().expect("raw").extend_from_slice(&buf[..n]);
             }
         });
         Self {
             child,
             writer,
             parser,
+            raw,
             _master: pair.master,
         }
     }
@@ -111,6 +117,15 @@ impl Pty {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Whether the program wrote `bytes` anywhere in its output so far.
+    pub fn wrote(&self, bytes: &[u8]) -> bool {
+        self.raw
+            .lock()
+            .expect("raw")
+            .windows(bytes.len())
+            .any(|w| w == bytes)
     }
 
     pub fn restored(&self) -> bool {
@@ -297,4 +312,49 @@ fn chat_streams_stops_and_asks_again_in_a_real_terminal() {
     assert_eq!(seen.finished.load(Ordering::SeqCst), 1);
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn prompt_from_an_issue_is_previewed_copied_and_listed_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::spawn(dir.path(), &[], (120, 36));
+    pty.wait_for("the first rows", |s| count(s) == Some(1500), WAIT);
+    pty.send("\r");
+    let detail = pty.wait_for("the detail", |s| s.contains("status history"), WAIT);
+    let key = detail
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the key heads the detail")
+        .to_owned();
+    pty.send("p");
+    pty.wait_for("the templates", |s| s.contains("choose a template"), WAIT);
+    pty.send("\r");
+    let preview = pty.wait_for(
+        "the preview",
+        |s| s.contains(" tokens (") && s.contains("version 1 (new)"),
+        WAIT,
+    );
+    assert!(
+        preview.contains(&format!("You are working on {key}")),
+        "{preview}"
+    );
+    pty.send("y");
+    pty.wait_for(
+        "the confirmation",
+        |s| s.contains("copied the prompt ("),
+        WAIT,
+    );
+    assert!(
+        pty.wrote(b"\x1b]52;c;"),
+        "an OSC 52 sequence went to the terminal"
+    );
+    // Back in the detail, the version is listed.
+    pty.send("\x1b");
+    pty.wait_for("the detail again", |s| s.contains("status history"), WAIT);
+    pty.wait_for(
+        "the version in the detail",
+        |s| s.contains("prompt versions") && s.contains("implement"),
+        WAIT,
+    );
 }

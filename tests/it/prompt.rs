@@ -444,3 +444,132 @@ async fn the_command_line_renders_lints_attaches_and_counts() {
         "{stderr}"
     );
 }
+
+mod pane {
+    use std::sync::Arc;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sprintdeck::app::state::{PromptStage, Tab};
+    use sprintdeck::app::{Effect, Msg};
+
+    use crate::panes::{draw, text};
+    use crate::tui::{Harness, settings};
+
+    fn stage(h: &Harness) -> &PromptStage {
+        &h.state
+            .prompt
+            .as_ref()
+            .expect("the prompt pane is open")
+            .stage
+    }
+
+    #[tokio::test]
+    async fn p_renders_the_selected_issue_and_the_preview_copies_writes_pipes_and_attaches() {
+        let mut h = Harness::with(settings(), (100, 30), Tab::Backlog).await;
+        let out = tempfile::tempdir().expect("tempdir");
+        let mut setup = sprintdeck::prompt::Setup::built_in();
+        setup.out_dir = out.path().join("prompts");
+        setup.author = "ana.souza".into();
+        h.io.prompts = Arc::new(setup);
+        let key = h.selected_key().expect("a row");
+        h.key(KeyCode::Char('p')).await;
+        assert!(matches!(stage(&h), PromptStage::Pick { selected: 0 }));
+        let screen = text(&draw(&h.state));
+        assert!(
+            screen.contains("implement") && screen.contains("asks for diff_url"),
+            "{screen}"
+        );
+        // review asks for its input first.
+        h.key(KeyCode::Char('j')).await;
+        h.key(KeyCode::Char('j')).await;
+        h.key(KeyCode::Enter).await;
+        assert!(matches!(stage(&h), PromptStage::Inputs { .. }));
+        h.keys("https://example.test/mr/7").await;
+        h.key(KeyCode::Enter).await;
+        let PromptStage::Preview(r) = stage(&h) else {
+            panic!("{:?}", stage(&h));
+        };
+        let text_rendered = r.version.text.clone();
+        assert!(text_rendered.contains("https://example.test/mr/7"));
+        assert!(text_rendered.contains(&key));
+        let screen = text(&draw(&h.state));
+        assert!(
+            screen.contains(&format!("{key} · review · version 1 (new) · "))
+                && screen.contains(" tokens (approx)"),
+            "{screen}"
+        );
+        insta::assert_snapshot!("prompt_preview_100x30", screen);
+        // y copies (through the terminal: an effect outside the store).
+        h.key(KeyCode::Char('y')).await;
+        assert!(
+            h.outside
+                .iter()
+                .any(|e| matches!(e, Effect::Copy { text, .. } if *text == text_rendered)),
+            "{:?}",
+            h.outside
+        );
+        // w writes a file in the data dir.
+        h.key(KeyCode::Char('w')).await;
+        let file = std::fs::read_dir(out.path().join("prompts"))
+            .expect("dir")
+            .next()
+            .expect("a file")
+            .expect("entry")
+            .path();
+        assert_eq!(std::fs::read_to_string(&file).expect("read"), text_rendered);
+        assert!(
+            h.state
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.starts_with("written to")),
+            "{:?}",
+            h.state.flash
+        );
+        // | needs [prompts] pipe; with one, the prompt is its standard input.
+        h.key(KeyCode::Char('|')).await;
+        assert!(
+            h.state
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.error && f.text.contains("[prompts] pipe"))
+        );
+        let piped = out.path().join("piped.txt");
+        h.state.settings.prompt_pipe = Some(format!("cat > '{}'", piped.display()));
+        h.key(KeyCode::Char('|')).await;
+        assert_eq!(
+            std::fs::read_to_string(&piped).expect("piped"),
+            text_rendered
+        );
+        let failing = "echo nope >&2; exit 3".to_owned();
+        h.state.settings.prompt_pipe = Some(failing);
+        h.key(KeyCode::Char('|')).await;
+        assert!(
+            h.state
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.error && f.text.contains("nope")),
+            "{:?}",
+            h.state.flash
+        );
+        // o: paste the agent's answer, ctrl-s keeps it.
+        h.key(KeyCode::Char('o')).await;
+        assert!(matches!(stage(&h), PromptStage::Output { .. }));
+        h.send(Msg::Paste("All criteria met.\nSee the diff.".into()))
+            .await;
+        h.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )))
+        .await;
+        assert!(matches!(stage(&h), PromptStage::Preview(_)));
+        let kept: String = sqlx::query_scalar(
+            "SELECT b.text FROM prompt_outputs o JOIN prompt_output_blobs b USING (sha256)",
+        )
+        .fetch_one(h.store.pool())
+        .await
+        .expect("kept");
+        assert_eq!(kept, "All criteria met.\nSee the diff.");
+        h.key(KeyCode::Esc).await;
+        assert!(h.state.prompt.is_none());
+    }
+}
