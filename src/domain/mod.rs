@@ -4,6 +4,7 @@
 pub mod issue;
 pub mod metrics;
 pub mod overrides;
+pub mod proposal;
 pub mod query;
 pub mod records;
 pub mod text;

@@ -8,6 +8,7 @@ pub mod import;
 pub mod metrics;
 pub mod moves;
 pub mod prompts;
+pub mod proposals;
 pub mod queries;
 pub mod read;
 pub mod snapshots;

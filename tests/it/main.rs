@@ -29,6 +29,7 @@ mod logging;
 mod metrics;
 mod panes;
 mod prompt;
+mod proposals;
 mod query;
 mod report;
 mod store;
