@@ -12,6 +12,7 @@ pub mod export;
 pub mod keymap;
 pub mod llm;
 pub mod logging;
+pub mod planning;
 pub mod prompt;
 pub mod report;
 pub mod store;

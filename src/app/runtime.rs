@@ -34,6 +34,7 @@ pub struct Options {
     pub sync: Option<Arc<crate::config::Config>>,
     pub llm: Option<Arc<crate::config::Config>>,
     pub prompts: Arc<crate::prompt::Setup>,
+    pub proposals: crate::config::ProposalsConfig,
 }
 
 /// Runs the UI until the user quits. The terminal is restored on every way out.
@@ -111,6 +112,7 @@ async fn event_loop(
             llm_sleeper: None,
             chat_summary: crate::llm::context::SummaryCache::default(),
             prompts: Arc::clone(&options.prompts),
+            proposals: options.proposals.clone(),
         },
         backlog: None,
         window: None,
@@ -379,6 +381,8 @@ pub struct EffectIo {
     pub chat_summary: crate::llm::context::SummaryCache,
     /// Issue-to-prompt: templates, tokenizer, author.
     pub prompts: Arc<crate::prompt::Setup>,
+    /// `[proposals]`: expiry and write-back.
+    pub proposals: crate::config::ProposalsConfig,
 }
 
 /// Runs one store or file effect and returns the message it answers with. The runtime calls
@@ -880,16 +884,42 @@ async fn board(
     Msg::BoardLoaded { generation, result }
 }
 
+/// A board move is a person's own change: a manual proposal, applied at once through the same
+/// path as any other (checked against the status the card showed, audited, queued for push).
 async fn move_card(store: &Store, io: &EffectIo, m: crate::store::moves::CardMove) -> Msg {
+    use crate::domain::proposal::{Change, Kind};
     let now = io.clock.now();
     let (key, target) = (m.key.clone(), m.target_status.clone());
-    let result = store
-        .writer()
-        .transaction(move |conn| {
-            Box::pin(async move { crate::store::moves::move_card(conn, &m, now).await })
-        })
-        .await
-        .map_err(|e| e.to_string());
+    let proposal = crate::store::proposals::NewProposal {
+        kind: Kind::Manual,
+        title: format!("Move {} to {}", m.key, m.target_status),
+        explanation: "Moved on the board.".to_owned(),
+        evidence: Vec::new(),
+        changes: vec![Change::SetStatus {
+            key: m.key.clone(),
+            from: m.expected_status.clone(),
+            to: m.target_status.clone(),
+            to_category: m.target_category.as_str().to_owned(),
+        }],
+        author: io.prompts.author.clone(),
+        expires_at: None,
+        fingerprint: None,
+        severity: None,
+    };
+    let result = crate::store::proposals::create_and_apply(
+        store,
+        proposal,
+        io.proposals.write_back,
+        now,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| match e {
+        StoreError::Conflict(detail) => format!(
+            "{key} changed since the board was loaded ({detail}); nothing was moved (ctrl-r reloads)"
+        ),
+        other => other.to_string(),
+    });
     Msg::CardMoved {
         key,
         target,

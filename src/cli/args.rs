@@ -146,6 +146,29 @@ pub enum Command {
     #[command(subcommand)]
     Prompt(PromptCommand),
 
+    /// The approval queue: list, show, apply, reject and undo proposals; the audit log.
+    #[command(subcommand)]
+    Proposals(ProposalsCommand),
+
+    /// Plan a sprint (capacity, priority, blockers, carry-over) as a proposal to apply.
+    #[command(
+        after_help = "Examples:\n  sprintdeck plan                      the next sprint\n  sprintdeck plan --sprint 'Sprint 48' --json\n\nCapacity per person comes from [people] capacity, the tracker, or the average of the\nlast 3 sprints. Nothing changes until the proposal is applied (sprintdeck proposals apply ID\nor `a` in the Proposals tab)."
+    )]
+    Plan {
+        /// `next` (the earliest future sprint) or a sprint's name.
+        #[arg(long, default_value = "next", value_name = "SPRINT")]
+        sprint: String,
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Look for risks (blocked, scope growth, overload, overdue, stale, velocity drop, finished
+    /// epics, unestimated work) and raise each new finding as an insight proposal.
+    Analyze {
+        #[arg(long)]
+        json: bool,
+    },
+
     /// Check the config, the database and each source, and say what to fix.
     Doctor,
 
@@ -217,4 +240,38 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
         .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
         .filter(|(k, _)| !k.is_empty())
         .ok_or_else(|| format!("expected NAME=VALUE, got `{s}`"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProposalsCommand {
+    /// Proposals, newest first (pending only unless --all).
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One proposal: its explanation, evidence and changes as a diff.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply a pending proposal, all or nothing (a changed issue makes it conflicted).
+    Apply { id: i64 },
+    /// Reject a pending proposal.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Undo the last applied proposal (as a new proposal, applied the same way).
+    Undo,
+    /// Who decided what, and when.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -59,6 +59,9 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
         }) => export_command(&ctx, *format, query, out.as_deref(), *limit).await,
         Some(Command::Doctor) => doctor(&ctx).await,
         Some(Command::Prompt(command)) => super::prompt::run(&ctx, command).await,
+        Some(Command::Proposals(command)) => super::proposals::run(&ctx, command).await,
+        Some(Command::Plan { sprint, json }) => super::proposals::plan(&ctx, sprint, *json).await,
+        Some(Command::Analyze { json }) => super::proposals::analyze(&ctx, *json).await,
         Some(Command::Ask {
             question,
             profile,

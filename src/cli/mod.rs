@@ -6,6 +6,7 @@ mod ask;
 mod commands;
 pub mod output;
 mod prompt;
+mod proposals;
 mod report;
 mod serve;
 mod sync;

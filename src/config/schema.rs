@@ -28,6 +28,27 @@ pub struct Config {
     pub people: PeopleConfig,
     #[serde(default)]
     pub prompts: PromptsConfig,
+    #[serde(default)]
+    pub proposals: ProposalsConfig,
+}
+
+/// `[proposals]`: the approval queue.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProposalsConfig {
+    /// Pending proposals expire after this many days.
+    pub expire_days: u32,
+    /// Push applied changes to GitLab and Jira; `false` keeps them local (outbox rows skipped).
+    pub write_back: bool,
+}
+
+impl Default for ProposalsConfig {
+    fn default() -> Self {
+        Self {
+            expire_days: 7,
+            write_back: true,
+        }
+    }
 }
 
 /// `[prompts]`: issue-to-prompt.

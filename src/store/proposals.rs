@@ -29,6 +29,8 @@ pub struct NewProposal {
     pub expires_at: Option<DateTime<Utc>>,
     /// An insight's identity, so the same finding is not raised twice.
     pub fingerprint: Option<String>,
+    /// An insight's weight: `low`, `medium` or `high`.
+    pub severity: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,6 +48,7 @@ pub struct Proposal {
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub decision_reason: Option<String>,
+    pub severity: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -63,10 +66,11 @@ struct Row {
     decided_by: Option<String>,
     decided_at: Option<String>,
     decision_reason: Option<String>,
+    severity: Option<String>,
 }
 
 const SELECT: &str = "SELECT id, kind, title, explanation, evidence_json, changes_json, author, \
-    created_at, expires_at, state, decided_by, decided_at, decision_reason FROM proposals";
+    created_at, expires_at, state, decided_by, decided_at, decision_reason, severity FROM proposals";
 
 impl Row {
     fn into_proposal(self) -> Result<Proposal> {
@@ -85,6 +89,7 @@ impl Row {
             decided_by: self.decided_by,
             decided_at: self.decided_at,
             decision_reason: self.decision_reason,
+            severity: self.severity,
         })
     }
 }
@@ -100,8 +105,8 @@ pub async fn create(
 ) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO proposals (kind, title, explanation, evidence_json, changes_json, author, \
-         created_at, expires_at, state, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) \
-         RETURNING id",
+         created_at, expires_at, state, fingerprint, severity) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
     )
     .bind(p.kind.as_str())
     .bind(&p.title)
@@ -112,6 +117,7 @@ pub async fn create(
     .bind(to_db(now))
     .bind(p.expires_at.map(to_db))
     .bind(&p.fingerprint)
+    .bind(&p.severity)
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -403,6 +409,7 @@ pub async fn undo_last(
         author: actor.to_owned(),
         expires_at: None,
         fingerprint: None,
+        severity: None,
     };
     let (id, _) = create_and_apply(store, undo, write_back, now).await?;
     let who = actor.to_owned();
@@ -1011,4 +1018,15 @@ impl Apply<'_> {
             .await?;
         Ok(Vec::new())
     }
+}
+
+/// Whether a finding with this fingerprint was raised already and is pending, decided or
+/// applied (an expired one may be raised again).
+pub async fn raised(conn: &mut SqliteConnection, fingerprint: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM proposals WHERE fingerprint = ? AND state != 'expired')",
+    )
+    .bind(fingerprint)
+    .fetch_one(&mut *conn)
+    .await?)
 }

@@ -91,9 +91,6 @@ pub const METRIC_SPRINTS: &str =
 
 pub const METRIC_MEMBERS: &str = "SELECT sprint_id, issue_id, added_at, removed_at FROM sprint_issues ORDER BY sprint_id, issue_id";
 
-pub const MOVE_CURRENT: &str = "SELECT i.status, i.status_category, p.source_name FROM issues i \
-    JOIN projects p ON p.id = i.project_id WHERE i.id = ?";
-
 pub const PENDING_PUSHES: &str =
     "SELECT DISTINCT issue_id FROM outbox WHERE state = 'pending' AND issue_id IS NOT NULL";
 
@@ -132,7 +129,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("metric_members", METRIC_MEMBERS),
     ("people_capacity", PEOPLE_CAPACITY),
     ("data_as_of", DATA_AS_OF),
-    ("move_current", MOVE_CURRENT),
     ("pending_pushes", PENDING_PUSHES),
     ("sprint_names", SPRINT_NAMES),
     ("snapshot_get", SNAPSHOT_GET),

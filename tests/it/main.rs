@@ -28,6 +28,7 @@ mod llm;
 mod logging;
 mod metrics;
 mod panes;
+mod planning;
 mod prompt;
 mod proposals;
 mod query;

@@ -67,6 +67,7 @@ fn proposal(changes: Vec<Change>) -> NewProposal {
         author: "ana.souza".into(),
         expires_at: None,
         fingerprint: None,
+        severity: None,
     }
 }
 
