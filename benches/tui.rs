@@ -176,7 +176,7 @@ fn main() {
 
     rt.block_on(async {
         let store = Store::open(&db, Create::MustExist).await.unwrap();
-        let io = EffectIo { clock: Clock::frozen(now), history_path: dir.path().join("h"), sources: vec![], sync: None, llm: None, llm_sleeper: None, chat_summary: sprintdeck::llm::context::SummaryCache::default(), prompts: std::sync::Arc::new(sprintdeck::prompt::Setup::built_in()), proposals: sprintdeck::config::ProposalsConfig::default() };
+        let io = EffectIo { clock: Clock::frozen(now), history_path: dir.path().join("h"), sources: vec![], sync: None, llm: None, llm_sleeper: None, chat_summary: sprintdeck::llm::context::SummaryCache::default(), prompts: std::sync::Arc::new(sprintdeck::prompt::Setup::built_in()), config: std::sync::Arc::new(sprintdeck::config::Config::default()) };
         let mut state = State::new(settings(), now, (200, 60), Tab::Backlog);
         let effects = init(&mut state);
         settle(&store, &io, &mut state, effects).await;
@@ -266,7 +266,7 @@ fn dashboard_first_frame(
             llm_sleeper: None,
             chat_summary: sprintdeck::llm::context::SummaryCache::default(),
             prompts: std::sync::Arc::new(sprintdeck::prompt::Setup::built_in()),
-            proposals: sprintdeck::config::ProposalsConfig::default(),
+            config: std::sync::Arc::new(sprintdeck::config::Config::default()),
         };
         let mut state = State::new(settings(), now, (200, 60), Tab::Dashboard);
         let effects = init(&mut state);

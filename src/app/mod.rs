@@ -8,6 +8,7 @@ mod dashboard;
 mod detail;
 pub mod msg;
 mod prompt;
+pub mod proposals;
 pub mod runtime;
 pub mod state;
 mod sync;

@@ -86,6 +86,13 @@ pub enum Msg {
     /// An issue rendered into a prompt (kept as a version), or why not.
     PromptRendered(Result<Box<crate::prompt::Rendered>, String>),
     PromptStats(Result<crate::store::prompts::Stats, String>),
+    ProposalsLoaded(Result<Vec<crate::store::proposals::Proposal>, String>),
+    AuditLoaded(Result<Vec<crate::store::proposals::AuditRow>, String>),
+    /// A proposal decision carried out, or why not; `changed`: the backlog changed.
+    ProposalDone {
+        result: Result<String, String>,
+        changed: bool,
+    },
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -219,6 +226,22 @@ pub enum Effect {
         text: String,
     },
     LoadPromptStats,
+    LoadProposals {
+        all: bool,
+    },
+    LoadAudit,
+    /// Apply a pending proposal (with its changes edited, when given).
+    ApplyProposal {
+        id: i64,
+        changes: Option<Vec<crate::domain::proposal::Change>>,
+    },
+    RejectProposal {
+        id: i64,
+        reason: Option<String>,
+    },
+    UndoProposal,
+    RunPlanner,
+    RunAnalyst,
     /// The stored conversations, for the list to reopen.
     LoadConversations,
     /// Look up the issue a chat citation names, to open it.

@@ -34,7 +34,7 @@ pub struct Options {
     pub sync: Option<Arc<crate::config::Config>>,
     pub llm: Option<Arc<crate::config::Config>>,
     pub prompts: Arc<crate::prompt::Setup>,
-    pub proposals: crate::config::ProposalsConfig,
+    pub config: Arc<crate::config::Config>,
 }
 
 /// Runs the UI until the user quits. The terminal is restored on every way out.
@@ -112,7 +112,7 @@ async fn event_loop(
             llm_sleeper: None,
             chat_summary: crate::llm::context::SummaryCache::default(),
             prompts: Arc::clone(&options.prompts),
-            proposals: options.proposals.clone(),
+            config: Arc::clone(&options.config),
         },
         backlog: None,
         window: None,
@@ -381,8 +381,8 @@ pub struct EffectIo {
     pub chat_summary: crate::llm::context::SummaryCache,
     /// Issue-to-prompt: templates, tokenizer, author.
     pub prompts: Arc<crate::prompt::Setup>,
-    /// `[proposals]`: expiry and write-back.
-    pub proposals: crate::config::ProposalsConfig,
+    /// The whole config: `[proposals]` (expiry, write-back) and `[people]` for the planner.
+    pub config: Arc<crate::config::Config>,
 }
 
 /// Runs one store or file effect and returns the message it answers with. The runtime calls
@@ -465,7 +465,107 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
         | Effect::PipePrompt { .. }
         | Effect::SavePromptOutput { .. }
         | Effect::LoadPromptStats) => prompt_effect(store, io, prompt).await?,
+        decision @ (Effect::LoadProposals { .. }
+        | Effect::LoadAudit
+        | Effect::ApplyProposal { .. }
+        | Effect::RejectProposal { .. }
+        | Effect::UndoProposal
+        | Effect::RunPlanner
+        | Effect::RunAnalyst) => proposal_effect(store, io, decision).await?,
         Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop => return None,
+    })
+}
+
+/// The approval queue's effects: load, decide, plan, analyse.
+async fn proposal_effect(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg> {
+    use crate::store::proposals;
+    let now = io.clock.now();
+    let actor = io.prompts.author.clone();
+    let write_back = io.config.proposals.write_back;
+    let done =
+        |result: Result<String, String>, changed: bool| Msg::ProposalDone { result, changed };
+    Some(match effect {
+        Effect::LoadProposals { all } => {
+            let _ = store
+                .writer()
+                .transaction(move |c| Box::pin(async move { proposals::expire(c, now).await }))
+                .await;
+            let state = (!all).then_some(crate::domain::proposal::ProposalState::Pending);
+            Msg::ProposalsLoaded(
+                proposals::list(store.pool(), state)
+                    .await
+                    .map_err(|e| e.to_string()),
+            )
+        }
+        Effect::LoadAudit => Msg::AuditLoaded(
+            proposals::audit_log(store.pool(), 200)
+                .await
+                .map_err(|e| e.to_string()),
+        ),
+        Effect::ApplyProposal { id, changes } => {
+            if let Some(changes) = changes {
+                let who = actor.clone();
+                let edited = store
+                    .writer()
+                    .transaction(move |c| {
+                        Box::pin(async move { proposals::edit(c, id, &changes, &who, now).await })
+                    })
+                    .await;
+                if let Err(e) = edited {
+                    return Some(done(Err(format!("not applied: {e}")), false));
+                }
+            }
+            match proposals::apply_or_mark(store, id, &actor, write_back, now).await {
+                Ok(a) => done(
+                    Ok(format!(
+                        "applied proposal {id}: {} change(s) queued for the tracker",
+                        a.outbox
+                    )),
+                    true,
+                ),
+                Err(e) => done(Err(format!("not applied: {e}")), false),
+            }
+        }
+        Effect::RejectProposal { id, reason } => {
+            let rejected = store
+                .writer()
+                .transaction(move |c| {
+                    Box::pin(async move {
+                        proposals::reject(c, id, &actor, reason.as_deref(), now).await
+                    })
+                })
+                .await;
+            done(
+                rejected
+                    .map(|()| format!("rejected proposal {id}"))
+                    .map_err(|e| e.to_string()),
+                false,
+            )
+        }
+        Effect::UndoProposal => match proposals::undo_last(store, &actor, write_back, now).await {
+            Ok((undo, of)) => done(Ok(format!("undid proposal {of} (as {undo})")), true),
+            Err(e) => done(Err(format!("not undone: {e}")), false),
+        },
+        Effect::RunPlanner => {
+            match crate::planning::run_planner(store, &io.config, "next", now).await {
+                Ok(Some((id, plan))) => done(
+                    Ok(format!(
+                        "proposal {id}: a plan for {} ({} changes)",
+                        plan.target,
+                        plan.changes.len()
+                    )),
+                    false,
+                ),
+                Ok(None) => done(Err("no future sprint to plan".to_owned()), false),
+                Err(e) => done(Err(format!("the planner failed: {e}")), false),
+            }
+        }
+        Effect::RunAnalyst => match crate::planning::run_analyst(store, &io.config, now).await {
+            Ok(new) if new.is_empty() => done(Ok(String::new()), false),
+            Ok(new) => done(Ok(format!("{} new insight(s) to review", new.len())), false),
+            Err(e) => done(Err(format!("the analyst failed: {e}")), false),
+        },
+        _ => return None,
     })
 }
 
@@ -909,7 +1009,7 @@ async fn move_card(store: &Store, io: &EffectIo, m: crate::store::moves::CardMov
     let result = crate::store::proposals::create_and_apply(
         store,
         proposal,
-        io.proposals.write_back,
+        io.config.proposals.write_back,
         now,
     )
     .await

@@ -41,25 +41,6 @@ impl Tab {
             Self::Proposals => "Proposals",
         }
     }
-
-    /// What a pane not built yet will hold: said plainly, with no invented data.
-    pub fn placeholder(self) -> Option<&'static str> {
-        match self {
-            Self::Backlog => None,
-            Self::Board => Some(
-                "The sprint board will show the active sprint's issues in columns by status, with WIP limits and card moves.",
-            ),
-            Self::Dashboard => Some(
-                "The dashboard will show KPIs, the active sprint's burndown, velocity, cycle time and each person's load.",
-            ),
-            Self::Chat => Some(
-                "The chat will answer questions about this backlog with an LLM, citing issue keys.",
-            ),
-            Self::Proposals => Some(
-                "Proposals will list AI and planner suggestions to apply or reject by keypress, after a diff.",
-            ),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -733,6 +714,32 @@ impl TemplateInfo {
     }
 }
 
+/// The approval queue: pending proposals, the selected one as a diff, the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalsPane {
+    pub list: Vec<crate::store::proposals::Proposal>,
+    pub selected: usize,
+    pub loaded: bool,
+    pub error: Option<String>,
+    /// Show every proposal, not only pending ones (`s`).
+    pub all: bool,
+    /// The audit log instead of the queue (`x`).
+    pub audit: Option<Vec<crate::store::proposals::AuditRow>>,
+    /// Asking for a reason before rejecting (`r`).
+    pub rejecting: Option<TextArea<'static>>,
+    /// Editing the selected proposal's changes before applying (`e`).
+    pub editing: Option<ProposalEdit>,
+    pub scroll: u16,
+}
+
+/// The selected proposal's changes being edited: which are kept, and the cursor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProposalEdit {
+    pub changes: Vec<crate::domain::proposal::Change>,
+    pub keep: Vec<bool>,
+    pub cursor: usize,
+}
+
 /// Issue-to-prompt over the backlog: pick a template, fill its inputs, see the preview.
 #[derive(Debug, Clone)]
 pub struct PromptPane {
@@ -856,6 +863,7 @@ pub struct State {
     pub chat: ChatPane,
     /// Issue-to-prompt, over the backlog while open.
     pub prompt: Option<PromptPane>,
+    pub proposals: ProposalsPane,
     pub quit: bool,
     pub dirty: bool,
     /// Draw at once rather than at the next frame (the first token of an answer).
@@ -886,6 +894,7 @@ impl State {
             dirty: true,
             urgent: false,
             prompt: None,
+            proposals: ProposalsPane::default(),
         }
     }
 

@@ -84,6 +84,8 @@ pub fn on_done(
     if state.chat.loaded {
         effects.push(Effect::WarmChat);
     }
+    // And the analyst looks at it (new findings only; a read-only UI does not sync).
+    effects.push(Effect::RunAnalyst);
     effects
 }
 
@@ -137,7 +139,7 @@ fn done(state: &mut State, results: Vec<(String, Result<Counts, String>)>) -> Ve
 }
 
 /// New and changed rows appear; the selected issue stays selected, the filter stays.
-fn reload_keeping_place(state: &mut State) -> Vec<Effect> {
+pub fn reload_keeping_place(state: &mut State) -> Vec<Effect> {
     state.backlog.keep_selected = state.backlog.selected_row().map(|r| r.id);
     let mut effects = backlog::reload(state);
     effects.extend(detail::reload(state));

@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::msg::{Effect, Msg};
 use super::state::{Item, State, Tab};
-use super::{backlog, board, chat, dashboard, detail, prompt, sync};
+use super::{backlog, board, chat, dashboard, detail, prompt, proposals, sync};
 use crate::domain::query;
 use crate::keymap::{Action, Context, Key, Lookup};
 use crate::ui::layout;
@@ -19,6 +19,10 @@ pub fn init(state: &mut State) -> Vec<Effect> {
     sync::schedule_first(state);
     let mut effects = backlog::reload(state);
     effects.push(Effect::LoadFreshness);
+    if state.tab != Tab::Proposals {
+        // The tab's badge counts pending proposals from the start.
+        effects.push(proposals::load(state));
+    }
     effects.extend(entered_tab(state));
     effects
 }
@@ -39,6 +43,9 @@ fn entered_tab(state: &mut State) -> Vec<Effect> {
     }
     if state.tab == Tab::Chat {
         return chat::on_enter(state);
+    }
+    if state.tab == Tab::Proposals {
+        return vec![proposals::load(state)];
     }
     Vec::new()
 }
@@ -75,6 +82,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::ChatLoaded { found, reopen } => chat::on_loaded(state, found, reopen),
         Msg::Conversations(result) => chat::on_conversations(state, result),
         Msg::PromptRendered(result) => prompt::on_rendered(state, result),
+        msg @ (Msg::ProposalsLoaded(_) | Msg::AuditLoaded(_) | Msg::ProposalDone { .. }) => {
+            proposals::on_msg(state, msg)
+        }
         Msg::PromptStats(result) => {
             prompt::on_stats(state, result);
             Vec::new()
@@ -225,6 +235,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.tab == Tab::Chat
         && state.settings.llm_name.is_some()
         && let Some(effects) = chat::on_key(state, key)
+    {
+        return effects;
+    }
+    if state.tab == Tab::Proposals
+        && let Some(effects) = proposals::on_key(state, key)
     {
         return effects;
     }

@@ -49,7 +49,7 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
     match &ctx.cli.command {
         None => overview(&ctx).await,
         Some(Command::Demo { issues, seed, out }) => {
-            demo_command(&ctx, *issues, *seed, out.as_deref()).await
+            Box::pin(demo_command(&ctx, *issues, *seed, out.as_deref())).await
         }
         Some(Command::Export {
             format,

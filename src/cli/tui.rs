@@ -139,7 +139,7 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
                 .llm
                 .is_some()
                 .then(|| std::sync::Arc::new(ctx.config.clone())),
-            proposals: ctx.config.proposals.clone(),
+            config: std::sync::Arc::new(ctx.config.clone()),
             prompts: std::sync::Arc::new(crate::prompt::Setup::from_config(
                 &ctx.config,
                 ctx.paths.config_dir(),

@@ -1030,3 +1030,34 @@ pub async fn raised(conn: &mut SqliteConnection, fingerprint: &str) -> Result<bo
     .fetch_one(&mut *conn)
     .await?)
 }
+
+/// Replaces a pending proposal's changes with an edited subset (before applying it), audited.
+pub async fn edit(
+    conn: &mut SqliteConnection,
+    id: i64,
+    changes: &[Change],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let updated =
+        sqlx::query("UPDATE proposals SET changes_json = ? WHERE id = ? AND state = 'pending'")
+            .bind(json(&changes)?)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::Conflict(format!(
+            "proposal {id} is not pending"
+        )));
+    }
+    audit(
+        conn,
+        actor,
+        "edit",
+        Some(id),
+        &serde_json::json!({ "changes": changes }),
+        now,
+    )
+    .await
+}

@@ -10,6 +10,7 @@ mod help;
 pub mod layout;
 pub mod markdown;
 mod prompt;
+mod proposals;
 mod status;
 mod sync;
 pub mod theme;
@@ -39,14 +40,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         (Tab::Dashboard, _) => dashboard::render(state, frame, areas.body),
         (Tab::Board, _) => board::render(state, frame, areas.body),
         (Tab::Chat, _) => chat::render(state, frame, areas.body),
-        (tab, _) => {
-            let text = tab.placeholder().unwrap_or_default();
-            frame.render_widget(
-                Paragraph::new(Span::styled(text, state.settings.theme.dim))
-                    .wrap(Wrap { trim: true }),
-                areas.body.inner(ratatui::layout::Margin::new(1, 1)),
-            );
-        }
+        (Tab::Proposals, _) => proposals::render(state, frame, areas.body),
     }
     status::render(state, frame, areas.status);
     sync::render(state, frame, areas.body);
@@ -65,6 +59,14 @@ fn tabs(state: &State, frame: &mut Frame, area: Rect) {
             theme.tab_inactive
         };
         spans.push(Span::styled(label, style));
+        // The queue's badge: how many proposals wait for a decision.
+        let waiting = crate::app::proposals::pending(state);
+        if tab == Tab::Proposals && waiting > 0 {
+            spans.push(Span::styled(
+                format!("({waiting})"),
+                state.settings.theme.accent,
+            ));
+        }
         spans.push(Span::raw(" "));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -60,7 +60,7 @@ impl Harness {
             llm_sleeper: None,
             chat_summary: sprintdeck::llm::context::SummaryCache::default(),
             prompts: std::sync::Arc::new(sprintdeck::prompt::Setup::built_in()),
-            proposals: sprintdeck::config::ProposalsConfig::default(),
+            config: std::sync::Arc::new(sprintdeck::config::Config::default()),
         };
         let mut state = State::new(settings, now(), size, tab);
         let effects = init(&mut state);

@@ -1,0 +1,312 @@
+//! The Proposals pane: the queue on the left, the selected proposal as a diff on the right;
+//! the audit log in place of both with `x`.
+
+use std::fmt::Write as _;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::theme::Theme;
+use crate::app::State;
+use crate::app::state::ProposalEdit;
+use crate::domain::proposal::{Change, ProposalState};
+use crate::domain::text::sanitize;
+use crate::store::proposals::Proposal;
+
+const KEYS: &str = " a apply · r reject · e edit · u undo last · x audit log · P plan next sprint · A analyse · s all/pending · enter open issue";
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let pane = &state.proposals;
+    let [body, help] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let keys = if state.settings.read_only {
+        " read-only: proposals are shown, not decided · x audit log · s all/pending"
+    } else if pane.editing.is_some() {
+        " space keep/drop · +/- points · a or enter apply the kept changes · esc cancel"
+    } else {
+        KEYS
+    };
+    frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), help);
+    if let Some(rows) = &pane.audit {
+        audit(state, rows, frame, body);
+        return;
+    }
+    if let Some(e) = &pane.error {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" {}", sanitize(e, false)),
+                theme.error,
+            )),
+            body,
+        );
+        return;
+    }
+    if pane.loaded && pane.list.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                " nothing to decide: P plans the next sprint, A looks for risks (and sync runs the analyst)",
+                theme.dim,
+            )),
+            body,
+        );
+        return;
+    }
+    let [list, detail] =
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+    queue(state, frame, list);
+    if let Some(p) = pane.list.get(pane.selected) {
+        frame.render_widget(
+            Paragraph::new(diff(
+                theme,
+                p,
+                pane.editing.as_ref(),
+                pane.rejecting.is_some(),
+            ))
+            .wrap(Wrap { trim: false })
+            .scroll((pane.scroll, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border)
+                    .title(format!(" #{} ", p.id)),
+            ),
+            detail,
+        );
+        if let Some(reason) = &pane.rejecting {
+            let area = Rect::new(detail.x, detail.bottom().saturating_sub(3), detail.width, 3);
+            let mut input = reason.clone();
+            input.set_block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.accent)
+                    .title(" reject: why? (enter rejects, esc cancels) "),
+            );
+            frame.render_widget(ratatui::widgets::Clear, area);
+            frame.render_widget(&input, area);
+        }
+    }
+}
+
+fn age(state: &State, p: &Proposal) -> String {
+    crate::clock::parse_instant(&p.created_at).map_or_else(String::new, |at| {
+        crate::domain::time::relative(at, state.now)
+    })
+}
+
+/// The selected proposal: what, why, evidence, and its changes as a diff (new issues as a tree).
+fn diff<'a>(
+    theme: &Theme,
+    p: &Proposal,
+    edit: Option<&ProposalEdit>,
+    rejecting: bool,
+) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::styled(sanitize(&p.title, false), theme.header)];
+    let mut meta = format!(
+        "{} by {} · {}",
+        p.kind.as_str(),
+        sanitize(&p.author, false),
+        p.state.as_str()
+    );
+    if let Some(s) = &p.severity {
+        let _ = write!(meta, " · severity {s}");
+    }
+    lines.push(Line::styled(meta, theme.dim));
+    if let Some(r) = &p.decision_reason {
+        lines.push(Line::styled(sanitize(r, false), theme.error));
+    }
+    lines.push(Line::raw(""));
+    for l in sanitize(&p.explanation, true).lines() {
+        lines.push(Line::raw(l.to_owned()));
+    }
+    if !p.evidence.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("evidence: {}", sanitize(&p.evidence.join("; "), false)),
+            theme.dim,
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("changes", theme.header));
+    let changes = edit.map_or(&p.changes, |e| &e.changes);
+    for (i, c) in changes.iter().enumerate() {
+        let (mark, style) = match edit {
+            Some(e) => {
+                let keep = e.keep.get(i).copied().unwrap_or(true);
+                let style = if i == e.cursor {
+                    theme.selected
+                } else if keep {
+                    Style::default()
+                } else {
+                    theme.dim
+                };
+                (if keep { "[x] " } else { "[ ] " }, style)
+            }
+            None => ("", change_style(theme, c)),
+        };
+        let depth = depth(changes, c);
+        for (n, text) in change_lines(c).into_iter().enumerate() {
+            let indent = "  ".repeat(depth + usize::from(n > 0));
+            lines.push(Line::styled(
+                format!("{mark}{indent}{}", sanitize(&text, false)),
+                if n == 0 { style } else { theme.dim },
+            ));
+        }
+    }
+    if rejecting {
+        lines.extend([Line::raw(""), Line::raw(""), Line::raw("")]);
+    }
+    lines
+}
+
+fn change_style(theme: &Theme, c: &Change) -> Style {
+    match c {
+        Change::Create { .. } => theme.accent,
+        Change::Remove { .. } => theme.error,
+        _ => Style::default(),
+    }
+}
+
+/// How deep a created issue sits under other issues created by the same proposal.
+fn depth(changes: &[Change], c: &Change) -> usize {
+    let parent_of = |key: &str| {
+        changes.iter().find_map(|x| match x {
+            Change::Create {
+                temp_key, parent, ..
+            } if temp_key == key => parent.clone(),
+            _ => None,
+        })
+    };
+    let Change::Create { temp_key, .. } = c else {
+        return 0;
+    };
+    let mut depth = 0;
+    let mut at = parent_of(temp_key);
+    while let Some(p) = at {
+        if !changes
+            .iter()
+            .any(|x| matches!(x, Change::Create { temp_key, .. } if *temp_key == p))
+            || depth > 8
+        {
+            break;
+        }
+        depth += 1;
+        at = parent_of(&p);
+    }
+    depth
+}
+
+/// A change's diff line, and for a new issue its fields underneath.
+fn change_lines(c: &Change) -> Vec<String> {
+    let mut out = vec![c.describe()];
+    if let Change::Create {
+        labels,
+        acceptance_criteria,
+        description,
+        ..
+    } = c
+    {
+        if !labels.is_empty() {
+            out.push(format!("labels: {}", labels.join(", ")));
+        }
+        if !description.trim().is_empty() {
+            let short: String = description.chars().take(120).collect();
+            out.push(short.replace('\n', " "));
+        }
+        for a in acceptance_criteria {
+            out.push(format!("✓ {a}"));
+        }
+    }
+    out
+}
+
+fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let mut lines = Vec::new();
+    if rows.is_empty() {
+        lines.push(Line::styled("nothing decided yet", theme.dim));
+    }
+    for r in rows {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{}  ", r.at.replace('T', " ").trim_end_matches('Z')),
+                theme.dim,
+            ),
+            Span::raw(format!(
+                "{:<12} {:<7} #{:<5} {}",
+                sanitize(&r.actor, false),
+                r.action,
+                r.proposal_id
+                    .map_or_else(|| "-".to_owned(), |i| i.to_string()),
+                sanitize(r.title.as_deref().unwrap_or(""), false)
+            )),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .scroll((state.proposals.scroll, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border)
+                    .title(" audit log (x or esc closes) "),
+            ),
+        area,
+    );
+}
+
+/// The queue: one line per proposal, the selected one highlighted.
+fn queue(state: &State, frame: &mut Frame, list: Rect) {
+    let theme = &state.settings.theme;
+    let pane = &state.proposals;
+    let mut lines = Vec::new();
+    for (i, p) in pane.list.iter().enumerate() {
+        let style = if i == pane.selected {
+            theme.selected
+        } else if p.state == ProposalState::Pending {
+            Style::default()
+        } else {
+            theme.dim
+        };
+        let badge = p.severity.as_deref().map_or("", |s| match s {
+            "high" => "!! ",
+            "medium" => "!  ",
+            _ => "·  ",
+        });
+        lines.push(Line::styled(
+            format!(
+                "{badge}{} · {} · {} · {} · {} chg{}",
+                sanitize(&p.title, false),
+                p.kind.as_str(),
+                sanitize(&p.author, false),
+                age(state, p),
+                p.changes.len(),
+                if p.state == ProposalState::Pending {
+                    String::new()
+                } else {
+                    format!(" · {}", p.state.as_str())
+                }
+            ),
+            style,
+        ));
+    }
+    let top = pane
+        .selected
+        .saturating_sub(usize::from(list.height.saturating_sub(3)));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .scroll((u16::try_from(top).unwrap_or(0), 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border)
+                    .title(format!(
+                        " proposals ({}) ",
+                        if pane.all { "all" } else { "pending" }
+                    )),
+            ),
+        list,
+    );
+}
