@@ -277,17 +277,16 @@ fn queue(state: &State, frame: &mut Frame, list: Rect) {
         });
         lines.push(Line::styled(
             format!(
-                "{badge}{} · {} · {} · {} · {} chg{}",
+                "{badge}{}{} · {} chg · {} · {}",
                 sanitize(&p.title, false),
-                p.kind.as_str(),
-                sanitize(&p.author, false),
-                age(state, p),
-                p.changes.len(),
                 if p.state == ProposalState::Pending {
                     String::new()
                 } else {
-                    format!(" · {}", p.state.as_str())
-                }
+                    format!(" [{}]", p.state.as_str())
+                },
+                p.changes.len(),
+                sanitize(&p.author, false),
+                age(state, p),
             ),
             style,
         ));

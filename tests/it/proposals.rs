@@ -426,3 +426,186 @@ async fn a_comment_is_queued_for_the_tracker_and_cannot_be_undone() {
         .expect_err("no undo");
     assert!(err.to_string().contains("cannot be undone"), "{err}");
 }
+
+mod pane {
+    use crossterm::event::KeyCode;
+    use sprintdeck::app::state::Tab;
+    use sprintdeck::domain::proposal::{Change, ProposalState};
+
+    use crate::panes::{draw, text};
+    use crate::tui::{Harness, settings};
+
+    async fn status_of(h: &Harness, key: &str) -> String {
+        sqlx::query_scalar("SELECT status FROM issues WHERE key = ?")
+            .bind(key)
+            .fetch_one(h.store.pool())
+            .await
+            .expect("status")
+    }
+
+    #[tokio::test]
+    async fn plan_apply_undo_and_the_audit_log_by_keypress() {
+        let mut h = Harness::with(settings(), (120, 36), Tab::Proposals).await;
+        let screen = text(&draw(&h.state));
+        assert!(screen.contains("nothing to decide"), "{screen}");
+        h.key(KeyCode::Char('P')).await;
+        assert_eq!(h.state.proposals.list.len(), 1);
+        let p = h.state.proposals.list[0].clone();
+        assert_eq!(p.state, ProposalState::Pending);
+        let screen = text(&draw(&h.state));
+        assert!(screen.contains("Proposals (1)"), "the badge: {screen}");
+        assert!(screen.contains("carried over from the active"), "{screen}");
+        insta::assert_snapshot!("proposals_plan_diff_120x36", screen);
+        // One moved issue, to check the board's data before and after.
+        let (key, from) = p
+            .changes
+            .iter()
+            .find_map(|c| match c {
+                Change::MoveToSprint {
+                    key, from: Some(f), ..
+                } => Some((key.clone(), f.clone())),
+                _ => None,
+            })
+            .expect("a carried-over issue");
+        h.key(KeyCode::Char('a')).await;
+        let sprint = |h: &Harness, key: String| {
+            let pool = h.store.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+                     JOIN issues i ON i.id = si.issue_id WHERE i.key = ? AND si.removed_at IS NULL \
+                     AND s.state != 'closed' ORDER BY s.start_at DESC LIMIT 1",
+                )
+                .bind(key)
+                .fetch_one(&pool)
+                .await
+                .expect("sprint")
+            }
+        };
+        assert_ne!(sprint(&h, key.clone()).await, from, "moved");
+        assert!(
+            h.state.proposals.list.is_empty(),
+            "nothing pending any more"
+        );
+        assert!(
+            h.state
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.starts_with("applied proposal")),
+            "{:?}",
+            h.state.flash
+        );
+        h.key(KeyCode::Char('x')).await;
+        let screen = text(&draw(&h.state));
+        assert!(
+            screen.contains("apply") && screen.contains("Plan Sprint"),
+            "{screen}"
+        );
+        h.key(KeyCode::Esc).await;
+        h.key(KeyCode::Char('u')).await;
+        assert_eq!(sprint(&h, key.clone()).await, from, "undone");
+        h.key(KeyCode::Char('x')).await;
+        let audit = h.state.proposals.audit.clone().expect("audit");
+        let actions: Vec<&str> = audit.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["undo", "apply", "apply"]);
+        insta::assert_snapshot!("proposals_audit_120x36", text(&draw(&h.state)));
+    }
+
+    #[tokio::test]
+    async fn a_conflict_is_shown_and_nothing_changes() {
+        let mut h = Harness::with(settings(), (120, 36), Tab::Proposals).await;
+        h.key(KeyCode::Char('P')).await;
+        let p = h.state.proposals.list[0].clone();
+        let Some(Change::MoveToSprint { key, .. }) = p.changes.first().cloned() else {
+            panic!("{:?}", p.changes);
+        };
+        // A sync moves the issue elsewhere before anyone decides.
+        let moved = key.clone();
+        h.store
+            .writer()
+            .transaction(move |c| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE sprint_issues SET removed_at = '2026-11-18T11:00:00Z' \
+                         WHERE issue_id = (SELECT id FROM issues WHERE key = ?)",
+                    )
+                    .bind(moved)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+            .expect("update");
+        let before = status_of(&h, &key).await;
+        h.key(KeyCode::Char('a')).await;
+        assert!(
+            h.state
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.error && f.text.contains("change 1 of")),
+            "{:?}",
+            h.state.flash
+        );
+        assert_eq!(status_of(&h, &key).await, before);
+        h.key(KeyCode::Char('s')).await;
+        let shown = &h.state.proposals.list[0];
+        assert_eq!(shown.state, ProposalState::Conflicted);
+        let screen = text(&draw(&h.state));
+        assert!(
+            screen.contains("conflicted") && screen.contains("it is now in none"),
+            "{screen}"
+        );
+        insta::assert_snapshot!("proposals_conflict_120x36", screen);
+    }
+
+    #[tokio::test]
+    async fn reject_with_a_reason_edit_before_applying_and_read_only() {
+        let mut h = Harness::with(settings(), (120, 36), Tab::Proposals).await;
+        h.key(KeyCode::Char('P')).await;
+        h.key(KeyCode::Char('r')).await;
+        h.keys("next quarter").await;
+        h.key(KeyCode::Enter).await;
+        assert!(h.state.proposals.list.is_empty());
+        let rejected =
+            sprintdeck::store::proposals::list(h.store.pool(), Some(ProposalState::Rejected))
+                .await
+                .expect("list");
+        assert_eq!(rejected[0].decision_reason.as_deref(), Some("next quarter"));
+        // Edit: drop the first change, apply the rest.
+        h.key(KeyCode::Char('P')).await;
+        let total = h.state.proposals.list[0].changes.len();
+        let first = h.state.proposals.list[0].changes[0].clone();
+        h.key(KeyCode::Char('e')).await;
+        h.key(KeyCode::Char(' ')).await;
+        h.key(KeyCode::Char('a')).await;
+        let applied =
+            sprintdeck::store::proposals::list(h.store.pool(), Some(ProposalState::Applied))
+                .await
+                .expect("list");
+        assert_eq!(applied[0].changes.len(), total - 1);
+        assert!(!applied[0].changes.contains(&first));
+        // Read-only: shown, not decided.
+        let mut ro = settings();
+        ro.read_only = true;
+        let (store, dir) = h.into_parts();
+        let mut h = Harness::on(store, dir, ro, (120, 36), Tab::Proposals).await;
+        h.key(KeyCode::Char('s')).await;
+        assert!(!h.state.proposals.list.is_empty());
+        h.key(KeyCode::Char('u')).await;
+        assert!(
+            h.state
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("read-only")),
+            "{:?}",
+            h.state.flash
+        );
+        let undone: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'undo'")
+                .fetch_one(h.store.pool())
+                .await
+                .expect("count");
+        assert_eq!(undone, 0);
+    }
+}

@@ -59,7 +59,11 @@ impl Harness {
             llm: None,
             llm_sleeper: None,
             chat_summary: sprintdeck::llm::context::SummaryCache::default(),
-            prompts: std::sync::Arc::new(sprintdeck::prompt::Setup::built_in()),
+            // Who decides and renders: fixed, so no test depends on the login name.
+            prompts: std::sync::Arc::new(sprintdeck::prompt::Setup {
+                author: "ana.souza".into(),
+                ..sprintdeck::prompt::Setup::built_in()
+            }),
             config: std::sync::Arc::new(sprintdeck::config::Config::default()),
         };
         let mut state = State::new(settings, now(), size, tab);
