@@ -358,3 +358,69 @@ fn prompt_from_an_issue_is_previewed_copied_and_listed_in_a_real_terminal() {
         WAIT,
     );
 }
+
+/// The number after `label` in a board column's title ("In progress 16 · 44 pts").
+fn column_count(screen: &str, label: &str) -> Option<usize> {
+    let at = screen.find(&format!("{label} "))? + label.len() + 1;
+    screen[at..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+}
+
+#[test]
+fn plan_apply_see_the_board_change_audit_and_undo_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pty = Pty::spawn(dir.path(), &[], (120, 36));
+    pty.wait_for("the first rows", |s| count(s) == Some(1500), WAIT);
+    pty.send("\t");
+    let board = pty.wait_for(
+        "the board",
+        |s| column_count(s, "In progress").is_some(),
+        WAIT,
+    );
+    let before = column_count(&board, "In progress").expect("count");
+    // To the Proposals tab (the last one), then plan the next sprint.
+    pty.send("\x1b[Z\x1b[Z");
+    pty.wait_for("the proposals", |s| s.contains("nothing to decide"), WAIT);
+    pty.send("P");
+    pty.wait_for(
+        "the plan",
+        |s| s.contains("Plan Sprint") && s.contains("Proposals (1)"),
+        WAIT,
+    );
+    pty.send("a");
+    pty.wait_for("applied", |s| s.contains("applied proposal"), WAIT);
+    pty.send("\x1b[Z\x1b[Z\x1b[Z");
+    let after = pty.wait_for(
+        "the board without the carried-over work",
+        |s| column_count(s, "In progress").is_some_and(|n| n < before),
+        WAIT,
+    );
+    assert!(after.contains("In progress"), "{after}");
+    pty.send("\t\t\t");
+    pty.wait_for(
+        "the proposals again",
+        |s| s.contains("nothing to decide"),
+        WAIT,
+    );
+    pty.send("x");
+    pty.wait_for(
+        "the audit entry",
+        |s| s.contains("audit log") && s.contains(" apply "),
+        WAIT,
+    );
+    pty.send("\x1b");
+    // Esc on its own first: sent with the next key it would read as alt-u.
+    pty.wait_for("the queue again", |s| !s.contains("audit log"), WAIT);
+    pty.send("u");
+    pty.wait_for("undone", |s| s.contains("undid proposal"), WAIT);
+    pty.send("\x1b[Z\x1b[Z\x1b[Z");
+    pty.wait_for(
+        "the board restored",
+        |s| column_count(s, "In progress") == Some(before),
+        WAIT,
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
