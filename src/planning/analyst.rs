@@ -71,8 +71,12 @@ pub struct Input {
     pub capacity: BTreeMap<String, f64>,
     /// Completed points of the last closed sprints, oldest first (name, points).
     pub velocity: Vec<(String, f64)>,
-    /// The status name a done epic gets (the most used done status).
+    /// The status name a done epic gets (the latest completion's).
     pub done_status: Option<String>,
+    /// Points per person in the active sprint, finished work included.
+    pub sprint_load: BTreeMap<String, f64>,
+    /// Open epics whose children are all done, with how many children they have.
+    pub finished_epics: Vec<(Issue, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,16 +151,30 @@ fn open(i: &Issue) -> bool {
     i.category != "done"
 }
 
+/// The longest-blocked issues one by one (each needs chasing); past that, one finding lists the
+/// rest, so a large backlog does not bury the queue.
+const BLOCKED_ONE_BY_ONE: usize = 5;
+
 fn blocked(input: &Input, rules: &Rules, out: &mut Vec<Finding>) {
     let limit = input.now - Duration::days(rules.blocked_days);
     // Work someone means to do now: in an open sprint, or started. A blocked idea deep in the
     // backlog is not a risk yet.
-    for i in input.issues.iter().filter(|i| {
-        open(i)
-            && !i.blocked_by.is_empty()
-            && i.updated_at < limit
-            && (i.sprint.is_some() || i.category == "in_progress")
-    }) {
+    let mut stuck: Vec<&Issue> = input
+        .issues
+        .iter()
+        .filter(|i| {
+            open(i)
+                && !i.blocked_by.is_empty()
+                && i.updated_at < limit
+                && (i.sprint.is_some() || i.category == "in_progress")
+        })
+        .collect();
+    stuck.sort_by(|a, b| {
+        a.updated_at
+            .cmp(&b.updated_at)
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    for i in stuck.iter().take(BLOCKED_ONE_BY_ONE) {
         let days = (input.now - i.updated_at).num_days();
         out.push(Finding {
             rule: "blocked",
@@ -174,6 +192,25 @@ fn blocked(input: &Input, rules: &Rules, out: &mut Vec<Finding>) {
                 i.blocked_by.join(", "),
                 rules.blocked_days
             ),
+            changes: Vec::new(),
+        });
+    }
+    let rest: Vec<String> = stuck
+        .iter()
+        .skip(BLOCKED_ONE_BY_ONE)
+        .map(|i| i.key.clone())
+        .collect();
+    if !rest.is_empty() {
+        out.push(Finding {
+            rule: "blocked",
+            severity: "medium",
+            title: format!(
+                "{} more issues blocked for over {} days",
+                rest.len(),
+                rules.blocked_days
+            ),
+            explanation: format!("Also waiting on open blockers: {}.", list(&rest)),
+            evidence: rest,
             changes: Vec::new(),
         });
     }
@@ -209,17 +246,8 @@ fn over_capacity(input: &Input, out: &mut Vec<Finding>) {
     let Some(s) = &input.active else {
         return;
     };
-    let mut load: BTreeMap<&str, f64> = BTreeMap::new();
-    for i in input
-        .issues
-        .iter()
-        .filter(|i| i.sprint.as_deref() == Some(s.name.as_str()))
-    {
-        if let Some(p) = &i.assignee {
-            *load.entry(p).or_default() += i.points.unwrap_or(0.0);
-        }
-    }
-    for (person, points) in load {
+    for (person, points) in &input.sprint_load {
+        let (person, points) = (person.as_str(), *points);
         let Some(cap) = input.capacity.get(person).copied() else {
             continue;
         };
@@ -354,25 +382,7 @@ fn velocity(input: &Input, rules: &Rules, out: &mut Vec<Finding>) {
 }
 
 fn finished_epics(input: &Input, out: &mut Vec<Finding>) {
-    let mut children: HashMap<&str, (usize, usize)> = HashMap::new();
-    for i in &input.issues {
-        if let Some(p) = &i.parent {
-            let e = children.entry(p.as_str()).or_default();
-            e.0 += 1;
-            e.1 += usize::from(!open(i));
-        }
-    }
-    for epic in input
-        .issues
-        .iter()
-        .filter(|i| i.issue_type == "epic" && open(i))
-    {
-        let Some((total, done)) = children.get(epic.key.as_str()).copied() else {
-            continue;
-        };
-        if total == 0 || done < total {
-            continue;
-        }
+    for (epic, total) in &input.finished_epics {
         let changes = input
             .done_status
             .iter()
@@ -387,7 +397,7 @@ fn finished_epics(input: &Input, out: &mut Vec<Finding>) {
             rule: "epic_done",
             severity: "low",
             title: format!("{} is open but all {total} children are done", epic.key),
-            evidence: vec![epic.key.clone(), format!("{done}/{total} children done")],
+            evidence: vec![epic.key.clone(), format!("{total}/{total} children done")],
             explanation: format!(
                 "{} ({}) has nothing left to do: close it.",
                 epic.key, epic.title
@@ -444,37 +454,34 @@ pub async fn load(
         String,
         Option<String>,
         Option<String>,
+        Option<String>,
     );
+    // Only issues some rule can be about: blocked, overdue, stale, or in an open sprint. Reading
+    // every open issue of a large backlog costs more than all the rules together.
+    let today = now.date_naive().to_string();
+    let stale = crate::domain::time::to_db(now - Duration::days(Rules::default().stale_days));
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT i.id, i.key, i.title, i.issue_type, i.status, i.status_category, i.priority_rank, i.story_points, \
-         i.updated_at, i.due_date, p.key FROM issues i LEFT JOIN issues p ON p.id = i.parent_id \
-         WHERE i.gone_at IS NULL",
+        "WITH pick(id) AS ( \
+           SELECT l.to_issue_id FROM issue_links l JOIN issues b ON b.id = l.from_issue_id \
+             WHERE l.kind = 'blocks' AND b.status_category != 'done' AND b.gone_at IS NULL \
+           UNION SELECT id FROM issues WHERE due_date < ?1 AND status_category != 'done' \
+           UNION SELECT id FROM issues WHERE status_category = 'in_progress' AND updated_at < ?2 \
+           UNION SELECT si.issue_id FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+             WHERE si.removed_at IS NULL AND s.state != 'closed') \
+         SELECT i.id, i.key, i.title, i.issue_type, i.status, i.status_category, i.priority_rank, \
+           i.story_points, i.updated_at, i.due_date, \
+           (SELECT min(pe.username) FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
+              WHERE ia.issue_id = i.id), \
+           (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+              WHERE si.issue_id = i.id AND si.removed_at IS NULL AND s.state != 'closed' \
+              ORDER BY s.start_at DESC LIMIT 1) \
+         FROM pick JOIN issues i ON i.id = pick.id WHERE i.gone_at IS NULL AND i.status_category != 'done'",
     )
+    .bind(&today)
+    .bind(&stale)
     .fetch_all(pool)
     .await?;
-    let assignees: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT ia.issue_id, min(pe.username) FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id GROUP BY ia.issue_id",
-    )
-    .fetch_all(pool)
-    .await?;
-    let assignees: HashMap<i64, String> = assignees.into_iter().collect();
-    let sprints: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT si.issue_id, s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-         WHERE si.removed_at IS NULL AND s.state != 'closed'",
-    )
-    .fetch_all(pool)
-    .await?;
-    let sprints: HashMap<i64, String> = sprints.into_iter().collect();
-    let links: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT l.to_issue_id, b.key FROM issue_links l JOIN issues b ON b.id = l.from_issue_id \
-         WHERE l.kind = 'blocks' AND b.status_category != 'done' AND b.gone_at IS NULL ORDER BY b.key",
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut blockers: HashMap<i64, Vec<String>> = HashMap::new();
-    for (to, key) in links {
-        blockers.entry(to).or_default().push(key);
-    }
+    let mut blockers = open_blockers(pool).await?;
     let issues = rows
         .into_iter()
         .map(
@@ -489,10 +496,11 @@ pub async fn load(
                 points,
                 updated,
                 due,
-                parent,
+                assignee,
+                sprint,
             )| Issue {
-                assignee: assignees.get(&id).cloned(),
-                sprint: sprints.get(&id).cloned(),
+                assignee,
+                sprint,
                 blocked_by: blockers.remove(&id).unwrap_or_default(),
                 updated_at: crate::clock::parse_instant(&updated).unwrap_or(now),
                 key,
@@ -503,13 +511,16 @@ pub async fn load(
                 priority_rank,
                 points,
                 due,
-                parent,
+                parent: None,
             },
         )
         .collect();
     let (active, next, velocity, done_status) = sprints_and_history(pool).await?;
     let (capacity, _) = super::planner::capacities(pool, config).await?;
+    let (sprint_load, epics) = load_and_epics(pool, now).await?;
     Ok(Input {
+        sprint_load: sprint_load.into_iter().collect(),
+        finished_epics: epics,
         now,
         issues,
         active,
@@ -567,9 +578,71 @@ async fn sprints_and_history(
     .fetch_all(pool)
     .await?;
     let done_status: Option<String> = sqlx::query_scalar(
-        "SELECT status FROM issues WHERE status_category = 'done' GROUP BY status ORDER BY count(*) DESC LIMIT 1",
+        // The status the most recent completion went to: an index walk from the end, where
+        // counting every done issue's status would read them all.
+        "SELECT to_status FROM status_events WHERE to_category = 'done' ORDER BY id DESC LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;
     Ok((active, next, velocity, done_status))
+}
+
+/// Points per person in the active sprint, and open epics whose children are all done.
+async fn load_and_epics(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+) -> Result<(Vec<(String, f64)>, Vec<(Issue, usize)>)> {
+    let sprint_load: Vec<(String, f64)> = sqlx::query_as(
+        "SELECT pe.username, coalesce(sum(i.story_points), 0) FROM sprints s \
+         JOIN sprint_issues si ON si.sprint_id = s.id AND si.removed_at IS NULL \
+         JOIN issues i ON i.id = si.issue_id AND i.gone_at IS NULL \
+         JOIN issue_assignees ia ON ia.issue_id = i.id JOIN people pe ON pe.id = ia.person_id \
+         WHERE s.state = 'active' GROUP BY pe.username",
+    )
+    .fetch_all(pool)
+    .await?;
+    let epics: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT e.key, e.title, e.status, \
+           (SELECT count(*) FROM issues c WHERE c.parent_id = e.id AND c.gone_at IS NULL) \
+         FROM (SELECT DISTINCT parent_id AS id FROM issues WHERE parent_id IS NOT NULL) parents \
+         JOIN issues e ON e.id = parents.id \
+         WHERE e.issue_type = 'epic' AND e.status_category != 'done' AND e.gone_at IS NULL \
+           AND EXISTS (SELECT 1 FROM issues c WHERE c.parent_id = e.id AND c.gone_at IS NULL) \
+           AND NOT EXISTS (SELECT 1 FROM issues c WHERE c.parent_id = e.id AND c.gone_at IS NULL \
+                             AND c.status_category != 'done') \
+         ORDER BY e.key",
+    )
+    .fetch_all(pool)
+    .await?;
+    let epics = epics
+        .into_iter()
+        .map(|(key, title, status, n)| {
+            let epic = Issue {
+                key,
+                title,
+                status,
+                issue_type: "epic".to_owned(),
+                category: "todo".to_owned(),
+                updated_at: now,
+                ..Issue::default()
+            };
+            (epic, usize::try_from(n).unwrap_or(0))
+        })
+        .collect();
+    Ok((sprint_load, epics))
+}
+
+/// Issue id → the keys of the open issues blocking it.
+pub(crate) async fn open_blockers(pool: &SqlitePool) -> Result<HashMap<i64, Vec<String>>> {
+    let links: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT l.to_issue_id, b.key FROM issue_links l JOIN issues b ON b.id = l.from_issue_id \
+         WHERE l.kind = 'blocks' AND b.status_category != 'done' AND b.gone_at IS NULL ORDER BY b.key",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut blockers: HashMap<i64, Vec<String>> = HashMap::new();
+    for (to, key) in links {
+        blockers.entry(to).or_default().push(key);
+    }
+    Ok(blockers)
 }

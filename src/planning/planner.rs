@@ -321,17 +321,20 @@ impl Plan {
     }
 }
 
-/// An open issue's row: id, key, title, rank, points, assignee, open sprint, created.
+/// An open issue's row: id, key, title, rank, points, created, assignee, open sprint.
 type Row = (
     i64,
     String,
     String,
     Option<i64>,
     Option<f64>,
-    Option<String>,
-    Option<String>,
     String,
+    Option<String>,
+    Option<String>,
 );
+
+/// How much of the backlog (in priority order) the planner reads.
+const BACKLOG_HEAD: i64 = 2000;
 
 /// Reads what the planner needs for `sprint` (`next`: the earliest future sprint).
 pub async fn load(
@@ -360,39 +363,40 @@ pub async fn load(
     .fetch_optional(pool)
     .await?;
     let (capacity, capacity_source) = capacities(pool, config).await?;
-    let rows: Vec<Row> =
-        sqlx::query_as(
-            "SELECT i.id, i.key, i.title, i.priority_rank, i.story_points, \
-               (SELECT min(pe.username) FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id WHERE ia.issue_id = i.id), \
-               (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-                  WHERE si.issue_id = i.id AND si.removed_at IS NULL AND s.state != 'closed' ORDER BY s.start_at DESC LIMIT 1), \
-               i.created_at \
-             FROM issues i WHERE i.gone_at IS NULL AND i.status_category != 'done' AND i.issue_type != 'epic'",
-        )
-        .fetch_all(pool)
-        .await?;
-    let links: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT l.to_issue_id, b.key FROM issue_links l JOIN issues b ON b.id = l.from_issue_id \
-         WHERE l.kind = 'blocks' AND b.status_category != 'done' AND b.gone_at IS NULL ORDER BY b.key",
+    // What is in an open sprint, and the head of the backlog in priority order: a sprint holds
+    // tens of issues, so the first couple of thousand are more than any plan reaches.
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH open_sprint(id) AS (SELECT si.issue_id FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+             WHERE si.removed_at IS NULL AND s.state != 'closed'), \
+           pick(id) AS (SELECT id FROM open_sprint UNION SELECT id FROM ( \
+             SELECT i.id FROM issues i WHERE i.gone_at IS NULL AND i.status_category != 'done' \
+               AND i.issue_type != 'epic' AND i.id NOT IN (SELECT id FROM open_sprint) \
+             ORDER BY i.priority_rank IS NULL, i.priority_rank, i.created_at, i.id LIMIT ?)) \
+         SELECT i.id, i.key, i.title, i.priority_rank, i.story_points, i.created_at, \
+           (SELECT min(pe.username) FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
+              WHERE ia.issue_id = i.id), \
+           (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+              WHERE si.issue_id = i.id AND si.removed_at IS NULL AND s.state != 'closed' \
+              ORDER BY s.start_at DESC LIMIT 1) \
+         FROM pick JOIN issues i ON i.id = pick.id \
+         WHERE i.gone_at IS NULL AND i.status_category != 'done' AND i.issue_type != 'epic'",
     )
+    .bind(BACKLOG_HEAD)
     .fetch_all(pool)
     .await?;
-    let mut blockers: HashMap<i64, Vec<String>> = HashMap::new();
-    for (to, key) in links {
-        blockers.entry(to).or_default().push(key);
-    }
+    let mut blockers = super::analyst::open_blockers(pool).await?;
     let candidates = rows
         .into_iter()
         .map(
-            |(id, key, title, priority_rank, points, assignee, sprint, created_at)| Candidate {
+            |(id, key, title, priority_rank, points, created_at, assignee, sprint)| Candidate {
                 blocked_by: blockers.remove(&id).unwrap_or_default(),
+                assignee,
+                sprint,
                 id,
                 key,
                 title,
                 priority_rank,
                 points,
-                assignee,
-                sprint,
                 created_at,
             },
         )

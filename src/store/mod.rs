@@ -141,6 +141,10 @@ fn options(path: &Path) -> SqliteConnectOptions {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
         .pragma("temp_store", "memory")
+        // Large workspaces are read whole (reports, the analyst): mapping the file saves a
+        // read() per page, and a bigger page cache keeps what a pass touched for the next one.
+        .pragma("mmap_size", "268435456")
+        .pragma("cache_size", "-32768")
 }
 
 async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<()> {

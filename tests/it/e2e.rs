@@ -412,7 +412,11 @@ fn plan_apply_see_the_board_change_audit_and_undo_in_a_real_terminal() {
     );
     pty.send("\x1b");
     // Esc on its own first: sent with the next key it would read as alt-u.
-    pty.wait_for("the queue again", |s| !s.contains("audit log (x or esc"), WAIT);
+    pty.wait_for(
+        "the queue again",
+        |s| !s.contains("audit log (x or esc"),
+        WAIT,
+    );
     pty.send("u");
     pty.wait_for("undone", |s| s.contains("undid proposal"), WAIT);
     pty.send("\x1b[Z\x1b[Z\x1b[Z");

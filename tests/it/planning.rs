@@ -217,6 +217,8 @@ fn base() -> Input {
             ("S0".into(), 19.0),
         ],
         done_status: Some("Done".into()),
+        sprint_load: BTreeMap::from([("ana".to_owned(), 3.0)]),
+        finished_epics: Vec::new(),
     }
 }
 
@@ -251,9 +253,7 @@ fn each_rule_fires_on_its_fixture_and_not_on_the_quiet_one(#[case] rule: &str) {
         }
         "scope" => loud.active.as_mut().expect("active").added = 5.0,
         "over_capacity" => {
-            let mut more = issue("A-2");
-            more.points = Some(8.0);
-            loud.issues.push(more);
+            loud.sprint_load.insert("ana".into(), 11.0);
         }
         "overdue" => loud.issues[0].due = Some("2026-11-01".into()),
         "stale" => {
@@ -265,10 +265,7 @@ fn each_rule_fires_on_its_fixture_and_not_on_the_quiet_one(#[case] rule: &str) {
             let mut epic = issue("E-1");
             epic.issue_type = "epic".into();
             epic.status = "Open".into();
-            let mut child = issue("A-5");
-            child.category = "done".into();
-            child.parent = Some("E-1".into());
-            loud.issues.extend([epic, child]);
+            loud.finished_epics.push((epic, 2));
         }
         "unestimated" => {
             let mut next = issue("A-3");
