@@ -169,6 +169,18 @@ pub enum Command {
         json: bool,
     },
 
+    /// Push applied changes (the outbox) to GitLab and Jira; failed ones are tried again.
+    #[command(
+        after_help = "Examples:\n  sprintdeck push                 send what applied proposals changed\n  sprintdeck push --dry-run       print the requests instead of sending them\n  sprintdeck push --source work   one source\n\nA created issue is never made twice: its description carries a marker the tracker is\nsearched for before any second attempt. [proposals] write_back = false keeps changes local."
+    )]
+    Push {
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Print the HTTP requests that would be sent; send nothing (reads still happen).
+        #[arg(long)]
+        dry_run: bool,
+    },
+
     /// Check the config, the database and each source, and say what to fix.
     Doctor,
 

@@ -216,3 +216,59 @@ async fn list(
         text
     })
 }
+
+pub async fn push(ctx: &Context, source: Option<&str>, dry_run: bool) -> Result<(), Error> {
+    if !ctx.config.proposals.write_back && !dry_run {
+        return Err(Error::Usage(
+            "[proposals] write_back = false: changes stay local (--dry-run shows what would be sent)"
+                .to_owned(),
+        ));
+    }
+    let ws = open(ctx).await?;
+    let outcomes = crate::sync::writeback::push(
+        &ws.store,
+        &ctx.config,
+        source,
+        dry_run,
+        ctx.clock.now(),
+        None,
+    )
+    .await
+    .map_err(|e| Error::Sync(e.to_string()))?;
+    let mut text = String::new();
+    let mut failed = 0;
+    for o in &outcomes {
+        match &o.result {
+            Ok(p) => {
+                let _ = writeln!(
+                    text,
+                    "#{} {}: {}",
+                    o.row,
+                    o.operation,
+                    if dry_run { "would send" } else { "sent" }
+                );
+                for w in &p.writes {
+                    let _ = writeln!(text, "    {w}");
+                }
+                if let Some((_, key)) = p.created.as_ref().filter(|(id, _)| !id.is_empty()) {
+                    let _ = writeln!(text, "    created {key}");
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(text, "#{} {}: failed: {e}", o.row, o.operation);
+            }
+        }
+    }
+    if outcomes.is_empty() {
+        text.push_str("nothing to push\n");
+    }
+    output::out(&text)?;
+    ws.store.close().await?;
+    if failed > 0 {
+        return Err(Error::Sync(format!(
+            "{failed} change(s) could not be pushed; they are tried again next time"
+        )));
+    }
+    Ok(())
+}

@@ -226,6 +226,34 @@ impl Http {
         Box::pin(self.send(Method::POST, url, Some(body)))
     }
 
+    pub fn put_json(
+        &self,
+        url: Url,
+        body: serde_json::Value,
+    ) -> BoxFuture<'_, Result<Answer, HttpError>> {
+        Box::pin(self.send(Method::PUT, url, Some(body)))
+    }
+
+    /// One POST, never retried: a create that timed out may have happened, so the caller looks
+    /// for it before sending it again.
+    pub fn post_once(
+        &self,
+        url: Url,
+        body: serde_json::Value,
+    ) -> BoxFuture<'_, Result<Answer, HttpError>> {
+        Box::pin(async move { self.once(Method::POST, url, Some(&body)).await })
+    }
+
+    /// Waits as the retry policy would before attempt `n` (0-based) of a caller's own loop.
+    pub async fn pause(&self, n: u32) {
+        let p = &self.retry;
+        let delay = p
+            .min_delay
+            .saturating_mul(2u32.saturating_pow(n))
+            .min(p.max_delay);
+        (self.sleeper)(delay).await;
+    }
+
     /// Sends until an answer, a permanent error, or the retries are spent. Delays come from
     /// backon's exponential backoff with jitter; a server's `Retry-After` replaces the delay.
     async fn send(

@@ -10,6 +10,7 @@ pub mod links;
 pub mod run;
 pub mod time;
 pub mod webhook;
+pub mod writeback;
 
 use std::time::Duration;
 

@@ -37,3 +37,4 @@ mod store;
 mod theme;
 mod tui;
 mod tui_sync;
+mod writeback;

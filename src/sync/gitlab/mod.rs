@@ -7,6 +7,7 @@ pub mod api;
 pub mod history;
 pub mod map;
 pub mod pages;
+mod push;
 pub mod status;
 
 use std::collections::HashSet;

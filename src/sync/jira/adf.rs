@@ -348,3 +348,25 @@ fn marked(node: &Value) -> String {
     }
     text
 }
+
+/// Plain text as an Atlassian document: one paragraph per blank-line-separated block, line
+/// breaks kept (what Jira Cloud's v3 API takes for descriptions and comments).
+pub fn from_text(text: &str) -> Value {
+    let paragraphs: Vec<Value> = text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let mut content = Vec::new();
+            for (i, line) in p.lines().enumerate() {
+                if i > 0 {
+                    content.push(serde_json::json!({ "type": "hardBreak" }));
+                }
+                if !line.is_empty() {
+                    content.push(serde_json::json!({ "type": "text", "text": line }));
+                }
+            }
+            serde_json::json!({ "type": "paragraph", "content": content })
+        })
+        .collect();
+    serde_json::json!({ "type": "doc", "version": 1, "content": paragraphs })
+}

@@ -8,6 +8,7 @@ pub mod adf;
 pub mod changelog;
 pub mod fields;
 pub mod map;
+mod push;
 pub mod sprints;
 
 use std::collections::{HashMap, HashSet};

@@ -1,0 +1,215 @@
+//! Write-back to GitLab: state and status labels, weight, assignee, labels, due date, blocking
+//! links, notes, and new issues (found again by their marker before any second attempt).
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::Gitlab;
+use crate::store::Store;
+use crate::sync::SyncError;
+use crate::sync::writeback::{self, Pushed, Row, Target, text, unsupported, write};
+
+impl Gitlab {
+    pub(crate) async fn push(
+        &self,
+        store: &Store,
+        row: &Row,
+        t: &Target,
+        payload: &Value,
+        dry_run: bool,
+    ) -> Result<Pushed, SyncError> {
+        let mut out = Pushed::default();
+        let iid = || {
+            t.iid
+                .map(|n| n.to_string())
+                .ok_or_else(|| SyncError::Data(format!("{} is not a GitLab issue key", t.key)))
+        };
+        match row.operation.as_str() {
+            "set_status" => {
+                let body = status_body(store, row, payload).await?;
+                let url = self.url(&["projects", &t.project, "issues", &iid()?]);
+                write(&self.http, dry_run, &mut out.writes, "PUT", url, body).await?;
+            }
+            "set_field" => {
+                let body = field_body(store, payload).await?;
+                let url = self.url(&["projects", &t.project, "issues", &iid()?]);
+                write(&self.http, dry_run, &mut out.writes, "PUT", url, body).await?;
+            }
+            "comment" => {
+                let url = self.url(&["projects", &t.project, "issues", &iid()?, "notes"]);
+                let body = json!({ "body": text(payload, "body").unwrap_or_default() });
+                write(&self.http, dry_run, &mut out.writes, "POST", url, body).await?;
+            }
+            "link" => {
+                let other = text(payload, "blocks").unwrap_or_default();
+                let (path, number) = other
+                    .rsplit_once('#')
+                    .ok_or_else(|| SyncError::Data(format!("{other} is not a GitLab issue key")))?;
+                let url = self.url(&["projects", &t.project, "issues", &iid()?, "links"]);
+                let body = json!({
+                    "target_project_id": path,
+                    "target_issue_iid": number,
+                    "link_type": "blocks",
+                });
+                write(&self.http, dry_run, &mut out.writes, "POST", url, body).await?;
+            }
+            "create_issue" => {
+                out.created = Some(
+                    self.create(row, t, payload, dry_run, &mut out.writes)
+                        .await?,
+                );
+            }
+            "set_sprint" => {
+                return Err(unsupported(
+                    "GitLab",
+                    "sprint move over this API (set the iteration in GitLab)",
+                ));
+            }
+            "unlink" => {
+                return Err(unsupported(
+                    "GitLab",
+                    "unlink by key (remove the link in GitLab)",
+                ));
+            }
+            other => return Err(SyncError::Data(format!("unknown operation {other}"))),
+        }
+        Ok(out)
+    }
+
+    async fn create(
+        &self,
+        row: &Row,
+        t: &Target,
+        payload: &Value,
+        dry_run: bool,
+        writes: &mut Vec<String>,
+    ) -> Result<(String, String), SyncError> {
+        let marker = writeback::marker(row.id);
+        let mut description = text(payload, "description").unwrap_or_default();
+        let criteria: Vec<String> = payload
+            .get("acceptance_criteria")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|c| format!("- {c}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !criteria.is_empty() {
+            description.push_str("\n\n## Acceptance criteria\n\n");
+            description.push_str(&criteria.join("\n"));
+        }
+        let _ = write!(description, "\n\n<!-- {marker} -->");
+        let labels: Vec<String> = payload
+            .get("labels")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut body = json!({
+            "title": text(payload, "title").unwrap_or_default(),
+            "description": description,
+            "labels": labels.join(","),
+        });
+        if let Some(points) = payload.get("points").and_then(Value::as_f64) {
+            // GitLab's weight is a whole number.
+            #[allow(clippy::cast_possible_truncation)]
+            let weight = points.round() as i64;
+            body["weight"] = json!(weight);
+        }
+        let url = self.url(&["projects", &t.project, "issues"]);
+        let key_of = |issue: &Value| -> Option<(String, String)> {
+            let id = issue.get("id")?.as_u64()?.to_string();
+            let full = issue.pointer("/references/full").and_then(Value::as_str)?;
+            Some((id, full.to_owned()))
+        };
+        let find = async || -> Result<Option<(String, String)>, SyncError> {
+            let mut search = self.url(&["projects", &t.project, "issues"]);
+            search
+                .query_pairs_mut()
+                .append_pair("search", &marker)
+                .append_pair("in", "description");
+            let found: Vec<Value> = self.get_json(search).await?;
+            Ok(found.first().and_then(key_of))
+        };
+        if dry_run {
+            if let Some(found) = find().await? {
+                return Ok(found);
+            }
+            writes.push(format!(
+                "POST {} {body}",
+                crate::sync::http::redact_url(&url)
+            ));
+            return Ok((String::new(), String::new()));
+        }
+        writes.push(format!(
+            "POST {} {body}",
+            crate::sync::http::redact_url(&url)
+        ));
+        let create = async || -> Result<(String, String), SyncError> {
+            let answer = self.http.post_once(url.clone(), body.clone()).await?;
+            let issue: Value = answer.json()?;
+            key_of(&issue)
+                .ok_or_else(|| SyncError::Data("GitLab answered without the issue's id".into()))
+        };
+        writeback::create_once(&self.http, find, create).await
+    }
+}
+
+/// `state_event` for a move into or out of done; scoped status labels swapped for the rest.
+async fn status_body(store: &Store, row: &Row, payload: &Value) -> Result<Value, SyncError> {
+    let category: Option<String> =
+        sqlx::query_scalar("SELECT status_category FROM issues WHERE id = ?")
+            .bind(row.issue_id)
+            .fetch_optional(store.pool())
+            .await
+            .map_err(crate::store::StoreError::from)?;
+    let from = text(payload, "from").unwrap_or_default();
+    let to = text(payload, "to").unwrap_or_default();
+    let mut body = json!({});
+    if category.as_deref() == Some("done") {
+        body["state_event"] = json!("close");
+    } else if from.eq_ignore_ascii_case("closed") {
+        body["state_event"] = json!("reopen");
+    }
+    if to.contains("::") {
+        body["add_labels"] = json!(to);
+    }
+    if from.contains("::") {
+        body["remove_labels"] = json!(from);
+    }
+    Ok(body)
+}
+
+async fn field_body(store: &Store, payload: &Value) -> Result<Value, SyncError> {
+    let to = text(payload, "to");
+    Ok(match text(payload, "field").as_deref() {
+        Some("points") => {
+            json!({ "weight": to.and_then(|v| v.parse::<f64>().ok()).map(f64::round) })
+        }
+        Some("labels") => json!({ "labels": to.unwrap_or_default() }),
+        Some("due") => json!({ "due_date": to }),
+        Some("assignee") => {
+            let mut ids = Vec::new();
+            for name in to.iter().flat_map(|v| v.split(',')) {
+                let id: Option<String> =
+                    sqlx::query_scalar("SELECT remote_id FROM people WHERE username = ? LIMIT 1")
+                        .bind(name.trim())
+                        .fetch_optional(store.pool())
+                        .await
+                        .map_err(crate::store::StoreError::from)?;
+                let id = id.ok_or_else(|| SyncError::Data(format!("no GitLab user {name}")))?;
+                ids.push(json!(id.parse::<u64>().unwrap_or_default()));
+            }
+            json!({ "assignee_ids": ids })
+        }
+        Some("priority") => return Err(unsupported("GitLab", "priority field")),
+        other => return Err(SyncError::Data(format!("unknown field {other:?}"))),
+    })
+}

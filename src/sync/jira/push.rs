@@ -1,0 +1,290 @@
+//! Write-back to Jira: status through the transition whose target is the status wanted,
+//! story points through the discovered field, assignee by account id, labels, due date,
+//! priority, sprint through the Agile API, blocking links, comments and new issues in Atlassian
+//! document format (v3; plain text on Data Center's v2), a new issue found again by its marker
+//! before any second attempt.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::Jira;
+use crate::store::Store;
+use crate::sync::SyncError;
+use crate::sync::writeback::{self, Pushed, Row, Target, text, unsupported, write};
+
+impl Jira {
+    /// Rich text as this deployment takes it.
+    fn rich(&self, body: &str) -> Value {
+        if self.cloud {
+            super::adf::from_text(body)
+        } else {
+            json!(body)
+        }
+    }
+
+    pub(crate) async fn push(
+        &self,
+        store: &Store,
+        row: &Row,
+        t: &Target,
+        payload: &Value,
+        dry_run: bool,
+    ) -> Result<Pushed, SyncError> {
+        let mut out = Pushed::default();
+        let issue = format!("/rest/api/{{v}}/issue/{}", t.key);
+        match row.operation.as_str() {
+            "set_status" => {
+                self.transition(&issue, t, payload, dry_run, &mut out.writes)
+                    .await?;
+            }
+            "set_field" => {
+                self.set_field(store, &issue, payload, dry_run, &mut out.writes)
+                    .await?;
+            }
+            "set_sprint" => {
+                let to = text(payload, "to");
+                let (url, body) = match to {
+                    Some(name) => {
+                        let id: Option<String> = sqlx::query_scalar(
+                            "SELECT remote_id FROM sprints WHERE name = ? AND source_name = ? LIMIT 1",
+                        )
+                        .bind(&name)
+                        .bind(&row.source_name)
+                        .fetch_optional(store.pool())
+                        .await
+                        .map_err(crate::store::StoreError::from)?;
+                        let id =
+                            id.ok_or_else(|| SyncError::Data(format!("no Jira sprint {name}")))?;
+                        (
+                            format!("/rest/agile/1.0/sprint/{id}/issue"),
+                            json!({ "issues": [t.key] }),
+                        )
+                    }
+                    None => (
+                        "/rest/agile/1.0/backlog/issue".to_owned(),
+                        json!({ "issues": [t.key] }),
+                    ),
+                };
+                write(
+                    &self.http,
+                    dry_run,
+                    &mut out.writes,
+                    "POST",
+                    self.url(&url),
+                    body,
+                )
+                .await?;
+            }
+            "link" => {
+                let body = json!({
+                    "type": { "name": "Blocks" },
+                    "outwardIssue": { "key": t.key },
+                    "inwardIssue": { "key": text(payload, "blocks") },
+                });
+                let url = self.url("/rest/api/{v}/issueLink");
+                write(&self.http, dry_run, &mut out.writes, "POST", url, body).await?;
+            }
+            "comment" => {
+                let body = json!({ "body": self.rich(&text(payload, "body").unwrap_or_default()) });
+                let url = self.url(&format!("{issue}/comment"));
+                write(&self.http, dry_run, &mut out.writes, "POST", url, body).await?;
+            }
+            "create_issue" => {
+                out.created = Some(
+                    self.create(row, t, payload, dry_run, &mut out.writes)
+                        .await?,
+                );
+            }
+            "unlink" => {
+                return Err(unsupported(
+                    "Jira",
+                    "unlink by key (remove the link in Jira)",
+                ));
+            }
+            other => return Err(SyncError::Data(format!("unknown operation {other}"))),
+        }
+        Ok(out)
+    }
+
+    /// Moves the issue to the status through the transition that leads there.
+    async fn transition(
+        &self,
+        issue: &str,
+        t: &Target,
+        payload: &Value,
+        dry_run: bool,
+        writes: &mut Vec<String>,
+    ) -> Result<(), SyncError> {
+        let to = text(payload, "to").unwrap_or_default();
+        let listed = self
+            .get_json(self.url(&format!("{issue}/transitions")))
+            .await?;
+        let transitions = listed
+            .get("transitions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        // The transition's target status decides, not its name ("QA Review" may lead to
+        // "Closed"); an answer without targets (some servers) falls back to the name.
+        let name = |t: &Value| {
+            t.pointer("/to/name")
+                .or_else(|| t.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let available = |t: &&Value| t.get("isAvailable").and_then(Value::as_bool) != Some(false);
+        let chosen = transitions
+            .iter()
+            .filter(available)
+            .find(|t| name(t).eq_ignore_ascii_case(&to))
+            .ok_or_else(|| {
+                let offered: Vec<String> = transitions.iter().map(name).collect();
+                SyncError::Data(format!(
+                    "{} has no transition to {to:?} from its status (offered: {})",
+                    t.key,
+                    offered.join(", ")
+                ))
+            })?;
+        let body = json!({ "transition": { "id": chosen.get("id").cloned().unwrap_or_default() } });
+        let url = self.url(&format!("{issue}/transitions"));
+        write(&self.http, dry_run, writes, "POST", url, body).await?;
+        Ok(())
+    }
+
+    async fn set_field(
+        &self,
+        store: &Store,
+        issue: &str,
+        payload: &Value,
+        dry_run: bool,
+        writes: &mut Vec<String>,
+    ) -> Result<(), SyncError> {
+        let to = text(payload, "to");
+        let field = text(payload, "field").unwrap_or_default();
+        if field == "assignee" {
+            let name = to.unwrap_or_default();
+            let account: Option<String> =
+                sqlx::query_scalar("SELECT remote_id FROM people WHERE username = ? LIMIT 1")
+                    .bind(name.split(',').next().unwrap_or_default().trim())
+                    .fetch_optional(store.pool())
+                    .await
+                    .map_err(crate::store::StoreError::from)?;
+            let body = json!({ "accountId": account });
+            let url = self.url(&format!("{issue}/assignee"));
+            write(&self.http, dry_run, writes, "PUT", url, body).await?;
+            return Ok(());
+        }
+        let fields = match field.as_str() {
+            "points" => {
+                let ids = self.fields(store, false).await?;
+                let id = ids.story_points.ok_or_else(|| {
+                    SyncError::Data("no story point field found in this Jira".to_owned())
+                })?;
+                json!({ id: to.and_then(|v| v.parse::<f64>().ok()) })
+            }
+            "labels" => {
+                json!({ "labels": to.map(|v| v.split(',').map(str::trim).map(str::to_owned).collect::<Vec<_>>()).unwrap_or_default() })
+            }
+            "due" => json!({ "duedate": to }),
+            "priority" => json!({ "priority": { "name": to } }),
+            other => return Err(SyncError::Data(format!("unknown field {other:?}"))),
+        };
+        let url = self.url(issue);
+        write(
+            &self.http,
+            dry_run,
+            writes,
+            "PUT",
+            url,
+            json!({ "fields": fields }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn create(
+        &self,
+        row: &Row,
+        t: &Target,
+        payload: &Value,
+        dry_run: bool,
+        writes: &mut Vec<String>,
+    ) -> Result<(String, String), SyncError> {
+        let marker = writeback::marker(row.id);
+        let mut description = text(payload, "description").unwrap_or_default();
+        let criteria: Vec<String> = payload
+            .get("acceptance_criteria")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|c| format!("- {c}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !criteria.is_empty() {
+            description.push_str("\n\nAcceptance criteria:\n");
+            description.push_str(&criteria.join("\n"));
+        }
+        let _ = write!(description, "\n\n{marker}");
+        let kind = match text(payload, "issue_type").as_deref() {
+            Some("epic") => "Epic",
+            Some("bug") => "Bug",
+            Some("task") => "Task",
+            _ => "Story",
+        };
+        let mut fields = json!({
+            "project": { "key": t.project },
+            "summary": text(payload, "title").unwrap_or_default(),
+            "issuetype": { "name": kind },
+            "description": self.rich(&description),
+            "labels": payload.get("labels").cloned().unwrap_or_else(|| json!([])),
+        });
+        if let Some(parent) = text(payload, "parent").filter(|p| !p.starts_with("new-")) {
+            fields["parent"] = json!({ "key": parent });
+        }
+        let body = json!({ "fields": fields });
+        let url = self.url("/rest/api/{v}/issue");
+        let find = async || -> Result<Option<(String, String)>, SyncError> {
+            let jql = format!("text ~ \"{marker}\"");
+            let found = if self.cloud {
+                self.post_json(
+                    self.url("/rest/api/3/search/jql"),
+                    json!({ "jql": jql, "fields": ["key"], "maxResults": 1 }),
+                )
+                .await?
+            } else {
+                let mut url = self.url("/rest/api/2/search");
+                url.query_pairs_mut()
+                    .append_pair("jql", &jql)
+                    .append_pair("fields", "key")
+                    .append_pair("maxResults", "1");
+                self.get_json(url).await?
+            };
+            Ok(found.pointer("/issues/0").and_then(id_and_key))
+        };
+        writes.push(format!(
+            "POST {} {body}",
+            crate::sync::http::redact_url(&url)
+        ));
+        if dry_run {
+            return Ok(find().await?.unwrap_or_default());
+        }
+        let create = async || -> Result<(String, String), SyncError> {
+            let answer = self.http.post_once(url.clone(), body.clone()).await?;
+            let created: Value = answer.json()?;
+            id_and_key(&created)
+                .ok_or_else(|| SyncError::Data("Jira answered without the issue's key".into()))
+        };
+        writeback::create_once(&self.http, find, create).await
+    }
+}
+
+fn id_and_key(issue: &Value) -> Option<(String, String)> {
+    Some((
+        issue.get("id")?.as_str()?.to_owned(),
+        issue.get("key")?.as_str()?.to_owned(),
+    ))
+}

@@ -1,0 +1,280 @@
+//! Write-back: the outbox rows applied proposals left, pushed to their trackers in order. Each
+//! row is sent once it succeeds (`sent`, with the remote id of a created issue), or marked
+//! `failed` with the reason and tried again on the next push. A create is never sent twice:
+//! its description carries a marker the tracker is searched for before each attempt. A dry run
+//! reads what it must (transitions, the created issue's marker) and lists the writes instead.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::http::Sleeper;
+use super::{Options, SyncError};
+use crate::config::Config;
+use crate::domain::time::to_db;
+use crate::store::Store;
+
+/// One pending row.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Row {
+    pub id: i64,
+    pub issue_id: Option<i64>,
+    pub source_name: String,
+    pub operation: String,
+    pub payload_json: String,
+    pub attempts: i64,
+}
+
+/// The issue a row is about, as the tracker knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub key: String,
+    /// GitLab: the project's id; Jira: the project key.
+    pub project: String,
+    /// GitLab's issue number in its project.
+    pub iid: Option<u64>,
+}
+
+/// What pushing a row did: the writes (sent, or listed in a dry run) and a created issue's
+/// remote id and key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pushed {
+    pub writes: Vec<String>,
+    pub created: Option<(String, String)>,
+}
+
+/// Text that marks an issue as created from outbox row `id` (searchable on both trackers).
+pub fn marker(id: i64) -> String {
+    format!("sprintdeck-outbox-{id}")
+}
+
+/// Sends a write, or in a dry run only lists it. Either way it is listed in `writes`.
+pub(crate) async fn write(
+    http: &super::http::Http,
+    dry_run: bool,
+    writes: &mut Vec<String>,
+    method: &str,
+    url: reqwest::Url,
+    body: Value,
+) -> Result<Option<Value>, SyncError> {
+    writes.push(format!(
+        "{method} {} {}",
+        super::http::redact_url(&url),
+        body
+    ));
+    if dry_run {
+        return Ok(None);
+    }
+    let answer = match method {
+        "PUT" => http.put_json(url, body).await?,
+        _ => http.post_json(url, body).await?,
+    };
+    Ok(serde_json::from_slice(&answer.body).ok())
+}
+
+/// Creates with `create` unless `find` sees the marker already; a transient failure is looked
+/// for again before the next attempt, so a create that timed out but happened is kept once.
+pub(crate) async fn create_once<F, C>(
+    http: &super::http::Http,
+    find: F,
+    create: C,
+) -> Result<(String, String), SyncError>
+where
+    F: AsyncFn() -> Result<Option<(String, String)>, SyncError>,
+    C: AsyncFn() -> Result<(String, String), SyncError>,
+{
+    let mut attempt = 0;
+    loop {
+        if let Some(found) = find().await? {
+            return Ok(found);
+        }
+        match create().await {
+            Err(SyncError::Http(e)) if e.is_transient() && attempt < 3 => {
+                tracing::warn!(error = %e, "create failed; looking for it before trying again");
+                http.pause(attempt).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The rows waiting for a push, oldest first, for the configured sources only.
+async fn pending(store: &Store, sources: &[String]) -> Result<Vec<Row>, SyncError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, issue_id, source_name, operation, payload_json, attempts FROM outbox \
+         WHERE state IN ('pending', 'failed') ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .map_err(crate::store::StoreError::from)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| sources.contains(&r.source_name))
+        .collect())
+}
+
+async fn target(store: &Store, issue_id: i64) -> Result<Target, SyncError> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT i.key, p.remote_id, p.key FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = ?",
+    )
+    .bind(issue_id)
+    .fetch_optional(store.pool())
+    .await
+    .map_err(crate::store::StoreError::from)?;
+    let (key, project_id, project_key) =
+        row.ok_or_else(|| SyncError::Data(format!("issue {issue_id} no longer exists")))?;
+    let iid = key.rsplit_once('#').and_then(|(_, n)| n.parse().ok());
+    Ok(Target {
+        project: if iid.is_some() {
+            project_id
+        } else {
+            project_key
+        },
+        key,
+        iid,
+    })
+}
+
+/// What a push did, row by row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub row: i64,
+    pub operation: String,
+    pub result: Result<Pushed, String>,
+}
+
+/// Pushes every pending row of the configured sources (one source: `only`).
+pub async fn push(
+    store: &Store,
+    config: &Config,
+    only: Option<&str>,
+    dry_run: bool,
+    now: DateTime<Utc>,
+    sleeper: Option<Sleeper>,
+) -> Result<Vec<Outcome>, SyncError> {
+    let options = Options::from_config(&config.sync, now);
+    let names: Vec<String> = config
+        .gitlab
+        .iter()
+        .map(|s| s.name.clone())
+        .chain(config.jira.iter().map(|s| s.name.clone()))
+        .filter(|n| only.is_none_or(|o| o == n))
+        .collect();
+    let rows = pending(store, &names).await?;
+    let mut outcomes = Vec::new();
+    let mut gitlabs = std::collections::HashMap::new();
+    let mut jiras = std::collections::HashMap::new();
+    for row in rows {
+        let result = async {
+            let issue = row
+                .issue_id
+                .ok_or_else(|| SyncError::Data("the row names no issue".to_owned()))?;
+            let t = target(store, issue).await?;
+            let payload: Value = serde_json::from_str(&row.payload_json)
+                .map_err(|e| SyncError::Data(format!("bad payload: {e}")))?;
+            if let Some(source) = config.gitlab.iter().find(|s| s.name == row.source_name) {
+                if !gitlabs.contains_key(&source.name) {
+                    let g = super::gitlab::Gitlab::connect(source, &options, sleeper.clone(), None)
+                        .await?;
+                    gitlabs.insert(source.name.clone(), g);
+                }
+                let g = &gitlabs[&source.name];
+                g.push(store, &row, &t, &payload, dry_run).await
+            } else if let Some(source) = config.jira.iter().find(|s| s.name == row.source_name) {
+                if !jiras.contains_key(&source.name) {
+                    let j =
+                        super::jira::Jira::connect(source, &options, sleeper.clone(), None).await?;
+                    jiras.insert(source.name.clone(), j);
+                }
+                let j = &jiras[&source.name];
+                j.push(store, &row, &t, &payload, dry_run).await
+            } else {
+                Err(SyncError::Setup(format!(
+                    "no source named {}",
+                    row.source_name
+                )))
+            }
+        }
+        .await;
+        if !dry_run {
+            record(store, &row, &result, now).await?;
+        }
+        let stop = matches!(&result, Err(SyncError::Http(e)) if e.is_auth());
+        outcomes.push(Outcome {
+            row: row.id,
+            operation: row.operation.clone(),
+            result: result.map_err(|e| e.to_string()),
+        });
+        // A refused token refuses the rest too: stop rather than fail every row the same way.
+        if stop {
+            break;
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Marks the row sent (and gives a created issue its real key and id) or failed.
+async fn record(
+    store: &Store,
+    row: &Row,
+    result: &Result<Pushed, SyncError>,
+    now: DateTime<Utc>,
+) -> Result<(), SyncError> {
+    let (id, issue) = (row.id, row.issue_id);
+    let at = to_db(now);
+    let outcome: Result<Option<(String, String)>, String> = match result {
+        Ok(p) => Ok(p.created.clone()),
+        Err(e) => Err(e.to_string()),
+    };
+    store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                match outcome {
+                    Ok(created) => {
+                        sqlx::query(
+                            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, \
+                             remote_id = ?, updated_at = ? WHERE id = ?",
+                        )
+                        .bind(created.as_ref().map(|(r, _)| r.clone()))
+                        .bind(&at)
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
+                        if let (Some((remote, key)), Some(issue)) = (created, issue) {
+                            // The next sync finds the issue under its real identity.
+                            sqlx::query("UPDATE issues SET remote_id = ?, key = ? WHERE id = ?")
+                                .bind(remote)
+                                .bind(key)
+                                .bind(issue)
+                                .execute(&mut *c)
+                                .await?;
+                        }
+                    }
+                    Err(reason) => {
+                        sqlx::query(
+                            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, \
+                             updated_at = ? WHERE id = ?",
+                        )
+                        .bind(reason)
+                        .bind(&at)
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(())
+}
+
+/// A permanent refusal for operations a tracker has no place for.
+pub(crate) fn unsupported(tracker: &str, what: &str) -> SyncError {
+    SyncError::Data(format!("{tracker} has no {what}: the change stays local"))
+}
+
+pub(crate) fn text(payload: &Value, name: &str) -> Option<String> {
+    payload.get(name).and_then(Value::as_str).map(str::to_owned)
+}

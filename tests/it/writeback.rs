@@ -1,0 +1,377 @@
+//! Write-back of applied proposals against a fake GitLab and a fake Jira on 127.0.0.1: the
+//! request shapes, a create that timed out made once, the Jira transition chosen by its target
+//! status, and a dry run that sends nothing.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sprintdeck::domain::proposal::{Change, Kind};
+use sprintdeck::store::Store;
+use sprintdeck::store::proposals::{self, NewProposal};
+use sprintdeck::sync::writeback;
+use wiremock::matchers::{method, path, path_regex, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::common::{empty_store, now};
+use crate::fake_gitlab::{FakeGitlab, PROJECT_PATH, Paging, issue};
+use crate::gitlab_sync::{options, recording_sleeper, run};
+
+fn proposal(changes: Vec<Change>) -> NewProposal {
+    NewProposal {
+        kind: Kind::Manual,
+        title: "write-back".into(),
+        explanation: String::new(),
+        evidence: Vec::new(),
+        changes,
+        author: "ana.souza".into(),
+        expires_at: None,
+        fingerprint: None,
+        severity: None,
+    }
+}
+
+async fn one(store: &Store, sql: &'static str) -> String {
+    sqlx::query_scalar(sql)
+        .fetch_one(store.pool())
+        .await
+        .expect(sql)
+}
+
+/// Answers the create slowly (the client gives up) but remembers it happened.
+struct SlowCreate(Arc<AtomicBool>);
+
+impl Respond for SlowCreate {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        self.0.store(true, Ordering::SeqCst);
+        ResponseTemplate::new(201)
+            .set_body_json(created())
+            .set_delay(Duration::from_secs(3))
+    }
+}
+
+fn created() -> Value {
+    let mut v = issue(77, now(), false, &["finance"]);
+    v["title"] = json!("Write the CSV writer");
+    v
+}
+
+/// The marker search: nothing until the create went through, then the new issue.
+struct Search(Arc<AtomicBool>);
+
+impl Respond for Search {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let found = if self.0.load(Ordering::SeqCst) {
+            json!([created()])
+        } else {
+            json!([])
+        };
+        ResponseTemplate::new(200).set_body_json(found)
+    }
+}
+
+#[tokio::test]
+async fn gitlab_gets_state_notes_and_one_issue_for_a_create_that_timed_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = empty_store(&dir).await;
+    let t = now() - chrono::Duration::hours(3);
+    let fake = FakeGitlab::start(
+        vec![issue(1, t, false, &[]), issue(2, t, false, &[])],
+        Paging::Keyset,
+    )
+    .await;
+    run(&store, &fake, &options()).await.expect("sync");
+    let status = one(&store, "SELECT status FROM issues WHERE key LIKE '%#1'").await;
+    let project = one(&store, "SELECT key FROM projects LIMIT 1").await;
+    let changes = vec![
+        Change::SetStatus {
+            key: format!("{PROJECT_PATH}#1"),
+            from: status,
+            to: "Closed".into(),
+            to_category: "done".into(),
+        },
+        Change::Comment {
+            key: format!("{PROJECT_PATH}#2"),
+            body: "Moved out of the sprint: blocked on the vendor.".into(),
+        },
+        Change::Create {
+            temp_key: "new-1".into(),
+            project,
+            issue_type: "task".into(),
+            title: "Write the CSV writer".into(),
+            description: "Export invoices.".into(),
+            acceptance_criteria: vec!["A CSV per month".into()],
+            points: Some(2.0),
+            labels: vec!["finance".into()],
+            sprint: None,
+            parent: None,
+        },
+    ];
+    proposals::create_and_apply(&store, proposal(changes), true, now())
+        .await
+        .expect("applies");
+    let happened = Arc::new(AtomicBool::new(false));
+    Mock::given(method("PUT"))
+        .and(path_regex(r"^/api/v4/projects/[^/]+/issues/1$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v4/projects/[^/]+/issues/2/notes$"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": 1 })))
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/api/v4/projects/[^/]+/issues$"))
+        .and(query_param("in", "description"))
+        .respond_with(Search(Arc::clone(&happened)))
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v4/projects/[^/]+/issues$"))
+        .respond_with(SlowCreate(Arc::clone(&happened)))
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    let mut config = crate::gitlab_sync::config(&fake.server.uri());
+    config.sync.timeout_secs = 1;
+    let (sleeper, _) = recording_sleeper();
+    let outcomes = writeback::push(&store, &config, None, false, now(), Some(sleeper))
+        .await
+        .expect("pushes");
+    assert_eq!(outcomes.len(), 3);
+    for o in &outcomes {
+        assert!(o.result.is_ok(), "{o:?}");
+    }
+    let requests = fake.server.received_requests().await.unwrap_or_default();
+    let body = |m: &str, p: &str| -> Vec<Value> {
+        requests
+            .iter()
+            .filter(|r| r.method.as_str() == m && r.url.path().ends_with(p))
+            .map(|r| serde_json::from_slice(&r.body).expect("json body"))
+            .collect()
+    };
+    assert_eq!(
+        body("PUT", "/issues/1"),
+        [json!({ "state_event": "close" })]
+    );
+    assert_eq!(
+        body("POST", "/issues/2/notes"),
+        [json!({ "body": "Moved out of the sprint: blocked on the vendor." })]
+    );
+    let creates = body("POST", "/issues");
+    assert_eq!(
+        creates.len(),
+        1,
+        "a create that timed out is not sent again"
+    );
+    let searches = requests
+        .iter()
+        .filter(|r| {
+            r.method.as_str() == "GET"
+                && r.url.query().is_some_and(|q| q.contains("in=description"))
+        })
+        .count();
+    assert_eq!(
+        searches, 2,
+        "looked for before the create and again after it timed out"
+    );
+    assert_eq!(creates[0]["title"], "Write the CSV writer");
+    assert_eq!(creates[0]["weight"], 2);
+    assert_eq!(creates[0]["labels"], "finance");
+    let description = creates[0]["description"].as_str().expect("description");
+    assert!(description.contains("- A CSV per month"), "{description}");
+    assert!(
+        description.contains("<!-- sprintdeck-outbox-"),
+        "{description}"
+    );
+    // The local issue now has the tracker's identity, so the next sync updates it in place.
+    let key = one(
+        &store,
+        "SELECT key FROM issues WHERE title = 'Write the CSV writer'",
+    )
+    .await;
+    assert_eq!(key, format!("{PROJECT_PATH}#77"));
+    let sent: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state = 'sent'")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(sent, 3);
+    let again = writeback::push(&store, &config, None, false, now(), None)
+        .await
+        .expect("pushes");
+    assert!(again.is_empty(), "sent rows are not sent twice");
+}
+
+async fn jira_store(dir: &tempfile::TempDir) -> Store {
+    let store = empty_store(dir).await;
+    store
+        .writer()
+        .transaction(|c| {
+            Box::pin(async move {
+                for sql in [
+                    "INSERT INTO projects (source, source_name, remote_id, key, name) VALUES ('jira', 'cloud', '10000', 'SCRUM', 'Scrum')",
+                    "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, status, status_category, created_at, updated_at) \
+                     VALUES (1, 'jira', '10001', 'SCRUM-1', 'story', 'Checkout', 'In Progress', 'in_progress', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
+                ] {
+                    sqlx::query(sql).execute(&mut *c).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .expect("rows");
+    store
+}
+
+fn jira_config(url: &str) -> sprintdeck::config::Config {
+    toml::from_str(&format!(
+        "[[jira]]\nname = \"cloud\"\nbase_url = \"{url}\"\ndeployment = \"cloud\"\nemail = \"a@example.com\"\nprojects = [\"SCRUM\"]\ntoken = \"t\"\n"
+    ))
+    .expect("config")
+}
+
+#[tokio::test]
+async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_adf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = jira_store(&dir).await;
+    let server = MockServer::start().await;
+    let transitions: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::fixture(
+            "jira/rest-api-3-issue-key-transitions.GET.200.json",
+        ))
+        .expect("fixture"),
+    )
+    .expect("json");
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/issue/SCRUM-1/transitions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(transitions))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let changes = vec![
+        Change::SetStatus {
+            key: "SCRUM-1".into(),
+            from: "In Progress".into(),
+            to: "Closed".into(),
+            to_category: "done".into(),
+        },
+        Change::Comment {
+            key: "SCRUM-1".into(),
+            body: "Shipped.\n\nSee the release notes.".into(),
+        },
+    ];
+    proposals::create_and_apply(&store, proposal(changes), true, now())
+        .await
+        .expect("applies");
+    // A dry run reads the transitions but writes nothing.
+    let config = jira_config(&server.uri());
+    let dry = writeback::push(&store, &config, None, true, now(), None)
+        .await
+        .expect("dry run");
+    let listed: Vec<String> = dry
+        .iter()
+        .flat_map(|o| o.result.as_ref().expect("ok").writes.clone())
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed[0].starts_with("POST ") && listed[0].contains("\"711\""),
+        "{listed:?}"
+    );
+    let posts = |reqs: &[Request]| reqs.iter().filter(|r| r.method.as_str() == "POST").count();
+    assert_eq!(
+        posts(&server.received_requests().await.unwrap_or_default()),
+        0,
+        "a dry run sends nothing"
+    );
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state = 'pending'")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(pending, 2, "and records nothing");
+    let outcomes = writeback::push(&store, &config, None, false, now(), None)
+        .await
+        .expect("pushes");
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
+    let requests = server.received_requests().await.unwrap_or_default();
+    let bodies: Vec<(String, Value)> = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .map(|r| {
+            (
+                r.url.path().to_owned(),
+                serde_json::from_slice(&r.body).expect("json"),
+            )
+        })
+        .collect();
+    // "QA Review" (711) leads to Closed; "Close Issue" (2) leads to In Progress.
+    assert_eq!(
+        bodies[0],
+        (
+            "/rest/api/3/issue/SCRUM-1/transitions".to_owned(),
+            json!({ "transition": { "id": "711" } })
+        )
+    );
+    assert_eq!(bodies[1].0, "/rest/api/3/issue/SCRUM-1/comment");
+    assert_eq!(
+        bodies[1].1,
+        json!({ "body": { "type": "doc", "version": 1, "content": [
+            { "type": "paragraph", "content": [{ "type": "text", "text": "Shipped." }] },
+            { "type": "paragraph", "content": [{ "type": "text", "text": "See the release notes." }] }
+        ] } })
+    );
+}
+
+#[tokio::test]
+async fn a_status_the_workflow_cannot_reach_fails_the_row_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = jira_store(&dir).await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/issue/SCRUM-1/transitions"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "transitions": [
+            { "id": "5", "name": "Start", "to": { "name": "In Progress" } }
+        ] })),
+        )
+        .mount(&server)
+        .await;
+    let change = Change::SetStatus {
+        key: "SCRUM-1".into(),
+        from: "In Progress".into(),
+        to: "Done".into(),
+        to_category: "done".into(),
+    };
+    proposals::create_and_apply(&store, proposal(vec![change]), true, now())
+        .await
+        .expect("applies");
+    let outcomes = writeback::push(
+        &store,
+        &jira_config(&server.uri()),
+        None,
+        false,
+        now(),
+        None,
+    )
+    .await
+    .expect("pushes");
+    let err = outcomes[0].result.clone().expect_err("no way there");
+    assert!(
+        err.contains("no transition to \"Done\"") && err.contains("In Progress"),
+        "{err}"
+    );
+    let (state, why): (String, String) =
+        sqlx::query_as("SELECT state, last_error FROM outbox LIMIT 1")
+            .fetch_one(store.pool())
+            .await
+            .expect("row");
+    assert_eq!(state, "failed");
+    assert!(why.contains("no transition"), "{why}");
+}
