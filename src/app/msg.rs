@@ -86,7 +86,11 @@ pub enum Msg {
     /// An issue rendered into a prompt (kept as a version), or why not.
     PromptRendered(Result<Box<crate::prompt::Rendered>, String>),
     PromptStats(Result<crate::store::prompts::Stats, String>),
-    ProposalsLoaded(Result<Vec<crate::store::proposals::Proposal>, String>),
+    ProposalsLoaded {
+        result: Result<Vec<crate::store::proposals::Proposal>, String>,
+        /// Outbox rows the trackers refused (shown with `R` to retry).
+        failed_pushes: Vec<String>,
+    },
     AuditLoaded(Result<Vec<crate::store::proposals::AuditRow>, String>),
     /// A proposal decision carried out, or why not; `changed`: the backlog changed.
     ProposalDone {
@@ -242,6 +246,8 @@ pub enum Effect {
     UndoProposal,
     RunPlanner,
     RunAnalyst,
+    /// Push applied changes to the trackers (when sources are configured and write-back is on).
+    PushOutbox,
     /// The stored conversations, for the list to reopen.
     LoadConversations,
     /// Look up the issue a chat citation names, to open it.

@@ -80,6 +80,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
         KeyCode::Char('x') => vec![Effect::LoadAudit],
         KeyCode::Char('u') => vec![Effect::UndoProposal],
         KeyCode::Char('P') => vec![Effect::RunPlanner],
+        KeyCode::Char('R') => vec![Effect::PushOutbox],
         KeyCode::Char('A') => vec![Effect::RunAnalyst],
         KeyCode::Char('a' | 'r' | 'e') if !pending => {
             flash(state, "only a pending proposal can be decided", true);
@@ -244,6 +245,8 @@ pub fn on_done(state: &mut State, result: Result<String, String>, changed: bool)
     if changed {
         state.board.loaded = false;
         effects.extend(super::sync::reload_keeping_place(state));
+        // What was applied goes to the trackers straight away (a no-op without sources).
+        effects.push(Effect::PushOutbox);
     }
     effects
 }
@@ -293,7 +296,13 @@ fn audit_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
 pub fn on_msg(state: &mut State, msg: super::msg::Msg) -> Vec<Effect> {
     use super::msg::Msg;
     match msg {
-        Msg::ProposalsLoaded(result) => on_loaded(state, result),
+        Msg::ProposalsLoaded {
+            result,
+            failed_pushes,
+        } => {
+            state.proposals.failed_pushes = failed_pushes;
+            on_loaded(state, result);
+        }
         Msg::AuditLoaded(result) => on_audit(state, result),
         Msg::ProposalDone { result, changed } => return on_done(state, result, changed),
         _ => {}

@@ -471,9 +471,75 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
         | Effect::RejectProposal { .. }
         | Effect::UndoProposal
         | Effect::RunPlanner
-        | Effect::RunAnalyst) => proposal_effect(store, io, decision).await?,
+        | Effect::RunAnalyst
+        | Effect::PushOutbox) => proposal_effect(store, io, decision).await?,
         Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop => return None,
     })
+}
+
+/// The queue (pending, or `all`) after expiring what is overdue, and the refused pushes.
+async fn load_proposals(store: &Store, all: bool, now: DateTime<Utc>) -> Msg {
+    use crate::store::proposals;
+    let _ = store
+        .writer()
+        .transaction(move |c| Box::pin(async move { proposals::expire(c, now).await }))
+        .await;
+    let state = (!all).then_some(crate::domain::proposal::ProposalState::Pending);
+    let failed_pushes: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT coalesce(i.key, '?'), o.operation, coalesce(o.last_error, '') FROM outbox o \
+                 LEFT JOIN issues i ON i.id = o.issue_id WHERE o.state = 'failed' ORDER BY o.id LIMIT 20",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap_or_default();
+    Msg::ProposalsLoaded {
+        result: proposals::list(store.pool(), state)
+            .await
+            .map_err(|e| e.to_string()),
+        failed_pushes: failed_pushes
+            .into_iter()
+            .map(|(k, op, why)| format!("{k} {op}: {why}"))
+            .collect(),
+    }
+}
+
+/// Pushes the outbox when sources are configured and write-back is on; says what happened.
+async fn push_outbox(store: &Store, io: &EffectIo, now: DateTime<Utc>) -> Option<Msg> {
+    let write_back = io.config.proposals.write_back;
+    let done =
+        |result: Result<String, String>, changed: bool| Msg::ProposalDone { result, changed };
+
+    if !io.config.has_sources() || !write_back {
+        return None;
+    }
+    Some(
+        match crate::sync::writeback::push(store, &io.config, None, false, now, None).await {
+            Ok(outcomes) if outcomes.is_empty() => return None,
+            Ok(outcomes) => {
+                let failed: Vec<String> = outcomes
+                    .iter()
+                    .filter_map(|o| o.result.as_ref().err().cloned())
+                    .collect();
+                let sent = outcomes.len() - failed.len();
+                let text = match failed.first() {
+                    None => format!("pushed {sent} change(s) to the trackers"),
+                    Some(why) => format!(
+                        "pushed {sent}, {} failed ({why}); R in Proposals tries again",
+                        failed.len()
+                    ),
+                };
+                done(
+                    if failed.is_empty() {
+                        Ok(text)
+                    } else {
+                        Err(text)
+                    },
+                    false,
+                )
+            }
+            Err(e) => done(Err(format!("push failed: {e}")), false),
+        },
+    )
 }
 
 /// The approval queue's effects: load, decide, plan, analyse.
@@ -485,18 +551,7 @@ async fn proposal_effect(store: &Store, io: &EffectIo, effect: Effect) -> Option
     let done =
         |result: Result<String, String>, changed: bool| Msg::ProposalDone { result, changed };
     Some(match effect {
-        Effect::LoadProposals { all } => {
-            let _ = store
-                .writer()
-                .transaction(move |c| Box::pin(async move { proposals::expire(c, now).await }))
-                .await;
-            let state = (!all).then_some(crate::domain::proposal::ProposalState::Pending);
-            Msg::ProposalsLoaded(
-                proposals::list(store.pool(), state)
-                    .await
-                    .map_err(|e| e.to_string()),
-            )
-        }
+        Effect::LoadProposals { all } => load_proposals(store, all, now).await,
         Effect::LoadAudit => Msg::AuditLoaded(
             proposals::audit_log(store.pool(), 200)
                 .await
@@ -560,6 +615,7 @@ async fn proposal_effect(store: &Store, io: &EffectIo, effect: Effect) -> Option
                 Err(e) => done(Err(format!("the planner failed: {e}")), false),
             }
         }
+        Effect::PushOutbox => return push_outbox(store, io, now).await,
         Effect::RunAnalyst => match crate::planning::run_analyst(store, &io.config, now).await {
             Ok(new) if new.is_empty() => done(Ok(String::new()), false),
             Ok(new) => done(Ok(format!("{} new insight(s) to review", new.len())), false),

@@ -730,6 +730,8 @@ pub struct ProposalsPane {
     /// Editing the selected proposal's changes before applying (`e`).
     pub editing: Option<ProposalEdit>,
     pub scroll: u16,
+    /// Changes the trackers refused, as "KEY operation: reason" (`R` pushes again).
+    pub failed_pushes: Vec<String>,
 }
 
 /// The selected proposal's changes being edited: which are kept, and the cursor.

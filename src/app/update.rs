@@ -82,7 +82,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::ChatLoaded { found, reopen } => chat::on_loaded(state, found, reopen),
         Msg::Conversations(result) => chat::on_conversations(state, result),
         Msg::PromptRendered(result) => prompt::on_rendered(state, result),
-        msg @ (Msg::ProposalsLoaded(_) | Msg::AuditLoaded(_) | Msg::ProposalDone { .. }) => {
+        msg @ (Msg::ProposalsLoaded { .. } | Msg::AuditLoaded(_) | Msg::ProposalDone { .. }) => {
             proposals::on_msg(state, msg)
         }
         Msg::PromptStats(result) => {

@@ -47,7 +47,7 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
         output::warn(&warning);
     }
     match &ctx.cli.command {
-        None => overview(&ctx).await,
+        None => Box::pin(overview(&ctx)).await,
         Some(Command::Demo { issues, seed, out }) => {
             Box::pin(demo_command(&ctx, *issues, *seed, out.as_deref())).await
         }

@@ -63,6 +63,9 @@ pub async fn keep_syncing(
             reconciled_on = Some(local.date_naive());
         }
         let failed = pass(ctx, store, args, &options).await?;
+        if !args.once {
+            after_pass(ctx, store).await;
+        }
         if args.once {
             if failed.is_empty() {
                 return Ok(());
@@ -173,5 +176,38 @@ fn describe(event: &SyncEvent) -> String {
             ),
             Err(e) => format!("failed: {e}"),
         },
+    }
+}
+
+/// The team's sync daemon also keeps the queue fresh (new insights) and pushes what people
+/// applied; either failing is said, not fatal: the next pass tries again.
+async fn after_pass(ctx: &Context, store: &crate::store::Store) {
+    let now = ctx.clock.now();
+    match crate::planning::run_analyst(store, &ctx.config, now).await {
+        Ok(new) if !new.is_empty() => {
+            output::note(&format!("{} new insight(s) to review", new.len()))
+        }
+        Ok(_) => {}
+        Err(e) => output::warn(&format!("the analyst failed: {e}")),
+    }
+    if !ctx.config.proposals.write_back {
+        return;
+    }
+    match crate::sync::writeback::push(store, &ctx.config, None, false, now, None).await {
+        Ok(outcomes) => {
+            let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+            if !outcomes.is_empty() {
+                output::note(&format!(
+                    "pushed {} change(s){}",
+                    outcomes.len() - failed,
+                    if failed > 0 {
+                        format!(", {failed} failed (tried again next pass)")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+        }
+        Err(e) => output::warn(&format!("push failed: {e}")),
     }
 }

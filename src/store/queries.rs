@@ -91,8 +91,7 @@ pub const METRIC_SPRINTS: &str =
 
 pub const METRIC_MEMBERS: &str = "SELECT sprint_id, issue_id, added_at, removed_at FROM sprint_issues ORDER BY sprint_id, issue_id";
 
-pub const PENDING_PUSHES: &str =
-    "SELECT DISTINCT issue_id FROM outbox WHERE state = 'pending' AND issue_id IS NOT NULL";
+pub const PENDING_PUSHES: &str = "SELECT DISTINCT issue_id FROM outbox WHERE state IN ('pending', 'failed') AND issue_id IS NOT NULL";
 
 pub const SPRINT_NAMES: &str = "SELECT name FROM sprints ORDER BY start_at, id";
 

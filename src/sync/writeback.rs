@@ -73,14 +73,14 @@ pub(crate) async fn write(
 
 /// Creates with `create` unless `find` sees the marker already; a transient failure is looked
 /// for again before the next attempt, so a create that timed out but happened is kept once.
-pub(crate) async fn create_once<F, C>(
+pub(crate) async fn create_once<'a, F, C>(
     http: &super::http::Http,
     find: F,
     create: C,
 ) -> Result<(String, String), SyncError>
 where
-    F: AsyncFn() -> Result<Option<(String, String)>, SyncError>,
-    C: AsyncFn() -> Result<(String, String), SyncError>,
+    F: Fn() -> futures_util::future::BoxFuture<'a, Result<Option<(String, String)>, SyncError>>,
+    C: Fn() -> futures_util::future::BoxFuture<'a, Result<(String, String), SyncError>>,
 {
     let mut attempt = 0;
     loop {

@@ -16,7 +16,7 @@ use crate::domain::proposal::{Change, ProposalState};
 use crate::domain::text::sanitize;
 use crate::store::proposals::Proposal;
 
-const KEYS: &str = " a apply · r reject · e edit · u undo last · x audit log · P plan next sprint · A analyse · s all/pending · enter open issue";
+const KEYS: &str = " a apply · r reject · e edit · u undo last · x audit log · P plan next sprint · A analyse · R push again · s all/pending · enter open issue";
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
@@ -34,6 +34,25 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         audit(state, rows, frame, body);
         return;
     }
+    // Changes the trackers refused stay visible until a push gets them through.
+    let body = if pane.failed_pushes.is_empty() {
+        body
+    } else {
+        let [warn, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(
+                    " {} change(s) not pushed: {} (R tries again)",
+                    pane.failed_pushes.len(),
+                    sanitize(&pane.failed_pushes[0], false)
+                ),
+                theme.error,
+            )),
+            warn,
+        );
+        rest
+    };
     if let Some(e) = &pane.error {
         frame.render_widget(
             Paragraph::new(Span::styled(

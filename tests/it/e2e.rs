@@ -407,7 +407,8 @@ fn plan_apply_see_the_board_change_audit_and_undo_in_a_real_terminal() {
     pty.send("x");
     pty.wait_for(
         "the audit entry",
-        |s| s.contains("audit log") && s.contains(" apply "),
+        // The title, not the hint line (which also says "audit log" and "apply").
+        |s| s.contains("audit log (x or esc") && s.contains("apply   #1"),
         WAIT,
     );
     pty.send("\x1b");

@@ -124,40 +124,36 @@ impl Gitlab {
             body["weight"] = json!(weight);
         }
         let url = self.url(&["projects", &t.project, "issues"]);
-        let key_of = |issue: &Value| -> Option<(String, String)> {
-            let id = issue.get("id")?.as_u64()?.to_string();
-            let full = issue.pointer("/references/full").and_then(Value::as_str)?;
-            Some((id, full.to_owned()))
+        let mut search = self.url(&["projects", &t.project, "issues"]);
+        search
+            .query_pairs_mut()
+            .append_pair("search", &marker)
+            .append_pair("in", "description");
+        let find = || -> futures_util::future::BoxFuture<'_, Result<Option<(String, String)>, SyncError>> {
+            let search = search.clone();
+            Box::pin(async move {
+                let found: Vec<Value> = self.get_json(search).await?;
+                Ok(found.first().and_then(key_of))
+            })
         };
-        let find = async || -> Result<Option<(String, String)>, SyncError> {
-            let mut search = self.url(&["projects", &t.project, "issues"]);
-            search
-                .query_pairs_mut()
-                .append_pair("search", &marker)
-                .append_pair("in", "description");
-            let found: Vec<Value> = self.get_json(search).await?;
-            Ok(found.first().and_then(key_of))
-        };
-        if dry_run {
-            if let Some(found) = find().await? {
-                return Ok(found);
-            }
-            writes.push(format!(
-                "POST {} {body}",
-                crate::sync::http::redact_url(&url)
-            ));
-            return Ok((String::new(), String::new()));
-        }
         writes.push(format!(
             "POST {} {body}",
             crate::sync::http::redact_url(&url)
         ));
-        let create = async || -> Result<(String, String), SyncError> {
-            let answer = self.http.post_once(url.clone(), body.clone()).await?;
-            let issue: Value = answer.json()?;
-            key_of(&issue)
-                .ok_or_else(|| SyncError::Data("GitLab answered without the issue's id".into()))
-        };
+        if dry_run {
+            return Ok(find().await?.unwrap_or_default());
+        }
+        let create =
+            || -> futures_util::future::BoxFuture<'_, Result<(String, String), SyncError>> {
+                let (url, body) = (url.clone(), body.clone());
+                Box::pin(async move {
+                    let answer = self.http.post_once(url, body).await?;
+                    let issue: Value = answer.json()?;
+                    key_of(&issue).ok_or_else(|| {
+                        SyncError::Data("GitLab answered without the issue's id".into())
+                    })
+                })
+            };
         writeback::create_once(&self.http, find, create).await
     }
 }
@@ -212,4 +208,11 @@ async fn field_body(store: &Store, payload: &Value) -> Result<Value, SyncError> 
         Some("priority") => return Err(unsupported("GitLab", "priority field")),
         other => return Err(SyncError::Data(format!("unknown field {other:?}"))),
     })
+}
+
+/// A GitLab issue's id and full reference (`group/project#12`).
+fn key_of(issue: &Value) -> Option<(String, String)> {
+    let id = issue.get("id")?.as_u64()?.to_string();
+    let full = issue.pointer("/references/full").and_then(Value::as_str)?;
+    Some((id, full.to_owned()))
 }

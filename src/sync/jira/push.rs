@@ -247,23 +247,25 @@ impl Jira {
         }
         let body = json!({ "fields": fields });
         let url = self.url("/rest/api/{v}/issue");
-        let find = async || -> Result<Option<(String, String)>, SyncError> {
+        let find = || -> futures_util::future::BoxFuture<'_, Result<Option<(String, String)>, SyncError>> {
             let jql = format!("text ~ \"{marker}\"");
-            let found = if self.cloud {
-                self.post_json(
-                    self.url("/rest/api/3/search/jql"),
-                    json!({ "jql": jql, "fields": ["key"], "maxResults": 1 }),
-                )
-                .await?
-            } else {
-                let mut url = self.url("/rest/api/2/search");
-                url.query_pairs_mut()
-                    .append_pair("jql", &jql)
-                    .append_pair("fields", "key")
-                    .append_pair("maxResults", "1");
-                self.get_json(url).await?
-            };
-            Ok(found.pointer("/issues/0").and_then(id_and_key))
+            Box::pin(async move {
+                let found = if self.cloud {
+                    self.post_json(
+                        self.url("/rest/api/3/search/jql"),
+                        json!({ "jql": jql, "fields": ["key"], "maxResults": 1 }),
+                    )
+                    .await?
+                } else {
+                    let mut url = self.url("/rest/api/2/search");
+                    url.query_pairs_mut()
+                        .append_pair("jql", &jql)
+                        .append_pair("fields", "key")
+                        .append_pair("maxResults", "1");
+                    self.get_json(url).await?
+                };
+                Ok(found.pointer("/issues/0").and_then(id_and_key))
+            })
         };
         writes.push(format!(
             "POST {} {body}",
@@ -272,12 +274,17 @@ impl Jira {
         if dry_run {
             return Ok(find().await?.unwrap_or_default());
         }
-        let create = async || -> Result<(String, String), SyncError> {
-            let answer = self.http.post_once(url.clone(), body.clone()).await?;
-            let created: Value = answer.json()?;
-            id_and_key(&created)
-                .ok_or_else(|| SyncError::Data("Jira answered without the issue's key".into()))
-        };
+        let create =
+            || -> futures_util::future::BoxFuture<'_, Result<(String, String), SyncError>> {
+                let (url, body) = (url.clone(), body.clone());
+                Box::pin(async move {
+                    let answer = self.http.post_once(url, body).await?;
+                    let created: Value = answer.json()?;
+                    id_and_key(&created).ok_or_else(|| {
+                        SyncError::Data("Jira answered without the issue's key".into())
+                    })
+                })
+            };
         writeback::create_once(&self.http, find, create).await
     }
 }
