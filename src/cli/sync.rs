@@ -185,7 +185,7 @@ async fn after_pass(ctx: &Context, store: &crate::store::Store) {
     let now = ctx.clock.now();
     match crate::planning::run_analyst(store, &ctx.config, now).await {
         Ok(new) if !new.is_empty() => {
-            output::note(&format!("{} new insight(s) to review", new.len()))
+            output::note(&format!("{} new insight(s) to review", new.len()));
         }
         Ok(_) => {}
         Err(e) => output::warn(&format!("the analyst failed: {e}")),
