@@ -325,3 +325,51 @@ async fn a_finding_is_raised_once_until_its_evidence_changes() {
             .all(|(_, g)| g.fingerprint() != f.fingerprint())
     }));
 }
+
+#[tokio::test]
+async fn an_epic_whose_children_are_done_is_found_in_the_store_and_its_close_applies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(&dir).await;
+    let epic: String = sqlx::query_scalar(
+        "SELECT e.key FROM issues e WHERE e.issue_type = 'epic' AND e.status_category != 'done' \
+         AND EXISTS (SELECT 1 FROM issues c WHERE c.parent_id = e.id) ORDER BY e.id LIMIT 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("an open epic with children");
+    let key = epic.clone();
+    store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE issues SET status_category = 'done', status = 'Done' \
+                     WHERE parent_id = (SELECT id FROM issues WHERE key = ?)",
+                )
+                .bind(key)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect("children done");
+    let config = sprintdeck::config::Config::default();
+    let raised = sprintdeck::planning::run_analyst(&store, &config, now())
+        .await
+        .expect("runs");
+    let (id, finding) = raised
+        .iter()
+        .find(|(_, f)| f.rule == "epic_done" && f.evidence.first() == Some(&epic))
+        .expect("the finished epic is found");
+    assert_eq!(finding.changes.len(), 1);
+    sprintdeck::store::proposals::apply_or_mark(&store, *id, "ana.souza", false, now())
+        .await
+        .expect("the close applies");
+    let category: String = sqlx::query_scalar("SELECT status_category FROM issues WHERE key = ?")
+        .bind(&epic)
+        .fetch_one(store.pool())
+        .await
+        .expect("epic");
+    assert_eq!(category, "done");
+}
