@@ -112,6 +112,13 @@ async fn gitlab_gets_state_notes_and_one_issue_for_a_create_that_timed_out() {
         .await
         .expect("applies");
     let happened = Arc::new(AtomicBool::new(false));
+    // The issue as GitLab shows it now: still open, as when the change was made.
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/api/v4/projects/[^/]+/issues/1$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(issue(1, t, false, &[])))
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
     Mock::given(method("PUT"))
         .and(path_regex(r"^/api/v4/projects/[^/]+/issues/1$"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
@@ -252,6 +259,7 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
         .respond_with(ResponseTemplate::new(200).set_body_json(transitions))
         .mount(&server)
         .await;
+    mount_status(&server, "In Progress").await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
@@ -343,6 +351,7 @@ async fn a_status_the_workflow_cannot_reach_fails_the_row_and_says_why() {
         )
         .mount(&server)
         .await;
+    mount_status(&server, "In Progress").await;
     let change = Change::SetStatus {
         key: "SCRUM-1".into(),
         from: "In Progress".into(),
@@ -374,4 +383,62 @@ async fn a_status_the_workflow_cannot_reach_fails_the_row_and_says_why() {
             .expect("row");
     assert_eq!(state, "failed");
     assert!(why.contains("no transition"), "{why}");
+}
+
+/// Jira's answer to `GET /issue/SCRUM-1?fields=status`.
+async fn mount_status(server: &MockServer, status: &str) {
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/issue/SCRUM-1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({ "key": "SCRUM-1", "fields": { "status": { "name": status } } }),
+            ),
+        )
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_status_changed_on_the_tracker_since_is_a_conflict_not_an_overwrite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = jira_store(&dir).await;
+    let server = MockServer::start().await;
+    // Someone closed it in Jira after the proposal was applied here.
+    mount_status(&server, "Done").await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let change = Change::SetStatus {
+        key: "SCRUM-1".into(),
+        from: "In Progress".into(),
+        to: "In Review".into(),
+        to_category: "in_progress".into(),
+    };
+    proposals::create_and_apply(&store, proposal(vec![change]), true, now())
+        .await
+        .expect("applies");
+    let outcomes = writeback::push(
+        &store,
+        &jira_config(&server.uri()),
+        None,
+        false,
+        now(),
+        None,
+    )
+    .await
+    .expect("pushes");
+    let err = outcomes[0].result.clone().expect_err("a conflict");
+    assert!(
+        err.contains("conflict") && err.contains("\"Done\""),
+        "{err}"
+    );
+    let writes = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .count();
+    assert_eq!(writes, 0, "nothing overwritten");
 }

@@ -27,6 +27,7 @@ impl Gitlab {
         };
         match row.operation.as_str() {
             "set_status" => {
+                self.expect_remote(t, payload).await?;
                 let body = status_body(store, row, payload).await?;
                 let url = self.url(&["projects", &t.project, "issues", &iid()?]);
                 write(&self.http, dry_run, &mut out.writes, "PUT", url, body).await?;
@@ -75,6 +76,41 @@ impl Gitlab {
             other => return Err(SyncError::Data(format!("unknown operation {other}"))),
         }
         Ok(out)
+    }
+
+    /// Refuses to push a status over one someone changed on GitLab since: the issue there must
+    /// still show the status this change replaced.
+    async fn expect_remote(&self, t: &Target, payload: &Value) -> Result<(), SyncError> {
+        let from = text(payload, "from").unwrap_or_default();
+        let Some(iid) = t.iid else {
+            return Ok(());
+        };
+        let issue: Value = self
+            .get_json(self.url(&["projects", &t.project, "issues", &iid.to_string()]))
+            .await?;
+        let closed = issue.get("state").and_then(Value::as_str) == Some("closed");
+        let labels: Vec<&str> = issue
+            .get("labels")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let matches = if from.contains("::") {
+            labels.contains(&from.as_str())
+        } else if from.eq_ignore_ascii_case("closed") {
+            closed
+        } else {
+            !closed
+        };
+        if matches {
+            Ok(())
+        } else {
+            let shown = if closed { "closed" } else { "open" };
+            Err(SyncError::Data(format!(
+                "conflict: {} changed on GitLab (it is {shown}, labels {}), not {from:?} as when the change was made; not pushed",
+                t.key,
+                labels.join(", ")
+            )))
+        }
     }
 
     async fn create(

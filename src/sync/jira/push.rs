@@ -117,6 +117,25 @@ impl Jira {
         writes: &mut Vec<String>,
     ) -> Result<(), SyncError> {
         let to = text(payload, "to").unwrap_or_default();
+        // Never over someone else's change: Jira must still show the status this one replaced.
+        let from = text(payload, "from").unwrap_or_default();
+        let mut current = self.url(issue);
+        current.query_pairs_mut().append_pair("fields", "status");
+        let now = self.get_json(current).await?;
+        let shown = now
+            .pointer("/fields/status/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if shown.eq_ignore_ascii_case(&to) {
+            // Already there (someone did the same, or an earlier push got through).
+            return Ok(());
+        }
+        if !shown.eq_ignore_ascii_case(&from) {
+            return Err(SyncError::Data(format!(
+                "conflict: {} is {shown:?} in Jira, not {from:?} as when the change was made; not pushed",
+                t.key
+            )));
+        }
         let listed = self
             .get_json(self.url(&format!("{issue}/transitions")))
             .await?;
