@@ -64,6 +64,8 @@ pub struct IssueDetail {
     pub overrides: Overrides,
     /// Prompts rendered from it (`p`), newest first.
     pub prompt_versions: Vec<PromptVersionRow>,
+    /// Its changes waiting for the tracker ("operation: state, reason").
+    pub pushes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -110,6 +112,12 @@ pub async fn issue_detail(pool: &SqlitePool, id: i64) -> Result<IssueDetail> {
     .bind(id)
     .fetch_all(pool)
     .await?;
+    let pushes: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT operation, state, last_error FROM outbox WHERE issue_id = ? AND state IN ('pending', 'failed') ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
     Ok(IssueDetail {
         row,
         extra,
@@ -117,6 +125,13 @@ pub async fn issue_detail(pool: &SqlitePool, id: i64) -> Result<IssueDetail> {
         events,
         overrides,
         prompt_versions,
+        pushes: pushes
+            .into_iter()
+            .map(|(op, state, why)| match why {
+                Some(w) if state == "failed" => format!("{op}: failed, {w}"),
+                _ => format!("{op}: {state}"),
+            })
+            .collect(),
     })
 }
 

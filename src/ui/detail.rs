@@ -198,6 +198,23 @@ fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
         ]));
     }
     if let Some(data) = &d.data
+        && !data.pushes.is_empty()
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            "not yet on the tracker (R in Proposals pushes again)",
+            theme.header,
+        )));
+        for p in &data.pushes {
+            let style = if p.contains(": failed") {
+                theme.error
+            } else {
+                theme.dim
+            };
+            lines.push(Line::from(Span::styled(clean(p), style)));
+        }
+    }
+    if let Some(data) = &d.data
         && !data.prompt_versions.is_empty()
     {
         lines.push(Line::raw(""));

@@ -383,6 +383,22 @@ async fn a_status_the_workflow_cannot_reach_fails_the_row_and_says_why() {
             .expect("row");
     assert_eq!(state, "failed");
     assert!(why.contains("no transition"), "{why}");
+    // The issue's detail says so too.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM issues WHERE key = 'SCRUM-1'")
+        .fetch_one(store.pool())
+        .await
+        .expect("id");
+    let detail = sprintdeck::store::detail::issue_detail(store.pool(), id)
+        .await
+        .expect("detail");
+    assert!(
+        detail
+            .pushes
+            .iter()
+            .any(|p| p.starts_with("set_status: failed") && p.contains("no transition")),
+        "{:?}",
+        detail.pushes
+    );
 }
 
 /// Jira's answer to `GET /issue/SCRUM-1?fields=status`.
