@@ -619,6 +619,17 @@ impl Apply<'_> {
     }
 
     async fn field_value(&mut self, id: i64, field: Field) -> Result<Option<String>> {
+        field_value(&mut *self.conn, id, field).await
+    }
+}
+
+/// A field's value as changes name it: points `"5"`, labels and assignees comma-separated in
+/// order, `None` when empty.
+pub async fn field_value<'c, E>(conn: E, id: i64, field: Field) -> Result<Option<String>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    {
         let sql = match field {
             Field::Assignee => {
                 "SELECT group_concat(username, ',') FROM (SELECT pe.username FROM issue_assignees ia \
@@ -638,11 +649,13 @@ impl Apply<'_> {
         };
         Ok(sqlx::query_scalar::<_, Option<String>>(sql)
             .bind(id)
-            .fetch_one(&mut *self.conn)
+            .fetch_one(conn)
             .await?
             .filter(|v| !v.is_empty()))
     }
+}
 
+impl Apply<'_> {
     async fn set_field(
         &mut self,
         key: &str,

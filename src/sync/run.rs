@@ -69,6 +69,22 @@ async fn one(
     sleeper: Option<Sleeper>,
     progress: Option<&Progress>,
 ) -> Result<Counts, SyncError> {
+    let counts = synced(store, config, name, options, sleeper, progress).await?;
+    // What was pushed before this pass started can now be checked against the tracker.
+    if let Err(e) = super::writeback::confirm(store, name, options.now).await {
+        tracing::warn!(source = name, error = %e, "could not check pushed changes");
+    }
+    Ok(counts)
+}
+
+async fn synced(
+    store: &Store,
+    config: &Config,
+    name: &str,
+    options: &Options,
+    sleeper: Option<Sleeper>,
+    progress: Option<&Progress>,
+) -> Result<Counts, SyncError> {
     if let Some(source) = config.gitlab.iter().find(|s| s.name == name) {
         let gitlab = Gitlab::connect(source, options, sleeper, progress.cloned()).await?;
         return gitlab.sync(store, options, progress).await;

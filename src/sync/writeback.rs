@@ -278,3 +278,97 @@ pub(crate) fn unsupported(tracker: &str, what: &str) -> SyncError {
 pub(crate) fn text(payload: &Value, name: &str) -> Option<String> {
     payload.get(name).and_then(Value::as_str).map(str::to_owned)
 }
+
+/// After a sync of `source` that started at `since`: each change pushed before it is confirmed
+/// when the tracker holds what was pushed, and becomes a conflict (failed, with what the
+/// tracker shows) when it holds something else — a later push then refuses to overwrite it.
+/// Returns (confirmed, conflicts).
+pub async fn confirm(
+    store: &Store,
+    source: &str,
+    since: DateTime<Utc>,
+) -> Result<(usize, usize), SyncError> {
+    use crate::domain::proposal::Field;
+    let rows: Vec<(i64, Option<i64>, String, String)> = sqlx::query_as(
+        "SELECT id, issue_id, operation, payload_json FROM outbox \
+         WHERE source_name = ? AND state = 'sent' AND confirmed_at IS NULL \
+           AND operation IN ('set_status', 'set_field') AND updated_at < ?",
+    )
+    .bind(source)
+    .bind(to_db(since))
+    .fetch_all(store.pool())
+    .await
+    .map_err(crate::store::StoreError::from)?;
+    let mut verdicts: Vec<(i64, Option<String>)> = Vec::new();
+    for (id, issue, operation, payload) in rows {
+        let (Some(issue), Ok(payload)) = (issue, serde_json::from_str::<Value>(&payload)) else {
+            continue;
+        };
+        let pushed = text(&payload, "to");
+        let field = match text(&payload, "field").as_deref() {
+            Some("points") => Some(Field::Points),
+            Some("assignee") => Some(Field::Assignee),
+            Some("labels") => Some(Field::Labels),
+            Some("due") => Some(Field::Due),
+            Some("priority") => Some(Field::Priority),
+            _ => None,
+        };
+        let now: Option<String> = match (operation.as_str(), field) {
+            ("set_status", _) => sqlx::query_scalar("SELECT status FROM issues WHERE id = ?")
+                .bind(issue)
+                .fetch_optional(store.pool())
+                .await
+                .map_err(crate::store::StoreError::from)?,
+            (_, Some(f)) => crate::store::proposals::field_value(store.pool(), issue, f).await?,
+            _ => continue,
+        };
+        let same = match (&now, &pushed) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (a, b) => a == b,
+        };
+        let conflict = (!same).then(|| {
+            format!(
+                "conflict: after the push the tracker shows {}, not {}; check it there",
+                now.as_deref().unwrap_or("nothing"),
+                pushed.as_deref().unwrap_or("nothing")
+            )
+        });
+        verdicts.push((id, conflict));
+    }
+    let conflicts = verdicts.iter().filter(|(_, c)| c.is_some()).count();
+    let confirmed = verdicts.len() - conflicts;
+    if verdicts.is_empty() {
+        return Ok((0, 0));
+    }
+    let at = to_db(since);
+    store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                for (id, conflict) in verdicts {
+                    match conflict {
+                        None => {
+                            sqlx::query("UPDATE outbox SET confirmed_at = ? WHERE id = ?")
+                                .bind(&at)
+                                .bind(id)
+                                .execute(&mut *c)
+                                .await?;
+                        }
+                        Some(why) => {
+                            sqlx::query(
+                                "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+                            )
+                            .bind(why)
+                            .bind(&at)
+                            .bind(id)
+                            .execute(&mut *c)
+                            .await?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok((confirmed, conflicts))
+}

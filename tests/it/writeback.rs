@@ -458,3 +458,133 @@ async fn a_status_changed_on_the_tracker_since_is_a_conflict_not_an_overwrite() 
         .count();
     assert_eq!(writes, 0, "nothing overwritten");
 }
+
+#[tokio::test]
+async fn the_next_sync_confirms_a_push_or_marks_a_differing_tracker_as_a_conflict() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = jira_store(&dir).await;
+    let server = MockServer::start().await;
+    mount_status(&server, "In Progress").await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/issue/SCRUM-1/transitions"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "transitions": [
+            { "id": "5", "name": "Review", "to": { "name": "In Review" } }
+        ] })),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let config = jira_config(&server.uri());
+    let to_review = |from: &str, to: &str| Change::SetStatus {
+        key: "SCRUM-1".into(),
+        from: from.into(),
+        to: to.into(),
+        to_category: "in_progress".into(),
+    };
+    proposals::create_and_apply(
+        &store,
+        proposal(vec![to_review("In Progress", "In Review")]),
+        true,
+        now(),
+    )
+    .await
+    .expect("applies");
+    writeback::push(&store, &config, None, false, now(), None)
+        .await
+        .expect("pushes");
+    // A sync that started after the push finds the tracker as pushed: confirmed.
+    let later = now() + chrono::Duration::minutes(5);
+    assert_eq!(
+        writeback::confirm(&store, "cloud", later)
+            .await
+            .expect("confirm"),
+        (1, 0)
+    );
+    let confirmed: Option<String> = sqlx::query_scalar("SELECT confirmed_at FROM outbox")
+        .fetch_one(store.pool())
+        .await
+        .expect("row");
+    assert!(confirmed.is_some());
+    // Someone moves it on the tracker after a second push; the sync brings that value.
+    proposals::create_and_apply(
+        &store,
+        proposal(vec![to_review("In Review", "In Progress")]),
+        true,
+        now(),
+    )
+    .await
+    .expect("applies");
+    // (The tracker is still at In Review, the value this change replaces.)
+    server.reset().await;
+    mount_status(&server, "In Review").await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/issue/SCRUM-1/transitions"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "transitions": [
+            { "id": "7", "name": "Back", "to": { "name": "In Progress" } }
+        ] })),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    writeback::push(&store, &config, None, false, now(), None)
+        .await
+        .expect("pushes");
+    store
+        .writer()
+        .transaction(|c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE issues SET status = 'Blocked' WHERE key = 'SCRUM-1'")
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect("a sync's update");
+    assert_eq!(
+        writeback::confirm(&store, "cloud", later)
+            .await
+            .expect("confirm"),
+        (0, 1)
+    );
+    let (state, why): (String, String) = sqlx::query_as(
+        "SELECT state, last_error FROM outbox WHERE confirmed_at IS NULL AND operation = 'set_status'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("row");
+    assert_eq!(state, "failed");
+    assert!(
+        why.contains("the tracker shows Blocked, not In Progress"),
+        "{why}"
+    );
+    // Pushing again does not overwrite: the tracker no longer shows what the change replaced.
+    server.reset().await;
+    mount_status(&server, "Blocked").await;
+    let again = writeback::push(&store, &config, None, false, now(), None)
+        .await
+        .expect("pushes");
+    assert!(
+        again[0]
+            .result
+            .as_ref()
+            .is_err_and(|e| e.contains("conflict")),
+        "{again:?}"
+    );
+    let writes = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .count();
+    assert_eq!(writes, 0);
+}
