@@ -261,6 +261,20 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
         .await;
     mount_status(&server, "In Progress").await;
     Mock::given(method("POST"))
+        .and(path("/rest/api/3/search/jql"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "issues": [] })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/rest/api/3/issue"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(
+            json!({ "id": "10002", "key": "SCRUM-2", "self": "https://x/rest/api/3/issue/10002" }),
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
@@ -275,6 +289,18 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
             key: "SCRUM-1".into(),
             body: "Shipped.\n\nSee the release notes.".into(),
         },
+        Change::Create {
+            temp_key: "new-1".into(),
+            project: "SCRUM".into(),
+            issue_type: "story".into(),
+            title: "Export invoices".into(),
+            description: "As an accountant I want a CSV.".into(),
+            acceptance_criteria: vec!["One file per month".into()],
+            points: None,
+            labels: vec!["finance".into()],
+            sprint: None,
+            parent: None,
+        },
     ];
     proposals::create_and_apply(&store, proposal(changes), true, now())
         .await
@@ -288,12 +314,17 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
         .iter()
         .flat_map(|o| o.result.as_ref().expect("ok").writes.clone())
         .collect();
-    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.len(), 3);
     assert!(
         listed[0].starts_with("POST ") && listed[0].contains("\"711\""),
         "{listed:?}"
     );
-    let posts = |reqs: &[Request]| reqs.iter().filter(|r| r.method.as_str() == "POST").count();
+    // Writes only: the marker search is a POST that reads.
+    let posts = |reqs: &[Request]| {
+        reqs.iter()
+            .filter(|r| r.method.as_str() == "POST" && !r.url.path().ends_with("/search/jql"))
+            .count()
+    };
     assert_eq!(
         posts(&server.received_requests().await.unwrap_or_default()),
         0,
@@ -303,7 +334,7 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
         .fetch_one(store.pool())
         .await
         .expect("count");
-    assert_eq!(pending, 2, "and records nothing");
+    assert_eq!(pending, 3, "and records nothing");
     let outcomes = writeback::push(&store, &config, None, false, now(), None)
         .await
         .expect("pushes");
@@ -311,7 +342,7 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
     let requests = server.received_requests().await.unwrap_or_default();
     let bodies: Vec<(String, Value)> = requests
         .iter()
-        .filter(|r| r.method.as_str() == "POST")
+        .filter(|r| r.method.as_str() == "POST" && !r.url.path().ends_with("/search/jql"))
         .map(|r| {
             (
                 r.url.path().to_owned(),
@@ -319,6 +350,32 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
             )
         })
         .collect();
+    // Every body matches the request schema Jira's OpenAPI spec gives for its endpoint (which
+    // does reject a wrong shape).
+    assert!(!spec_errors("IssueUpdateDetails", &json!({ "transition": "711" })).is_empty());
+    for (path, body) in &bodies {
+        let schema = if path.ends_with("/comment") {
+            "Comment"
+        } else {
+            "IssueUpdateDetails"
+        };
+        let errors = spec_errors(schema, body);
+        assert!(errors.is_empty(), "{path}: {errors:?}");
+    }
+    let create = &bodies[2];
+    assert_eq!(create.0, "/rest/api/3/issue");
+    assert_eq!(create.1["fields"]["project"], json!({ "key": "SCRUM" }));
+    assert_eq!(create.1["fields"]["issuetype"], json!({ "name": "Story" }));
+    assert_eq!(create.1["fields"]["description"]["type"], "doc");
+    let created = one(
+        &store,
+        "SELECT key FROM issues WHERE title = 'Export invoices'",
+    )
+    .await;
+    assert_eq!(
+        created, "SCRUM-2",
+        "the local issue takes the tracker's key"
+    );
     // "QA Review" (711) leads to Closed; "Close Issue" (2) leads to In Progress.
     assert_eq!(
         bodies[0],
@@ -587,4 +644,21 @@ async fn the_next_sync_confirms_a_push_or_marks_a_differing_tracker_as_a_conflic
         .filter(|r| r.method.as_str() != "GET")
         .count();
     assert_eq!(writes, 0);
+}
+
+/// What is wrong with `body` by the Jira Cloud `OpenAPI` schema named `name`.
+fn spec_errors(name: &str, body: &Value) -> Vec<String> {
+    let mut spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::fixture(
+            "jira/openapi-write-schemas.DERIVED.json",
+        ))
+        .expect("fixture"),
+    )
+    .expect("json");
+    spec["$ref"] = json!(format!("#/components/schemas/{name}"));
+    let validator = jsonschema::validator_for(&spec).expect("a schema");
+    validator
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
 }
