@@ -662,3 +662,78 @@ fn spec_errors(name: &str, body: &Value) -> Vec<String> {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect()
 }
+
+#[tokio::test]
+async fn a_gitlab_sprint_move_sets_the_milestone_and_an_iteration_stays_local() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = empty_store(&dir).await;
+    let t = now() - chrono::Duration::hours(3);
+    let fake = FakeGitlab::start(
+        vec![issue(1, t, false, &[]), issue(2, t, false, &[])],
+        Paging::Keyset,
+    )
+    .await;
+    run(&store, &fake, &options()).await.expect("sync");
+    store
+        .writer()
+        .transaction(|c| {
+            Box::pin(async move {
+                for (remote, name) in [("milestone:42", "Release 3"), ("iteration:7", "Iteration 7")] {
+                    sqlx::query(
+                        "INSERT INTO sprints (source, source_name, remote_id, name, state) VALUES ('gitlab', 'work', ?, ?, 'future')",
+                    )
+                    .bind(remote)
+                    .bind(name)
+                    .execute(&mut *c)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .expect("sprints");
+    let current = |n: u32| {
+        let pool = store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
+                 WHERE si.issue_id = i.id AND si.removed_at IS NULL AND s.state != 'closed' ORDER BY s.start_at DESC LIMIT 1) \
+                 FROM issues i WHERE i.key LIKE '%#' || ?",
+            )
+            .bind(n)
+            .fetch_one(&pool)
+            .await
+            .expect("sprint")
+        }
+    };
+    let changes = vec![
+        Change::MoveToSprint {
+            key: format!("{PROJECT_PATH}#1"),
+            from: current(1).await,
+            to: "Release 3".into(),
+        },
+        Change::MoveToSprint {
+            key: format!("{PROJECT_PATH}#2"),
+            from: current(2).await,
+            to: "Iteration 7".into(),
+        },
+    ];
+    proposals::create_and_apply(&store, proposal(changes), true, now())
+        .await
+        .expect("applies");
+    let config = crate::gitlab_sync::config(&fake.server.uri());
+    let outcomes = writeback::push(&store, &config, None, true, now(), None)
+        .await
+        .expect("dry run");
+    let writes = &outcomes[0].result.as_ref().expect("a milestone").writes;
+    assert_eq!(writes.len(), 1);
+    assert!(
+        writes[0].starts_with("PUT ") && writes[0].ends_with("{\"milestone_id\":42}"),
+        "{writes:?}"
+    );
+    let err = outcomes[1].result.clone().expect_err("an iteration");
+    assert!(
+        err.contains("iteration") && err.contains("stays local"),
+        "{err}"
+    );
+}

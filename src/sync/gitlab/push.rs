@@ -57,15 +57,19 @@ impl Gitlab {
             }
             "create_issue" => {
                 out.created = Some(
-                    self.create(row, t, payload, dry_run, &mut out.writes)
+                    self.create(store, row, t, payload, dry_run, &mut out.writes)
                         .await?,
                 );
             }
             "set_sprint" => {
-                return Err(unsupported(
-                    "GitLab",
-                    "sprint move over this API (set the iteration in GitLab)",
-                ));
+                let milestone = match text(payload, "to") {
+                    Some(name) => Some(milestone_of(store, &row.source_name, &name).await?),
+                    None => None,
+                };
+                let url = self.url(&["projects", &t.project, "issues", &iid()?]);
+                // Zero takes the milestone away.
+                let body = json!({ "milestone_id": milestone.unwrap_or(0) });
+                write(&self.http, dry_run, &mut out.writes, "PUT", url, body).await?;
             }
             "unlink" => {
                 return Err(unsupported(
@@ -115,6 +119,7 @@ impl Gitlab {
 
     async fn create(
         &self,
+        store: &Store,
         row: &Row,
         t: &Target,
         payload: &Value,
@@ -159,6 +164,9 @@ impl Gitlab {
             let weight = points.round() as i64;
             body["weight"] = json!(weight);
         }
+        if let Some(sprint) = text(payload, "sprint") {
+            body["milestone_id"] = json!(milestone_of(store, &row.source_name, &sprint).await?);
+        }
         let url = self.url(&["projects", &t.project, "issues"]);
         let mut search = self.url(&["projects", &t.project, "issues"]);
         search
@@ -192,6 +200,29 @@ impl Gitlab {
             };
         writeback::create_once(&self.http, find, create).await
     }
+}
+
+/// The GitLab milestone behind a sprint. Iterations cannot be set over the REST API: those
+/// moves are refused (and stay local) rather than sent wrong.
+async fn milestone_of(store: &Store, source: &str, sprint: &str) -> Result<u64, SyncError> {
+    let remote: Option<String> = sqlx::query_scalar(
+        "SELECT remote_id FROM sprints WHERE name = ? AND source_name = ? LIMIT 1",
+    )
+    .bind(sprint)
+    .bind(source)
+    .fetch_optional(store.pool())
+    .await
+    .map_err(crate::store::StoreError::from)?;
+    let remote = remote.ok_or_else(|| SyncError::Data(format!("no GitLab sprint {sprint}")))?;
+    remote
+        .strip_prefix("milestone:")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| {
+            unsupported(
+                "GitLab",
+                "REST call that sets an iteration (set it in GitLab)",
+            )
+        })
 }
 
 /// `state_event` for a move into or out of done; scoped status labels swapped for the rest.

@@ -46,16 +46,7 @@ impl Jira {
                 let to = text(payload, "to");
                 let (url, body) = match to {
                     Some(name) => {
-                        let id: Option<String> = sqlx::query_scalar(
-                            "SELECT remote_id FROM sprints WHERE name = ? AND source_name = ? LIMIT 1",
-                        )
-                        .bind(&name)
-                        .bind(&row.source_name)
-                        .fetch_optional(store.pool())
-                        .await
-                        .map_err(crate::store::StoreError::from)?;
-                        let id =
-                            id.ok_or_else(|| SyncError::Data(format!("no Jira sprint {name}")))?;
+                        let id = jira_sprint(store, &row.source_name, &name).await?;
                         (
                             format!("/rest/agile/1.0/sprint/{id}/issue"),
                             json!({ "issues": [t.key] }),
@@ -92,7 +83,7 @@ impl Jira {
             }
             "create_issue" => {
                 out.created = Some(
-                    self.create(row, t, payload, dry_run, &mut out.writes)
+                    self.create(store, row, t, payload, dry_run, &mut out.writes)
                         .await?,
                 );
             }
@@ -225,6 +216,7 @@ impl Jira {
 
     async fn create(
         &self,
+        store: &Store,
         row: &Row,
         t: &Target,
         payload: &Value,
@@ -304,7 +296,22 @@ impl Jira {
                     })
                 })
             };
-        writeback::create_once(&self.http, find, create).await
+        let made = writeback::create_once(&self.http, find, create).await?;
+        // The sprint is the Agile API's to set, once the issue exists.
+        if let Some(sprint) = text(payload, "sprint") {
+            let id = jira_sprint(store, &row.source_name, &sprint).await?;
+            let url = self.url(&format!("/rest/agile/1.0/sprint/{id}/issue"));
+            write(
+                &self.http,
+                false,
+                writes,
+                "POST",
+                url,
+                json!({ "issues": [made.1] }),
+            )
+            .await?;
+        }
+        Ok(made)
     }
 }
 
@@ -313,4 +320,17 @@ fn id_and_key(issue: &Value) -> Option<(String, String)> {
         issue.get("id")?.as_str()?.to_owned(),
         issue.get("key")?.as_str()?.to_owned(),
     ))
+}
+
+/// A sprint's id in Jira.
+async fn jira_sprint(store: &Store, source: &str, name: &str) -> Result<String, SyncError> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT remote_id FROM sprints WHERE name = ? AND source_name = ? LIMIT 1",
+    )
+    .bind(name)
+    .bind(source)
+    .fetch_optional(store.pool())
+    .await
+    .map_err(crate::store::StoreError::from)?;
+    id.ok_or_else(|| SyncError::Data(format!("no Jira sprint {name}")))
 }
