@@ -234,6 +234,10 @@ impl Http {
         Box::pin(self.send(Method::PUT, url, Some(body)))
     }
 
+    pub fn delete(&self, url: Url) -> BoxFuture<'_, Result<Answer, HttpError>> {
+        Box::pin(self.send(Method::DELETE, url, None))
+    }
+
     /// One POST, never retried: a create that timed out may have happened, so the caller looks
     /// for it before sending it again.
     pub fn post_once(

@@ -66,6 +66,7 @@ pub(crate) async fn write(
     }
     let answer = match method {
         "PUT" => http.put_json(url, body).await?,
+        "DELETE" => http.delete(url).await?,
         _ => http.post_json(url, body).await?,
     };
     Ok(serde_json::from_slice(&answer.body).ok())

@@ -737,3 +737,141 @@ async fn a_gitlab_sprint_move_sets_the_milestone_and_an_iteration_stays_local() 
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_unlink_deletes_the_blocks_link_jira_lists_for_the_issue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = jira_store(&dir).await;
+    store
+        .writer()
+        .transaction(|c| {
+            Box::pin(async move {
+                for sql in [
+                    "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, status, status_category, created_at, updated_at) \
+                     VALUES (1, 'jira', '10005', 'SCRUM-9', 'task', 'Rate limiting', 'In Progress', 'in_progress', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
+                    "INSERT INTO issue_links (from_issue_id, to_issue_id, kind) VALUES (1, 2, 'blocks')",
+                ] {
+                    sqlx::query(sql).execute(&mut *c).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .expect("rows");
+    // The recorded issue, its first link (to SCRUM-9) made a Blocks link for this case.
+    let mut recorded: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::fixture(
+            "jira/issue-cloud-2025-adf-sprint-timetracking.json",
+        ))
+        .expect("fixture"),
+    )
+    .expect("json");
+    recorded["fields"]["issuelinks"][0]["type"]["name"] = json!("Blocks");
+    let link_id = recorded["fields"]["issuelinks"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/issue/SCRUM-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(recorded))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let unlink = Change::Unlink {
+        from: "SCRUM-1".into(),
+        to: "SCRUM-9".into(),
+    };
+    proposals::create_and_apply(&store, proposal(vec![unlink]), true, now())
+        .await
+        .expect("applies");
+    let outcomes = writeback::push(
+        &store,
+        &jira_config(&server.uri()),
+        None,
+        false,
+        now(),
+        None,
+    )
+    .await
+    .expect("pushes");
+    assert!(outcomes[0].result.is_ok(), "{outcomes:?}");
+    let deleted: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE")
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(deleted, [format!("/rest/api/3/issueLink/{link_id}")]);
+}
+
+#[tokio::test]
+async fn a_gitlab_unlink_deletes_the_relation_gitlab_lists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = empty_store(&dir).await;
+    let t = now() - chrono::Duration::hours(3);
+    let fake = FakeGitlab::start(
+        vec![issue(1, t, false, &[]), issue(2, t, false, &[])],
+        Paging::Keyset,
+    )
+    .await;
+    run(&store, &fake, &options()).await.expect("sync");
+    store
+        .writer()
+        .transaction(|c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO issue_links (from_issue_id, to_issue_id, kind) \
+                     SELECT a.id, b.id, 'blocks' FROM issues a, issues b WHERE a.key LIKE '%#1' AND b.key LIKE '%#2'",
+                )
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect("link");
+    // "List issue relations": the linked issue with the relation's id and type (the item schema
+    // of listIssueRelationsResponse in GitLab's OpenAPI spec).
+    let mut related = issue(2, t, false, &[]);
+    related["issue_link_id"] = json!(55);
+    related["link_type"] = json!("blocks");
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/api/v4/projects/[^/]+/issues/1/links$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([related])))
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&fake.server)
+        .await;
+    let unlink = Change::Unlink {
+        from: format!("{PROJECT_PATH}#1"),
+        to: format!("{PROJECT_PATH}#2"),
+    };
+    proposals::create_and_apply(&store, proposal(vec![unlink]), true, now())
+        .await
+        .expect("applies");
+    let config = crate::gitlab_sync::config(&fake.server.uri());
+    let outcomes = writeback::push(&store, &config, None, false, now(), None)
+        .await
+        .expect("pushes");
+    assert!(outcomes[0].result.is_ok(), "{outcomes:?}");
+    let deleted: Vec<String> = fake
+        .server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE")
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(deleted.len(), 1);
+    assert!(deleted[0].ends_with("/issues/1/links/55"), "{deleted:?}");
+}

@@ -72,10 +72,38 @@ impl Gitlab {
                 write(&self.http, dry_run, &mut out.writes, "PUT", url, body).await?;
             }
             "unlink" => {
-                return Err(unsupported(
-                    "GitLab",
-                    "unlink by key (remove the link in GitLab)",
-                ));
+                let other = text(payload, "blocks").unwrap_or_default();
+                let links_url = self.url(&["projects", &t.project, "issues", &iid()?, "links"]);
+                let links: Vec<Value> = self.get_json(links_url).await?;
+                let number: Option<u64> = other.rsplit_once('#').and_then(|(_, n)| n.parse().ok());
+                // The link to that issue, as GitLab lists it (the linked issue, with the link's id).
+                let link = links
+                    .iter()
+                    .find(|l| {
+                        l.get("iid").and_then(Value::as_u64) == number
+                            && l.get("link_type").and_then(Value::as_str) == Some("blocks")
+                    })
+                    .and_then(|l| l.get("issue_link_id"))
+                    .ok_or_else(|| {
+                        SyncError::Data(format!("{} does not block {other} on GitLab", t.key))
+                    })?;
+                let url = self.url(&[
+                    "projects",
+                    &t.project,
+                    "issues",
+                    &iid()?,
+                    "links",
+                    &link.to_string(),
+                ]);
+                write(
+                    &self.http,
+                    dry_run,
+                    &mut out.writes,
+                    "DELETE",
+                    url,
+                    json!(null),
+                )
+                .await?;
             }
             other => return Err(SyncError::Data(format!("unknown operation {other}"))),
         }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::Jira;
 use crate::store::Store;
 use crate::sync::SyncError;
-use crate::sync::writeback::{self, Pushed, Row, Target, text, unsupported, write};
+use crate::sync::writeback::{self, Pushed, Row, Target, text, write};
 
 impl Jira {
     /// Rich text as this deployment takes it.
@@ -88,10 +88,35 @@ impl Jira {
                 );
             }
             "unlink" => {
-                return Err(unsupported(
-                    "Jira",
-                    "unlink by key (remove the link in Jira)",
-                ));
+                let other = text(payload, "blocks").unwrap_or_default();
+                let mut url = self.url(&issue);
+                url.query_pairs_mut().append_pair("fields", "issuelinks");
+                let found = self.get_json(url).await?;
+                // This issue blocks the other one: the link whose outward issue is it.
+                let link = found
+                    .pointer("/fields/issuelinks")
+                    .and_then(Value::as_array)
+                    .and_then(|links| {
+                        links.iter().find(|l| {
+                            l.pointer("/type/name").and_then(Value::as_str) == Some("Blocks")
+                                && l.pointer("/outwardIssue/key").and_then(Value::as_str)
+                                    == Some(other.as_str())
+                        })
+                    })
+                    .and_then(|l| l.get("id").and_then(Value::as_str))
+                    .ok_or_else(|| {
+                        SyncError::Data(format!("{} does not block {other} in Jira", t.key))
+                    })?;
+                let url = self.url(&format!("/rest/api/{{v}}/issueLink/{link}"));
+                write(
+                    &self.http,
+                    dry_run,
+                    &mut out.writes,
+                    "DELETE",
+                    url,
+                    json!(null),
+                )
+                .await?;
             }
             other => return Err(SyncError::Data(format!("unknown operation {other}"))),
         }
