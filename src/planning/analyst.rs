@@ -460,7 +460,7 @@ pub async fn load(
     // every open issue of a large backlog costs more than all the rules together.
     let today = now.date_naive().to_string();
     let stale = crate::domain::time::to_db(now - Duration::days(Rules::default().stale_days));
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows = sqlx::query_as::<_, Row>(
         "WITH pick(id) AS ( \
            SELECT l.to_issue_id FROM issue_links l JOIN issues b ON b.id = l.from_issue_id \
              WHERE l.kind = 'blocks' AND b.status_category != 'done' AND b.gone_at IS NULL \
@@ -479,9 +479,20 @@ pub async fn load(
     )
     .bind(&today)
     .bind(&stale)
-    .fetch_all(pool)
-    .await?;
-    let mut blockers = open_blockers(pool).await?;
+    .fetch_all(pool);
+    // The reads are independent: on separate pooled connections they overlap.
+    let (rows, blockers, history, capacity, loads) = tokio::join!(
+        rows,
+        open_blockers(pool),
+        sprints_and_history(pool),
+        super::planner::capacities(pool, config),
+        load_and_epics(pool, now),
+    );
+    let rows: Vec<Row> = rows?;
+    let mut blockers = blockers?;
+    let (active, next, velocity, done_status) = history?;
+    let (capacity, _) = capacity?;
+    let (sprint_load, epics) = loads?;
     let issues = rows
         .into_iter()
         .map(
@@ -515,9 +526,6 @@ pub async fn load(
             },
         )
         .collect();
-    let (active, next, velocity, done_status) = sprints_and_history(pool).await?;
-    let (capacity, _) = super::planner::capacities(pool, config).await?;
-    let (sprint_load, epics) = load_and_epics(pool, now).await?;
     Ok(Input {
         sprint_load: sprint_load.into_iter().collect(),
         finished_epics: epics,
