@@ -456,16 +456,14 @@ pub async fn load(
         Option<String>,
         Option<String>,
     );
-    // Only issues some rule can be about: blocked, overdue, stale, or in an open sprint. Reading
-    // every open issue of a large backlog costs more than all the rules together.
+    // Only issues some rule can be about: blocked or in an open sprint (whole), overdue or stale
+    // (key and dates). Reading every open issue of a large backlog costs more than the rules.
     let today = now.date_naive().to_string();
     let stale = crate::domain::time::to_db(now - Duration::days(Rules::default().stale_days));
     let rows = sqlx::query_as::<_, Row>(
         "WITH pick(id) AS ( \
            SELECT l.to_issue_id FROM issue_links l JOIN issues b ON b.id = l.from_issue_id \
              WHERE l.kind = 'blocks' AND b.status_category != 'done' AND b.gone_at IS NULL \
-           UNION SELECT id FROM issues WHERE due_date < ?1 AND status_category != 'done' \
-           UNION SELECT id FROM issues WHERE status_category = 'in_progress' AND updated_at < ?2 \
            UNION SELECT si.issue_id FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
              WHERE si.removed_at IS NULL AND s.state != 'closed') \
          SELECT i.id, i.key, i.title, i.issue_type, i.status, i.status_category, i.priority_rank, \
@@ -477,23 +475,33 @@ pub async fn load(
               ORDER BY s.start_at DESC LIMIT 1) \
          FROM pick JOIN issues i ON i.id = pick.id WHERE i.gone_at IS NULL AND i.status_category != 'done'",
     )
+    .fetch_all(pool);
+    // Overdue and stale work needs no more than its key and dates: two index look-ups.
+    let late = sqlx::query_as::<_, (String, String, Option<String>, String)>(
+        "SELECT key, status_category, due_date, updated_at FROM issues \
+         WHERE due_date < ?1 AND status_category != 'done' AND gone_at IS NULL \
+         UNION SELECT key, status_category, due_date, updated_at FROM issues \
+         WHERE status_category = 'in_progress' AND updated_at < ?2 AND gone_at IS NULL",
+    )
     .bind(&today)
     .bind(&stale)
     .fetch_all(pool);
     // The reads are independent: on separate pooled connections they overlap.
-    let (rows, blockers, history, capacity, loads) = tokio::join!(
+    let (rows, late, blockers, history, capacity, loads) = tokio::join!(
         rows,
+        late,
         open_blockers(pool),
         sprints_and_history(pool),
         super::planner::capacities(pool, config),
         load_and_epics(pool, now),
     );
     let rows: Vec<Row> = rows?;
+    let late = late?;
     let mut blockers = blockers?;
     let (active, next, velocity, done_status) = history?;
     let (capacity, _) = capacity?;
     let (sprint_load, epics) = loads?;
-    let issues = rows
+    let mut issues: Vec<Issue> = rows
         .into_iter()
         .map(
             |(
@@ -526,6 +534,18 @@ pub async fn load(
             },
         )
         .collect();
+    let known: std::collections::HashSet<String> = issues.iter().map(|i| i.key.clone()).collect();
+    issues.extend(
+        late.into_iter()
+            .filter(|(key, ..)| !known.contains(key))
+            .map(|(key, category, due, updated)| Issue {
+                updated_at: crate::clock::parse_instant(&updated).unwrap_or(now),
+                key,
+                category,
+                due,
+                ..Issue::default()
+            }),
+    );
     Ok(Input {
         sprint_load: sprint_load.into_iter().collect(),
         finished_epics: epics,
