@@ -476,16 +476,7 @@ pub async fn load(
          FROM pick JOIN issues i ON i.id = pick.id WHERE i.gone_at IS NULL AND i.status_category != 'done'",
     )
     .fetch_all(pool);
-    // Overdue and stale work needs no more than its key and dates: two index look-ups.
-    let late = sqlx::query_as::<_, (String, String, Option<String>, String)>(
-        "SELECT key, status_category, due_date, updated_at FROM issues \
-         WHERE due_date < ?1 AND status_category != 'done' AND gone_at IS NULL \
-         UNION SELECT key, status_category, due_date, updated_at FROM issues \
-         WHERE status_category = 'in_progress' AND updated_at < ?2 AND gone_at IS NULL",
-    )
-    .bind(&today)
-    .bind(&stale)
-    .fetch_all(pool);
+    let late = late_work(pool, &today, &stale);
     // The reads are independent: on separate pooled connections they overlap.
     let (rows, late, blockers, history, capacity, loads) = tokio::join!(
         rows,
@@ -534,18 +525,7 @@ pub async fn load(
             },
         )
         .collect();
-    let known: std::collections::HashSet<String> = issues.iter().map(|i| i.key.clone()).collect();
-    issues.extend(
-        late.into_iter()
-            .filter(|(key, ..)| !known.contains(key))
-            .map(|(key, category, due, updated)| Issue {
-                updated_at: crate::clock::parse_instant(&updated).unwrap_or(now),
-                key,
-                category,
-                due,
-                ..Issue::default()
-            }),
-    );
+    add_late(&mut issues, late, now);
     Ok(Input {
         sprint_load: sprint_load.into_iter().collect(),
         finished_epics: epics,
@@ -673,4 +653,42 @@ pub(crate) async fn open_blockers(pool: &SqlitePool) -> Result<HashMap<i64, Vec<
         blockers.entry(to).or_default().push(key);
     }
     Ok(blockers)
+}
+
+/// Overdue and stale work needs no more than its key and dates: two index look-ups.
+async fn late_work(
+    pool: &SqlitePool,
+    today: &str,
+    stale: &str,
+) -> Result<Vec<(String, String, Option<String>, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT key, status_category, due_date, updated_at FROM issues \
+         WHERE due_date < ?1 AND status_category != 'done' AND gone_at IS NULL \
+         UNION SELECT key, status_category, due_date, updated_at FROM issues \
+         WHERE status_category = 'in_progress' AND updated_at < ?2 AND gone_at IS NULL",
+    )
+    .bind(today)
+    .bind(stale)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Overdue and stale issues not already read whole join the list with what their rules need.
+fn add_late(
+    issues: &mut Vec<Issue>,
+    late: Vec<(String, String, Option<String>, String)>,
+    now: DateTime<Utc>,
+) {
+    let known: std::collections::HashSet<String> = issues.iter().map(|i| i.key.clone()).collect();
+    issues.extend(
+        late.into_iter()
+            .filter(|(key, ..)| !known.contains(key))
+            .map(|(key, category, due, updated)| Issue {
+                updated_at: crate::clock::parse_instant(&updated).unwrap_or(now),
+                key,
+                category,
+                due,
+                ..Issue::default()
+            }),
+    );
 }
