@@ -373,3 +373,50 @@ pub async fn confirm(
         .await?;
     Ok((confirmed, conflicts))
 }
+
+/// Before a field is pushed: the tracker must still hold the value the change replaced.
+/// `Ok(true)`: it already holds the new one (nothing to send); a third value is a conflict.
+pub(crate) fn expect_field(
+    key: &str,
+    tracker: &str,
+    field: &str,
+    remote: Option<&str>,
+    payload: &Value,
+) -> Result<bool, SyncError> {
+    let norm = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_lowercase)
+    };
+    let remote = norm(remote);
+    let from = norm(text(payload, "from").as_deref());
+    let to = norm(text(payload, "to").as_deref());
+    if remote == to {
+        return Ok(true);
+    }
+    if remote == from {
+        return Ok(false);
+    }
+    Err(SyncError::Data(format!(
+        "conflict: {key}'s {field} is {} in {tracker}, not {} as when the change was made; not pushed",
+        remote.as_deref().unwrap_or("empty"),
+        from.as_deref().unwrap_or("empty"),
+    )))
+}
+
+/// A number as changes write it: `5`, `2.5`.
+pub(crate) fn number_text(v: &Value) -> Option<String> {
+    let n = v.as_f64()?;
+    Some(if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        n.to_string()
+    })
+}
+
+/// A list of names as changes write it: sorted, comma-separated.
+pub(crate) fn names_text(names: Vec<String>) -> Option<String> {
+    let mut names = names;
+    names.sort();
+    (!names.is_empty()).then(|| names.join(","))
+}

@@ -875,3 +875,71 @@ async fn a_gitlab_unlink_deletes_the_relation_gitlab_lists() {
     assert_eq!(deleted.len(), 1);
     assert!(deleted[0].ends_with("/issues/1/links/55"), "{deleted:?}");
 }
+
+#[tokio::test]
+async fn story_points_changed_in_jira_since_are_a_conflict_and_equal_ones_are_not_sent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = jira_store(&dir).await;
+    let server = MockServer::start().await;
+    let fields: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::fixture("jira/fields.assembled.json"))
+            .expect("fixture"),
+    )
+    .expect("json");
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/field"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fields))
+        .mount(&server)
+        .await;
+    // Someone estimated it 8 in Jira; sprintdeck's change was from nothing to 5.
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/issue/SCRUM-1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "key": "SCRUM-1", "fields": { "customfield_10016": 8 } })),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let points = |to: &str| Change::SetField {
+        key: "SCRUM-1".into(),
+        field: sprintdeck::domain::proposal::Field::Points,
+        from: None,
+        to: Some(to.into()),
+    };
+    proposals::create_and_apply(&store, proposal(vec![points("5")]), true, now())
+        .await
+        .expect("applies");
+    let config = jira_config(&server.uri());
+    let outcomes = writeback::push(&store, &config, None, false, now(), None)
+        .await
+        .expect("pushes");
+    let err = outcomes[0].result.clone().expect_err("a conflict");
+    assert!(err.contains("points is 8 in Jira, not empty"), "{err}");
+    let puts = |reqs: Vec<Request>| reqs.iter().filter(|r| r.method.as_str() == "PUT").count();
+    assert_eq!(
+        puts(server.received_requests().await.unwrap_or_default()),
+        0
+    );
+    // Someone set it to 5 in Jira too: the failed row goes through without sending anything.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/issue/SCRUM-1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "key": "SCRUM-1", "fields": { "customfield_10016": 5.0 } })),
+        )
+        .mount(&server)
+        .await;
+    let again = writeback::push(&store, &config, None, false, now(), None)
+        .await
+        .expect("pushes");
+    assert!(again[0].result.is_ok(), "{again:?}");
+    assert_eq!(
+        puts(server.received_requests().await.unwrap_or_default()),
+        0
+    );
+}

@@ -33,6 +33,9 @@ impl Gitlab {
                 write(&self.http, dry_run, &mut out.writes, "PUT", url, body).await?;
             }
             "set_field" => {
+                if self.field_there(t, payload).await? {
+                    return Ok(out);
+                }
                 let body = field_body(store, payload).await?;
                 let url = self.url(&["projects", &t.project, "issues", &iid()?]);
                 write(&self.http, dry_run, &mut out.writes, "PUT", url, body).await?;
@@ -108,6 +111,41 @@ impl Gitlab {
             other => return Err(SyncError::Data(format!("unknown operation {other}"))),
         }
         Ok(out)
+    }
+
+    /// Whether GitLab already holds the field's new value; a conflict when it holds neither
+    /// that nor the one the change replaced.
+    async fn field_there(&self, t: &Target, payload: &Value) -> Result<bool, SyncError> {
+        let Some(iid) = t.iid else {
+            return Ok(false);
+        };
+        let issue: Value = self
+            .get_json(self.url(&["projects", &t.project, "issues", &iid.to_string()]))
+            .await?;
+        let list = |name: &str, inner: Option<&str>| -> Vec<String> {
+            issue
+                .get(name)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| match inner {
+                            Some(k) => v.get(k).and_then(Value::as_str),
+                            None => v.as_str(),
+                        })
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let field = text(payload, "field").unwrap_or_default();
+        let remote = match field.as_str() {
+            "points" => issue.get("weight").and_then(writeback::number_text),
+            "due" => text(&issue, "due_date"),
+            "labels" => writeback::names_text(list("labels", None)),
+            "assignee" => writeback::names_text(list("assignees", Some("username"))),
+            _ => return Ok(false),
+        };
+        writeback::expect_field(&t.key, "GitLab", &field, remote.as_deref(), payload)
     }
 
     /// Refuses to push a status over one someone changed on GitLab since: the issue there must

@@ -188,6 +188,66 @@ impl Jira {
         Ok(())
     }
 
+    /// Whether Jira already holds the field's new value; a conflict when it holds neither that
+    /// nor the one the change replaced.
+    async fn field_there(
+        &self,
+        store: &Store,
+        issue: &str,
+        key: &str,
+        payload: &Value,
+    ) -> Result<bool, SyncError> {
+        let field = text(payload, "field").unwrap_or_default();
+        let points = if field == "points" {
+            self.fields(store, false).await?.story_points
+        } else {
+            None
+        };
+        let mut url = self.url(issue);
+        let wanted = match field.as_str() {
+            "points" => points.clone().unwrap_or_default(),
+            "due" => "duedate".to_owned(),
+            other => other.to_owned(),
+        };
+        url.query_pairs_mut().append_pair("fields", &wanted);
+        let found = self.get_json(url).await?;
+        let f = found.get("fields").cloned().unwrap_or_default();
+        let remote = match field.as_str() {
+            "points" => f.get(&wanted).and_then(writeback::number_text),
+            "due" => text(&f, "duedate"),
+            "priority" => f
+                .pointer("/priority/name")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            "labels" => writeback::names_text(
+                f.get("labels")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+            "assignee" => {
+                let account = f.pointer("/assignee/accountId").and_then(Value::as_str);
+                match account {
+                    Some(id) => sqlx::query_scalar::<_, String>(
+                        "SELECT username FROM people WHERE remote_id = ? LIMIT 1",
+                    )
+                    .bind(id)
+                    .fetch_optional(store.pool())
+                    .await
+                    .map_err(crate::store::StoreError::from)?,
+                    None => None,
+                }
+            }
+            _ => return Ok(false),
+        };
+        writeback::expect_field(key, "Jira", &field, remote.as_deref(), payload)
+    }
+
     async fn set_field(
         &self,
         store: &Store,
@@ -196,6 +256,10 @@ impl Jira {
         dry_run: bool,
         writes: &mut Vec<String>,
     ) -> Result<(), SyncError> {
+        let key = issue.rsplit('/').next().unwrap_or_default().to_owned();
+        if self.field_there(store, issue, &key, payload).await? {
+            return Ok(());
+        }
         let to = text(payload, "to");
         let field = text(payload, "field").unwrap_or_default();
         if field == "assignee" {
