@@ -57,11 +57,24 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
         KeyCode::Char('j') | KeyCode::Down => {
             pane.selected = (pane.selected + 1).min(count.saturating_sub(1));
             pane.scroll = 0;
+            pane.key_cursor = None;
             Vec::new()
         }
         KeyCode::Char('k') | KeyCode::Up => {
             pane.selected = pane.selected.saturating_sub(1);
             pane.scroll = 0;
+            pane.key_cursor = None;
+            Vec::new()
+        }
+        KeyCode::Tab => {
+            // Through the issues the proposal names; after the last, tab switches panes.
+            let keys = selected.as_ref().map(keys_of).unwrap_or_default();
+            let next = pane.key_cursor.map_or(0, |i| i + 1);
+            if next >= keys.len() {
+                pane.key_cursor = None;
+                return None;
+            }
+            pane.key_cursor = Some(next);
             Vec::new()
         }
         KeyCode::PageDown => {
@@ -186,7 +199,7 @@ fn bump_points(change: &mut Change, by: f64) {
     }
 }
 
-/// Enter opens the issue the proposal is about (its first change's, else its evidence's).
+/// Enter opens the issue tab reached (else the first the proposal names).
 fn open_issue(
     state: &mut State,
     selected: Option<&crate::store::proposals::Proposal>,
@@ -194,12 +207,9 @@ fn open_issue(
     let Some(p) = selected else {
         return Vec::new();
     };
-    let key = p.changes.first().map(|c| c.key().to_owned()).or_else(|| {
-        p.evidence
-            .iter()
-            .flat_map(|e| crate::llm::context::named_keys(e))
-            .next()
-    });
+    let key = keys_of(p)
+        .get(state.proposals.key_cursor.unwrap_or(0))
+        .cloned();
     let Some(key) = key else {
         flash(state, "this proposal names no issue", true);
         return Vec::new();
@@ -308,4 +318,31 @@ pub fn on_msg(state: &mut State, msg: super::msg::Msg) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// The existing issues a proposal names, in order, each once: its changes', then its evidence's.
+pub fn keys_of(p: &crate::store::proposals::Proposal) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let named = p
+        .changes
+        .iter()
+        .flat_map(|c| match c {
+            Change::Link { from, to } | Change::Unlink { from, to } => {
+                vec![from.clone(), to.clone()]
+            }
+            Change::Create { parent, .. } => parent.iter().cloned().collect(),
+            other => vec![other.key().to_owned()],
+        })
+        .chain(
+            p.evidence
+                .iter()
+                .flat_map(|e| crate::llm::context::named_keys(e)),
+        )
+        .filter(|k| !k.starts_with("new-"));
+    for k in named {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
 }

@@ -732,6 +732,8 @@ pub struct ProposalsPane {
     pub scroll: u16,
     /// Changes the trackers refused, as "KEY operation: reason" (`R` pushes again).
     pub failed_pushes: Vec<String>,
+    /// Which of the selected proposal's issue keys tab has reached (Enter opens it).
+    pub key_cursor: Option<usize>,
 }
 
 /// The selected proposal's changes being edited: which are kept, and the cursor.

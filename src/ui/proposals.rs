@@ -16,7 +16,7 @@ use crate::domain::proposal::{Change, ProposalState};
 use crate::domain::text::sanitize;
 use crate::store::proposals::Proposal;
 
-const KEYS: &str = " a apply · r reject · e edit · u undo last · x audit log · P plan next sprint · A analyse · R push again · s all/pending · enter open issue";
+const KEYS: &str = " a apply · r reject · e edit · u undo last · x audit log · P plan next sprint · A analyse · R push again · s all/pending · tab issues, enter opens";
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
@@ -83,6 +83,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                 p,
                 pane.editing.as_ref(),
                 pane.rejecting.is_some(),
+                pane.key_cursor,
             ))
             .wrap(Wrap { trim: false })
             .scroll((pane.scroll, 0))
@@ -121,8 +122,16 @@ fn diff<'a>(
     p: &Proposal,
     edit: Option<&ProposalEdit>,
     rejecting: bool,
+    key_cursor: Option<usize>,
 ) -> Vec<Line<'a>> {
     let mut lines = vec![Line::styled(sanitize(&p.title, false), theme.header)];
+    if let Some(key) = key_cursor.and_then(|i| crate::app::proposals::keys_of(p).into_iter().nth(i))
+    {
+        lines.push(Line::styled(
+            format!("issue {} (enter opens, tab next)", sanitize(&key, false)),
+            theme.selected,
+        ));
+    }
     let mut meta = format!(
         "{} by {} · {}",
         p.kind.as_str(),

@@ -512,6 +512,31 @@ mod pane {
     }
 
     #[tokio::test]
+    async fn tab_walks_the_issues_a_proposal_names_and_enter_opens_one() {
+        let mut h = Harness::with(settings(), (120, 36), Tab::Proposals).await;
+        h.key(KeyCode::Char('P')).await;
+        let keys = sprintdeck::app::proposals::keys_of(&h.state.proposals.list[0]);
+        assert!(keys.len() > 2, "{keys:?}");
+        h.key(KeyCode::Tab).await;
+        h.key(KeyCode::Tab).await;
+        assert_eq!(h.state.proposals.key_cursor, Some(1));
+        let screen = text(&draw(&h.state));
+        assert!(
+            screen.contains(&format!("issue {} (enter opens", keys[1])),
+            "{screen}"
+        );
+        h.key(KeyCode::Enter).await;
+        assert_eq!(h.state.tab, Tab::Backlog);
+        let opened = h
+            .state
+            .detail
+            .as_ref()
+            .and_then(|d| d.data.as_ref())
+            .map(|d| d.row.key.clone());
+        assert_eq!(opened.as_deref(), Some(keys[1].as_str()));
+    }
+
+    #[tokio::test]
     async fn a_conflict_is_shown_and_nothing_changes() {
         let mut h = Harness::with(settings(), (120, 36), Tab::Proposals).await;
         h.key(KeyCode::Char('P')).await;
