@@ -17,6 +17,20 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if ctx.inherits_global() {
         sections.push(Context::Global);
     }
+    let own = pane_keys(ctx);
+    if !own.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("{} (this pane's own keys)", ctx.name()),
+            theme.header,
+        )));
+        for (keys, description) in own {
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {keys:<16} "), theme.key_hint),
+                Span::raw(*description),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
     for section in sections {
         lines.push(Line::from(Span::styled(section.name(), theme.header)));
         for (keys, description) in entries(keymap, section) {
@@ -99,4 +113,39 @@ fn entries(keymap: &Keymap, section: Context) -> Vec<(String, String)> {
         ));
     }
     out
+}
+
+/// Keys the chat and proposals panes handle themselves (typing and deciding are not part of the
+/// remappable keymap), so that `?` shows them too.
+fn pane_keys(ctx: Context) -> &'static [(&'static str, &'static str)] {
+    match ctx {
+        Context::Chat => &[
+            ("enter", "send the question (alt-enter: new line)"),
+            ("up / down", "earlier questions"),
+            (
+                "esc",
+                "stop the answer; leave the input for the conversation",
+            ),
+            ("i", "write again (in the conversation)"),
+            ("r", "ask the last question again"),
+            ("n / o", "new conversation / reopen an older one"),
+            ("m", "next model (profile)"),
+            ("c / t", "show the context sent / the whole reasoning"),
+            ("tab, enter", "walk the cited issues; open one"),
+            ("pgup pgdn end", "scroll; end follows the stream"),
+        ],
+        Context::Proposals => &[
+            ("j / k", "select a proposal"),
+            ("a", "apply (all changes, or none)"),
+            ("r", "reject, with an optional reason"),
+            ("e", "edit: space drops a change, +/- points, a applies"),
+            ("u", "undo the last applied proposal"),
+            ("x", "the audit log"),
+            ("P / A", "plan the next sprint / look for risks"),
+            ("R", "push refused changes again"),
+            ("s", "all proposals or pending only"),
+            ("tab, enter", "walk the issues it names; open one"),
+        ],
+        _ => &[],
+    }
 }

@@ -537,6 +537,15 @@ mod pane {
     }
 
     #[tokio::test]
+    async fn help_lists_the_panes_own_keys() {
+        let mut h = Harness::with(settings(), (120, 40), Tab::Proposals).await;
+        h.key(KeyCode::Char('?')).await;
+        let screen = text(&draw(&h.state));
+        assert!(screen.contains("this pane's own keys"), "{screen}");
+        assert!(screen.contains("apply (all changes, or none)"), "{screen}");
+    }
+
+    #[tokio::test]
     async fn a_conflict_is_shown_and_nothing_changes() {
         let mut h = Harness::with(settings(), (120, 36), Tab::Proposals).await;
         h.key(KeyCode::Char('P')).await;
