@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod export;
+pub mod generator;
 pub mod keymap;
 pub mod llm;
 pub mod logging;

@@ -30,6 +30,9 @@ pub struct Config {
     pub prompts: PromptsConfig,
     #[serde(default)]
     pub proposals: ProposalsConfig,
+    /// `[generator]`: the rules generated backlogs must pass.
+    #[serde(default)]
+    pub generator: crate::generator::Rules,
 }
 
 /// `[proposals]`: the approval queue.

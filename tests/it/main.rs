@@ -19,6 +19,7 @@ mod e2e;
 mod export;
 mod fake_gitlab;
 mod fake_jira;
+mod generator;
 mod gitlab_map;
 mod gitlab_sync;
 mod gitlab_webhook;

@@ -1,0 +1,104 @@
+//! The generated backlog, as the model returns it, and as proposal changes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::proposal::Change;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Backlog {
+    /// The project every item goes to (key or path).
+    pub project: String,
+    pub epics: Vec<Epic>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Epic {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub stories: Vec<Story>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Story {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub acceptance_criteria: Vec<String>,
+    pub points: Option<f64>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub points: Option<f64>,
+}
+
+/// The JSON schema the model is asked to follow (and its output is checked against).
+pub const SCHEMA: &str = include_str!("../../assets/prompts/generator/backlog.schema.json");
+
+impl Backlog {
+    /// Every item as a create, parents before children (temp keys `new-1`, `new-2`, …), stories
+    /// optionally into `sprint`.
+    pub fn changes(&self, sprint: Option<&str>) -> Vec<Change> {
+        let mut out = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("new-{n}")
+        };
+        for epic in &self.epics {
+            let epic_key = next();
+            out.push(Change::Create {
+                temp_key: epic_key.clone(),
+                project: self.project.clone(),
+                issue_type: "epic".to_owned(),
+                title: epic.title.clone(),
+                description: epic.description.clone(),
+                acceptance_criteria: Vec::new(),
+                points: None,
+                labels: Vec::new(),
+                sprint: None,
+                parent: None,
+            });
+            for story in &epic.stories {
+                let story_key = next();
+                out.push(Change::Create {
+                    temp_key: story_key.clone(),
+                    project: self.project.clone(),
+                    issue_type: "story".to_owned(),
+                    title: story.title.clone(),
+                    description: story.description.clone(),
+                    acceptance_criteria: story.acceptance_criteria.clone(),
+                    points: story.points,
+                    labels: story.labels.clone(),
+                    sprint: sprint.map(str::to_owned),
+                    parent: Some(epic_key.clone()),
+                });
+                for task in &story.tasks {
+                    out.push(Change::Create {
+                        temp_key: next(),
+                        project: self.project.clone(),
+                        issue_type: "task".to_owned(),
+                        title: task.title.clone(),
+                        description: task.description.clone(),
+                        acceptance_criteria: Vec::new(),
+                        points: task.points,
+                        labels: Vec::new(),
+                        sprint: None,
+                        parent: Some(story_key.clone()),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
