@@ -169,6 +169,37 @@ pub enum Command {
         json: bool,
     },
 
+    /// Turn an idea (and documents) into epics, stories and tasks with the AI: checked against
+    /// the schema and the [generator] rules, kept as a backlog proposal to review and apply.
+    #[command(
+        after_help = "Examples:\n  sprintdeck generate --project OPS --idea \"self-service invoice export for accountants\"\n  sprintdeck generate --project OPS --idea-file brief.md --file notes.txt --format bdd\n\nNothing is created until the proposal is applied (sprintdeck proposals apply ID, or `a` in\nthe Proposals tab). Markdown and plain text files are read; PDF is not yet."
+    )]
+    Generate {
+        /// The project every item goes to (key or path).
+        #[arg(long)]
+        project: String,
+        /// The idea, in a few sentences.
+        #[arg(long, required_unless_present = "idea_file")]
+        idea: Option<String>,
+        /// Read the idea from this file instead.
+        #[arg(long, value_name = "FILE")]
+        idea_file: Option<PathBuf>,
+        /// A document to give as context (repeatable): Markdown or plain text.
+        #[arg(long = "file", value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// `classic` ("As a … I want … so that …") or `bdd` (Given/When/Then criteria).
+        #[arg(long, default_value = "classic", value_parser = ["classic", "bdd"])]
+        format: String,
+        /// Team constraints to respect (size, sprint length, deadline).
+        #[arg(long)]
+        constraints: Option<String>,
+        /// A named profile from [llm.profiles.NAME] instead of [llm].
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+
     /// Push applied changes (the outbox) to GitLab and Jira; failed ones are tried again.
     #[command(
         after_help = "Examples:\n  sprintdeck push                 send what applied proposals changed\n  sprintdeck push --dry-run       print the requests instead of sending them\n  sprintdeck push --source work   one source\n\nA created issue is never made twice: its description carries a marker the tracker is\nsearched for before any second attempt. [proposals] write_back = false keeps changes local."

@@ -25,7 +25,7 @@ pub const NOT_CONFIGURED: &str = "no AI provider configured: add an [llm] sectio
     provider = \"ollama\"\n\
     model = \"llama3.2\"\n";
 
-fn profile(config: &LlmConfig, name: Option<&str>) -> Result<LlmProfile, Error> {
+pub(super) fn profile(config: &LlmConfig, name: Option<&str>) -> Result<LlmProfile, Error> {
     match name {
         None => Ok(config.default_profile()),
         Some(n) => config.profiles.get(n).cloned().ok_or_else(|| {

@@ -62,6 +62,9 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
         Some(Command::Proposals(command)) => super::proposals::run(&ctx, command).await,
         Some(Command::Plan { sprint, json }) => super::proposals::plan(&ctx, sprint, *json).await,
         Some(Command::Analyze { json }) => super::proposals::analyze(&ctx, *json).await,
+        Some(command @ Command::Generate { .. }) => {
+            Box::pin(super::generate::run(&ctx, command)).await
+        }
         Some(Command::Push { source, dry_run }) => {
             Box::pin(super::proposals::push(&ctx, source.as_deref(), *dry_run)).await
         }

@@ -4,6 +4,7 @@
 pub mod args;
 mod ask;
 mod commands;
+mod generate;
 pub mod output;
 mod prompt;
 mod proposals;

@@ -5,6 +5,7 @@
 
 pub mod backlog;
 pub mod rules;
+pub mod run;
 
 pub use backlog::{Backlog, Epic, Story, Task};
 pub use rules::{Level, Rules, Violation};

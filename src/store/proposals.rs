@@ -264,6 +264,11 @@ pub async fn apply(
             p.state.as_str()
         )));
     }
+    if p.kind == Kind::Backlog && p.severity.as_deref() == Some("high") {
+        return Err(StoreError::Invalid(format!(
+            "proposal {id} breaks the [generator] rules (its explanation lists them): generate again or reject it"
+        )));
+    }
     let mut ctx = Apply {
         conn,
         proposal: id,

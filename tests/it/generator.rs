@@ -2,6 +2,8 @@
 //! fixture, duplicates of demo issues, and the backlog applied as a proposal creating its
 //! hierarchy.
 
+use std::fmt::Write as _;
+
 use sprintdeck::domain::proposal::{Change, Kind};
 use sprintdeck::generator::{Backlog, Level, Rules, rules};
 use sprintdeck::store::proposals::{self, NewProposal};
@@ -146,4 +148,121 @@ async fn an_applied_backlog_creates_its_hierarchy() {
             ),
         ]
     );
+}
+
+/// An `OpenAI` stream carrying `text`: the recorded stream's chunk shape with the content cut
+/// into pieces, then its own final usage chunk and `[DONE]`.
+fn openai_stream(text: &str) -> String {
+    let recorded = std::fs::read_to_string(fixture("llm/chat-stream.gpt-4.1-nano.DERIVED.sse"))
+        .expect("fixture");
+    let events: Vec<&str> = recorded
+        .split("\n\n")
+        .filter(|e| !e.trim().is_empty())
+        .collect();
+    let template: serde_json::Value =
+        serde_json::from_str(events[1].trim_start_matches("data: ")).expect("a content chunk");
+    let mut out = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for piece in chars.chunks(40) {
+        let mut chunk = template.clone();
+        chunk["choices"][0]["delta"]["content"] =
+            serde_json::json!(piece.iter().collect::<String>());
+        let _ = write!(out, "data: {chunk}\n\n");
+    }
+    for tail in &events[events.len() - 2..] {
+        out.push_str(tail);
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[tokio::test]
+async fn generate_repairs_an_invalid_answer_once_and_keeps_a_backlog_proposal() {
+    let valid = std::fs::read_to_string(fixture("generator/valid.json")).expect("fixture");
+    let sse = [("content-type", "text/event-stream")];
+    let (url, seen) = crate::llm::serve(vec![
+        crate::llm::Reply::new(
+            200,
+            &sse,
+            openai_stream("Here you go: {\"project\": \"OPS\", \"epics\": ["),
+        ),
+        crate::llm::Reply::new(200, &sse, openai_stream(&format!("```json\n{valid}\n```"))),
+    ])
+    .await;
+    let env = crate::common::BinaryEnv::new(
+        &format!("[llm]\nprovider = \"openai\"\nbase_url = \"{url}\"\nmodel = \"gpt-4.1-nano\"\n"),
+        ("SPRINTDECK_UNUSED", ""),
+    );
+    let out = env
+        .run(&[
+            "generate",
+            "--project",
+            "OPS",
+            "--idea",
+            "invoice export for accountants",
+            "--json",
+        ])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        seen.requests.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "one repair"
+    );
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(p["kind"], "backlog");
+    assert_eq!(p["state"], "pending");
+    assert_eq!(p["changes"].as_array().map(Vec::len), Some(4));
+    assert!(
+        p["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .any(|e| e.as_str().is_some_and(|e| e.starts_with("2 attempt(s)"))),
+        "{p}"
+    );
+    let id = p["id"].as_i64().expect("id").to_string();
+    let applied = env.run(&["proposals", "apply", &id]).await;
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_backlog_with_rule_errors_cannot_be_applied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(&dir).await;
+    let backlog = load("too-big");
+    let violations = rules::check(&backlog, &Rules::default(), "OPS");
+    assert!(!rules::applicable(&violations));
+    let proposal = NewProposal {
+        kind: Kind::Backlog,
+        title: "too big".into(),
+        explanation: String::new(),
+        evidence: Vec::new(),
+        changes: backlog.changes(None),
+        author: "llm:test".into(),
+        expires_at: None,
+        fingerprint: None,
+        severity: Some("high".into()),
+    };
+    let err = proposals::create_and_apply(&store, proposal, false, now())
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("breaks the [generator] rules"),
+        "{err}"
+    );
+    let created: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM issues WHERE remote_id LIKE 'local:%'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(created, 0);
 }
