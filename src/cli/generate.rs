@@ -79,7 +79,15 @@ pub async fn run(ctx: &Context, command: &Command) -> Result<(), Error> {
     let provider = crate::llm::provider(&profile, key).map_err(Error::Usage)?;
     let ws =
         super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await?;
+    // The team's own template, when the config dir has one.
+    let own = ctx.paths.config_dir().join("prompts/generator/backlog.md");
+    let template = if own.exists() {
+        read(&own)?
+    } else {
+        run::TEMPLATE.to_owned()
+    };
     let request = Request {
+        template,
         idea,
         files: documents,
         project: project.clone(),

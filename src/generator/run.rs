@@ -11,7 +11,8 @@ use super::backlog::{Backlog, SCHEMA};
 use super::rules::{self, Rules, Violation};
 use crate::llm::{ChatRequest, LlmEvent, Message, Provider, Role};
 
-const TEMPLATE: &str = include_str!("../../assets/prompts/generator/backlog.md");
+/// The built-in template; `<config dir>/prompts/generator/backlog.md` replaces it.
+pub const TEMPLATE: &str = include_str!("../../assets/prompts/generator/backlog.md");
 
 /// Story style asked of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub enum Format {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// The prompt template (the built-in one, or the config dir's).
+    pub template: String,
     pub idea: String,
     /// Documents given as context: name and text.
     pub files: Vec<(String, String)>,
@@ -47,7 +50,7 @@ pub struct Generated {
 pub fn prompt(request: &Request, rules: &Rules) -> Result<String, String> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    env.add_template("backlog", TEMPLATE)
+    env.add_template("backlog", &request.template)
         .map_err(|e| e.to_string())?;
     env.get_template("backlog")
         .and_then(|t| {
@@ -176,6 +179,6 @@ pub async fn generate(
         violations,
         attempts,
         usage,
-        template_hash: crate::store::prompts::sha256(TEMPLATE.as_bytes()),
+        template_hash: crate::store::prompts::sha256(request.template.as_bytes()),
     })
 }

@@ -232,6 +232,37 @@ async fn generate_repairs_an_invalid_answer_once_and_keeps_a_backlog_proposal() 
         "{}",
         String::from_utf8_lossy(&applied.stderr)
     );
+    // The team's own template replaces the built-in one; its hash goes with the run.
+    let own = "Make a backlog for {{ project }} as JSON:\n{{ schema }}\n";
+    let dir = env.dir.path().join("prompts/generator");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("backlog.md"), own).expect("template");
+    let out = env
+        .run(&[
+            "generate",
+            "--project",
+            "OPS",
+            "--idea",
+            "invoice export",
+            "--json",
+        ])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let hash = sprintdeck::store::prompts::sha256(own.as_bytes());
+    let wanted = format!("template sha256:{}", &hash[..16]);
+    assert!(
+        p["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .any(|e| e.as_str() == Some(wanted.as_str())),
+        "{p}"
+    );
 }
 
 #[tokio::test]
