@@ -480,10 +480,6 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
 /// The queue (pending, or `all`) after expiring what is overdue, and the refused pushes.
 async fn load_proposals(store: &Store, all: bool, now: DateTime<Utc>) -> Msg {
     use crate::store::proposals;
-    let _ = store
-        .writer()
-        .transaction(move |c| Box::pin(async move { proposals::expire(c, now).await }))
-        .await;
     let state = (!all).then_some(crate::domain::proposal::ProposalState::Pending);
     let failed_pushes: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT coalesce(i.key, '?'), o.operation, coalesce(o.last_error, '') FROM outbox o \
@@ -493,7 +489,7 @@ async fn load_proposals(store: &Store, all: bool, now: DateTime<Utc>) -> Msg {
             .await
             .unwrap_or_default();
     Msg::ProposalsLoaded {
-        result: proposals::list(store.pool(), state)
+        result: proposals::list(store.pool(), state, now)
             .await
             .map_err(|e| e.to_string()),
         failed_pushes: failed_pushes

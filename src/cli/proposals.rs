@@ -188,12 +188,8 @@ async fn list(
     as_json: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, Error> {
-    ws.store
-        .writer()
-        .transaction(move |c| Box::pin(async move { proposals::expire(c, now).await }))
-        .await?;
     let state = (!all).then_some(ProposalState::Pending);
-    let list = proposals::list(ws.store.pool(), state).await?;
+    let list = proposals::list(ws.store.pool(), state, now).await?;
     Ok(if as_json {
         json(&list)?
     } else if list.is_empty() {

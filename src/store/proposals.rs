@@ -130,12 +130,23 @@ pub async fn get(pool: &SqlitePool, id: i64) -> Result<Option<Proposal>> {
     row.map(Row::into_proposal).transpose()
 }
 
-/// Proposals in `state` (all when `None`), newest first.
-pub async fn list(pool: &SqlitePool, state: Option<ProposalState>) -> Result<Vec<Proposal>> {
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT 500"
-    )))
+/// Proposals in `state` (all when `None`), newest first. A pending proposal past its
+/// `expires_at` is expired, whether or not a writer has marked it yet (so reading writes nothing).
+pub async fn list(
+    pool: &SqlitePool,
+    state: Option<ProposalState>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Proposal>> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT * FROM (SELECT id, kind, title, explanation, evidence_json, changes_json, author, \
+           created_at, expires_at, \
+           CASE WHEN state = 'pending' AND expires_at IS NOT NULL AND expires_at < ?2 \
+             THEN 'expired' ELSE state END AS state, \
+           decided_by, decided_at, decision_reason, severity FROM proposals) \
+         WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT 500",
+    )
     .bind(state.map(ProposalState::as_str))
+    .bind(to_db(now))
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(Row::into_proposal).collect()
@@ -258,10 +269,19 @@ pub async fn apply(
     let p = row
         .ok_or_else(|| StoreError::Invalid(format!("no proposal {id}")))?
         .into_proposal()?;
+    // Refusals, not conflicts: nothing about the backlog changed, so the proposal stays as it is.
     if p.state != ProposalState::Pending {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::Invalid(format!(
             "proposal {id} is {}, not pending",
             p.state.as_str()
+        )));
+    }
+    if p.expires_at
+        .as_deref()
+        .is_some_and(|at| at < to_db(now).as_str())
+    {
+        return Err(StoreError::Invalid(format!(
+            "proposal {id} expired, not pending: plan or analyse again"
         )));
     }
     if p.kind == Kind::Backlog && p.severity.as_deref() == Some("high") {
@@ -336,9 +356,7 @@ pub async fn apply_or_mark(
         .writer()
         .transaction(move |c| Box::pin(async move { apply(c, id, &who, write_back, now).await }))
         .await;
-    if let Err(StoreError::Conflict(reason)) = &result
-        && !reason.contains("not pending")
-    {
+    if let Err(StoreError::Conflict(reason)) = &result {
         let reason = reason.clone();
         store
             .writer()

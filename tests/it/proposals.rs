@@ -239,7 +239,7 @@ async fn a_stale_expected_value_rolls_back_everything_and_marks_the_proposal_con
         .await
         .expect("count");
     assert_eq!(outbox_after, outbox_before, "nothing queued");
-    let p = &proposals::list(store.pool(), Some(ProposalState::Conflicted))
+    let p = &proposals::list(store.pool(), Some(ProposalState::Conflicted), now())
         .await
         .expect("list")[0];
     assert!(
@@ -394,6 +394,46 @@ async fn reject_expire_and_write_back_off() {
         .await
         .expect("count");
     assert_eq!(skipped, 1);
+}
+
+#[tokio::test]
+async fn an_overdue_proposal_reads_as_expired_without_a_write_and_is_not_applied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(&dir).await;
+    let (a, b) = two_issues(&store).await;
+    let mut old = proposal(vec![change_for(&store, Case::Points, &a, &b).await]);
+    old.expires_at = Some(now() - chrono::Duration::hours(1));
+    let id = store
+        .writer()
+        .transaction(move |c| Box::pin(async move { proposals::create(c, &old, now()).await }))
+        .await
+        .expect("kept");
+    let listed = proposals::list(store.pool(), None, now())
+        .await
+        .expect("list");
+    assert_eq!(listed[0].state, ProposalState::Expired);
+    assert!(
+        proposals::list(store.pool(), Some(ProposalState::Pending), now())
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let stored: String = sqlx::query_scalar("SELECT state FROM proposals WHERE id = ?")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .expect("row");
+    assert_eq!(stored, "pending", "reading wrote nothing");
+    let err = proposals::apply_or_mark(&store, id, "ana.souza", true, now())
+        .await
+        .expect_err("expired");
+    assert!(err.to_string().contains("expired"), "{err}");
+    let stored: String = sqlx::query_scalar("SELECT state FROM proposals WHERE id = ?")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .expect("row");
+    assert_eq!(stored, "pending", "a refusal is not a conflict");
 }
 
 #[tokio::test]
@@ -601,10 +641,13 @@ mod pane {
         h.keys("next quarter").await;
         h.key(KeyCode::Enter).await;
         assert!(h.state.proposals.list.is_empty());
-        let rejected =
-            sprintdeck::store::proposals::list(h.store.pool(), Some(ProposalState::Rejected))
-                .await
-                .expect("list");
+        let rejected = sprintdeck::store::proposals::list(
+            h.store.pool(),
+            Some(ProposalState::Rejected),
+            crate::common::now(),
+        )
+        .await
+        .expect("list");
         assert_eq!(rejected[0].decision_reason.as_deref(), Some("next quarter"));
         // Edit: drop the first change, apply the rest.
         h.key(KeyCode::Char('P')).await;
@@ -613,10 +656,13 @@ mod pane {
         h.key(KeyCode::Char('e')).await;
         h.key(KeyCode::Char(' ')).await;
         h.key(KeyCode::Char('a')).await;
-        let applied =
-            sprintdeck::store::proposals::list(h.store.pool(), Some(ProposalState::Applied))
-                .await
-                .expect("list");
+        let applied = sprintdeck::store::proposals::list(
+            h.store.pool(),
+            Some(ProposalState::Applied),
+            crate::common::now(),
+        )
+        .await
+        .expect("list");
         assert_eq!(applied[0].changes.len(), total - 1);
         assert!(!applied[0].changes.contains(&first));
         // Read-only: shown, not decided.
