@@ -420,3 +420,31 @@ pub(crate) fn names_text(names: Vec<String>) -> Option<String> {
     names.sort();
     (!names.is_empty()).then(|| names.join(","))
 }
+
+/// The strings of the array `name` in `v` (missing or not an array: none).
+pub(crate) fn strings(v: &Value, name: &str) -> Vec<String> {
+    v.get(name)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A created issue's description: the text, its acceptance criteria as a list under
+/// `heading`, and the marker line it is found again by.
+pub(crate) fn create_description(payload: &Value, heading: &str, marker_line: &str) -> String {
+    let mut description = text(payload, "description").unwrap_or_default();
+    let criteria = strings(payload, "acceptance_criteria");
+    if !criteria.is_empty() {
+        description.push_str(heading);
+        let items: Vec<String> = criteria.iter().map(|c| format!("- {c}")).collect();
+        description.push_str(&items.join("\n"));
+    }
+    description.push_str("\n\n");
+    description.push_str(marker_line);
+    description
+}

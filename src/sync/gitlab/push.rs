@@ -1,8 +1,6 @@
 //! Write-back to GitLab: state and status labels, weight, assignee, labels, due date, blocking
 //! links, notes, and new issues (found again by their marker before any second attempt).
 
-use std::fmt::Write as _;
-
 use serde_json::{Value, json};
 
 use super::Gitlab;
@@ -122,27 +120,22 @@ impl Gitlab {
         let issue: Value = self
             .get_json(self.url(&["projects", &t.project, "issues", &iid.to_string()]))
             .await?;
-        let list = |name: &str, inner: Option<&str>| -> Vec<String> {
-            issue
-                .get(name)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| match inner {
-                            Some(k) => v.get(k).and_then(Value::as_str),
-                            None => v.as_str(),
-                        })
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let usernames: Vec<String> = issue
+            .get("assignees")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|u| u.get("username").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         let field = text(payload, "field").unwrap_or_default();
         let remote = match field.as_str() {
             "points" => issue.get("weight").and_then(writeback::number_text),
             "due" => text(&issue, "due_date"),
-            "labels" => writeback::names_text(list("labels", None)),
-            "assignee" => writeback::names_text(list("assignees", Some("username"))),
+            "labels" => writeback::names_text(writeback::strings(&issue, "labels")),
+            "assignee" => writeback::names_text(usernames),
             _ => return Ok(false),
         };
         writeback::expect_field(&t.key, "GitLab", &field, remote.as_deref(), payload)
@@ -193,32 +186,12 @@ impl Gitlab {
         writes: &mut Vec<String>,
     ) -> Result<(String, String), SyncError> {
         let marker = writeback::marker(row.id);
-        let mut description = text(payload, "description").unwrap_or_default();
-        let criteria: Vec<String> = payload
-            .get("acceptance_criteria")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(|c| format!("- {c}"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !criteria.is_empty() {
-            description.push_str("\n\n## Acceptance criteria\n\n");
-            description.push_str(&criteria.join("\n"));
-        }
-        let _ = write!(description, "\n\n<!-- {marker} -->");
-        let labels: Vec<String> = payload
-            .get("labels")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let description = writeback::create_description(
+            payload,
+            "\n\n## Acceptance criteria\n\n",
+            &format!("<!-- {marker} -->"),
+        );
+        let labels = writeback::strings(payload, "labels");
         let mut body = json!({
             "title": text(payload, "title").unwrap_or_default(),
             "description": description,

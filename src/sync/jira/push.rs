@@ -4,8 +4,6 @@
 //! document format (v3; plain text on Data Center's v2), a new issue found again by its marker
 //! before any second attempt.
 
-use std::fmt::Write as _;
-
 use serde_json::{Value, json};
 
 use super::Jira;
@@ -219,17 +217,7 @@ impl Jira {
                 .pointer("/priority/name")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            "labels" => writeback::names_text(
-                f.get("labels")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            ),
+            "labels" => writeback::names_text(writeback::strings(&f, "labels")),
             "assignee" => {
                 let account = f.pointer("/assignee/accountId").and_then(Value::as_str);
                 match account {
@@ -313,22 +301,8 @@ impl Jira {
         writes: &mut Vec<String>,
     ) -> Result<(String, String), SyncError> {
         let marker = writeback::marker(row.id);
-        let mut description = text(payload, "description").unwrap_or_default();
-        let criteria: Vec<String> = payload
-            .get("acceptance_criteria")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(|c| format!("- {c}"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !criteria.is_empty() {
-            description.push_str("\n\nAcceptance criteria:\n");
-            description.push_str(&criteria.join("\n"));
-        }
-        let _ = write!(description, "\n\n{marker}");
+        let description =
+            writeback::create_description(payload, "\n\nAcceptance criteria:\n", &marker);
         let kind = match text(payload, "issue_type").as_deref() {
             Some("epic") => "Epic",
             Some("bug") => "Bug",
