@@ -85,11 +85,17 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             theme.dim,
         )));
     }
-    let scroll = scroll_for(&lines, focus_line, c, talk);
-    frame.render_widget(
-        Paragraph::new(lines)
+    // Rows above the selected citation (only then is a prefix measured on its own).
+    let before = focus_line.map(|at| {
+        Paragraph::new(lines[..at].to_vec())
             .wrap(Wrap { trim: false })
-            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+            .line_count(talk.width)
+    });
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = paragraph.line_count(talk.width);
+    let scroll = scroll_for(rows, before, c, usize::from(talk.height));
+    frame.render_widget(
+        paragraph.scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         talk,
     );
     let mut textarea = c.input.clone();
@@ -134,16 +140,8 @@ fn selected_citation(state: &State) -> Option<(usize, String)> {
 
 /// The first row to show: the newest text while following, the selected citation when there
 /// is one, else where the user scrolled.
-fn scroll_for(lines: &[Line], focus: Option<usize>, c: &ChatPane, area: Rect) -> usize {
-    let rows_of = |ls: &[Line]| {
-        Paragraph::new(ls.to_vec())
-            .wrap(Wrap { trim: false })
-            .line_count(area.width)
-    };
-    let rows = rows_of(lines);
-    let height = usize::from(area.height);
-    if let Some(at) = focus {
-        let before = rows_of(&lines[..at]);
+fn scroll_for(rows: usize, before: Option<usize>, c: &ChatPane, height: usize) -> usize {
+    if let Some(before) = before {
         return before
             .saturating_sub(height / 3)
             .min(rows.saturating_sub(height));
