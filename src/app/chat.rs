@@ -216,16 +216,7 @@ fn open_citation(state: &mut State) -> Vec<Effect> {
     let Some((_, key)) = state.chat.citation.and_then(|i| all.into_iter().nth(i)) else {
         return Vec::new();
     };
-    vec![Effect::FindCitation(key)]
-}
-
-pub fn on_citation(state: &mut State, key: &str, issue_id: Option<i64>) -> Vec<Effect> {
-    let Some(id) = issue_id else {
-        super::flash(state, &format!("{key} is not in this database"), true);
-        return Vec::new();
-    };
-    state.tab = super::state::Tab::Backlog;
-    super::detail::open(state, id, Vec::new())
+    vec![Effect::FindIssue(key)]
 }
 
 /// The list of stored conversations: j/k or arrows move, Enter reopens, Esc closes.

@@ -228,3 +228,13 @@ pub fn on_saved(
         }
     }
 }
+
+/// Opens the issue a key was looked up for (over the backlog), or says it is not here.
+pub fn open_found(state: &mut State, key: &str, issue_id: Option<i64>) -> Vec<Effect> {
+    let Some(id) = issue_id else {
+        flash(state, &format!("{key} is not in this database"), true);
+        return Vec::new();
+    };
+    state.tab = super::state::Tab::Backlog;
+    open(state, id, Vec::new())
+}

@@ -78,8 +78,8 @@ pub enum Msg {
     },
     /// Stored conversations for the list to reopen.
     Conversations(Result<Vec<crate::store::chat::Conversation>, String>),
-    /// The issue a chat citation names (`None`: not in this database).
-    CitationFound {
+    /// The issue a key names (a chat citation, a proposal's issue); `None`: not in this database.
+    IssueFound {
         key: String,
         issue_id: Option<i64>,
     },
@@ -250,8 +250,8 @@ pub enum Effect {
     PushOutbox,
     /// The stored conversations, for the list to reopen.
     LoadConversations,
-    /// Look up the issue a chat citation names, to open it.
-    FindCitation(String),
+    /// Look up the issue a key names, to open it.
+    FindIssue(String),
     LoadSyncRuns,
     OpenUrl(String),
     Copy {

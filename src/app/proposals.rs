@@ -214,7 +214,7 @@ fn open_issue(
         flash(state, "this proposal names no issue", true);
         return Vec::new();
     };
-    vec![Effect::FindCitation(key)]
+    vec![Effect::FindIssue(key)]
 }
 
 pub fn on_loaded(

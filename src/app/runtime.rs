@@ -458,7 +458,7 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
         | Effect::SaveChatTurn { .. }
         | Effect::LoadChat(_)
         | Effect::LoadConversations
-        | Effect::FindCitation(_)
+        | Effect::FindIssue(_)
         | Effect::WarmChat) => chat_effect(store, io, chat).await?,
         prompt @ (Effect::RenderPrompt { .. }
         | Effect::WritePrompt(_)
@@ -757,7 +757,7 @@ async fn chat_effect(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
                 .await
                 .map_err(|e| e.to_string()),
         ),
-        Effect::FindCitation(key) => Msg::CitationFound {
+        Effect::FindIssue(key) => Msg::IssueFound {
             issue_id: read::issue_id_by_key(store.pool(), &key)
                 .await
                 .ok()

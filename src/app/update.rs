@@ -89,7 +89,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             prompt::on_stats(state, result);
             Vec::new()
         }
-        Msg::CitationFound { key, issue_id } => chat::on_citation(state, &key, issue_id),
+        Msg::IssueFound { key, issue_id } => detail::open_found(state, &key, issue_id),
         Msg::SyncRuns(result) => {
             sync::on_runs(state, result);
             Vec::new()
