@@ -248,13 +248,20 @@ impl Http {
         Box::pin(async move { self.once(Method::POST, url, Some(&body)).await })
     }
 
-    /// Waits as the retry policy would before attempt `n` (0-based) of a caller's own loop.
-    pub async fn pause(&self, n: u32) {
-        let p = &self.retry;
-        let delay = p
-            .min_delay
-            .saturating_mul(2u32.saturating_pow(n))
-            .min(p.max_delay);
+    /// The delays of the retry policy (backon's exponential backoff with jitter), for a
+    /// caller's own loop; the same ones `send` waits.
+    pub fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
+        let policy = &self.retry;
+        ExponentialBuilder::default()
+            .with_min_delay(policy.min_delay)
+            .with_max_delay(policy.max_delay)
+            .with_max_times(policy.retries)
+            .with_jitter()
+            .build()
+    }
+
+    /// Waits `delay` with this client's sleeper (tests pass one that returns).
+    pub async fn wait(&self, delay: Duration) {
         (self.sleeper)(delay).await;
     }
 
@@ -267,12 +274,7 @@ impl Http {
         body: Option<serde_json::Value>,
     ) -> Result<Answer, HttpError> {
         let policy = &self.retry;
-        let mut delays = ExponentialBuilder::default()
-            .with_min_delay(policy.min_delay)
-            .with_max_delay(policy.max_delay)
-            .with_max_times(policy.retries)
-            .with_jitter()
-            .build();
+        let mut delays = self.delays();
         loop {
             let error = match self.once(method.clone(), url.clone(), body.as_ref()).await {
                 Ok(answer) => return Ok(answer),

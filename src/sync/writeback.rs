@@ -83,16 +83,18 @@ where
     F: Fn() -> futures_util::future::BoxFuture<'a, Result<Option<(String, String)>, SyncError>>,
     C: Fn() -> futures_util::future::BoxFuture<'a, Result<(String, String), SyncError>>,
 {
-    let mut attempt = 0;
+    let mut delays = http.delays();
     loop {
         if let Some(found) = find().await? {
             return Ok(found);
         }
         match create().await {
-            Err(SyncError::Http(e)) if e.is_transient() && attempt < 3 => {
+            Err(SyncError::Http(e)) if e.is_transient() => {
+                let Some(delay) = delays.next() else {
+                    return Err(SyncError::Http(e));
+                };
                 tracing::warn!(error = %e, "create failed; looking for it before trying again");
-                http.pause(attempt).await;
-                attempt += 1;
+                http.wait(delay).await;
             }
             other => return other,
         }

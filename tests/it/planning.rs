@@ -319,7 +319,10 @@ async fn a_finding_is_raised_once_until_its_evidence_changes() {
     let third = sprintdeck::planning::run_analyst(&store, &config, later)
         .await
         .expect("runs");
-    assert!(!third.is_empty(), "three days on, the overdue and stale lists differ");
+    assert!(
+        !third.is_empty(),
+        "three days on, the overdue and stale lists differ"
+    );
     assert!(third.iter().all(|(_, f)| {
         first
             .iter()
