@@ -3,6 +3,8 @@
 //! chunks are dropped). Esc stops (the runtime aborts the request); `r` on an empty input asks
 //! the last question again, `n` starts a new conversation.
 
+use std::fmt::Write as _;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
@@ -144,6 +146,24 @@ fn command(state: &mut State, c: char) -> Option<Vec<Effect>> {
         'o' => {
             state.chat.conversations = Some(ConversationList::default());
             vec![Effect::LoadConversations]
+        }
+        'p' => {
+            let last = state
+                .chat
+                .turns
+                .iter()
+                .rev()
+                .find_map(|t| t.proposals.last().copied());
+            if let Some(id) = last {
+                super::proposals::open(state, id)
+            } else {
+                super::flash(
+                    state,
+                    "the model proposed nothing in this conversation",
+                    false,
+                );
+                Vec::new()
+            }
         }
         _ => return None,
     })
@@ -312,6 +332,7 @@ fn ask(state: &mut State, question: String) -> Vec<Effect> {
         question,
         history,
         profile,
+        propose: !state.settings.read_only,
     });
     effects
 }
@@ -482,6 +503,7 @@ pub fn on_loaded(
         .into_iter()
         .map(|t| ChatTurn {
             rendered: Some(answer_lines(&t.answer, &theme)),
+            proposals: proposal_ids(&t.answer),
             question: t.question,
             answer: t.answer,
             status: if t.complete {
@@ -497,6 +519,15 @@ pub fn on_loaded(
         .collect();
     state.dirty = true;
     Vec::new()
+}
+
+/// The proposals a saved answer announced ("**Proposal #12 created**").
+fn proposal_ids(answer: &str) -> Vec<i64> {
+    answer
+        .split("**Proposal #")
+        .skip(1)
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect()
 }
 
 pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
@@ -529,6 +560,23 @@ pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
         }
         LlmEvent::Usage { input, output } => t.usage = Some((input, output)),
         LlmEvent::Context(text) => t.context = Some(text),
+        // The runtime turns calls into proposals; a bare call never reaches here.
+        LlmEvent::ToolCall { .. } => {}
+        LlmEvent::Proposed { id, title, changes } => {
+            c.phase = ChatPhase::Streaming;
+            t.proposals.push(id);
+            let title = sanitize(&title, false);
+            let _ = write!(
+                t.answer,
+                "\n\n**Proposal #{id} created**: {title} ({changes} change{}). \
+                 Nothing is changed until someone applies it: `p` opens it.",
+                if changes == 1 { "" } else { "s" }
+            );
+            // Other panes show the new pending proposal (the badge).
+            return vec![Effect::LoadProposals {
+                all: state.proposals.all,
+            }];
+        }
         LlmEvent::Done { .. } => {
             t.status = TurnStatus::Done;
             c.phase = ChatPhase::Idle;

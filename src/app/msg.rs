@@ -198,6 +198,8 @@ pub enum Effect {
         history: Vec<(String, String)>,
         /// `[llm.profiles.NAME]` to ask; `None`: the keys under `[llm]`.
         profile: Option<String>,
+        /// Offer the model the `propose_changes` tool (not in read-only mode).
+        propose: bool,
     },
     /// Abort the request of the current answer.
     ChatStop,

@@ -17,6 +17,16 @@ pub fn load(state: &State) -> Effect {
     }
 }
 
+/// Shows proposal `id` in the Proposals tab (from the chat or the generator).
+pub fn open(state: &mut State, id: i64) -> Vec<Effect> {
+    state.tab = super::state::Tab::Proposals;
+    state.proposals.focus = Some(id);
+    state.proposals.audit = None;
+    state.proposals.editing = None;
+    state.dirty = true;
+    vec![load(state)]
+}
+
 pub fn pending(state: &State) -> usize {
     state
         .proposals
@@ -225,6 +235,13 @@ pub fn on_loaded(
     match result {
         Ok(list) => {
             pane.list = list;
+            if let Some(id) = pane.focus.take()
+                && let Some(at) = pane.list.iter().position(|p| p.id == id)
+            {
+                pane.selected = at;
+                pane.scroll = 0;
+                pane.key_cursor = None;
+            }
             pane.selected = pane.selected.min(pane.list.len().saturating_sub(1));
             pane.error = None;
         }

@@ -293,12 +293,14 @@ impl Executor {
                 question,
                 history,
                 profile,
+                propose,
             } => self.start_chat(
                 turn,
                 ChatQuestion {
                     question,
                     history,
                     profile,
+                    propose,
                 },
             ),
             // Aborting the task drops the response body: the request ends on the server too.
@@ -730,12 +732,14 @@ async fn chat_effect(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
             question,
             history,
             profile,
+            propose,
         } => {
             let mut events = Vec::new();
             let ask = ChatQuestion {
                 question,
                 history,
                 profile,
+                propose,
             };
             chat_answer(store, io, &ask, |e| events.push(e)).await;
             Msg::ChatEvents { turn, events }
@@ -825,6 +829,8 @@ pub struct ChatQuestion {
     pub question: String,
     pub history: Vec<(String, String)>,
     pub profile: Option<String>,
+    /// Offer the `propose_changes` tool.
+    pub propose: bool,
 }
 
 /// Grounds the question in the store, asks the model (waiting out rate limits), and hands each
@@ -878,10 +884,20 @@ async fn chat_answer(
     )
     .await
     .unwrap_or_default();
+    let system = match io
+        .prompts
+        .own_prompt("chat/system.md", context::SYSTEM_PROMPT)
+    {
+        Ok(p) => p,
+        Err(message) => {
+            emit(fail(message));
+            return;
+        }
+    };
     emit(LlmEvent::Context(grounding.text.clone()));
     let mut messages = vec![Message {
         role: Role::System,
-        content: format!("{}\n\nContext:\n{}", context::SYSTEM_PROMPT, grounding.text),
+        content: format!("{}\n\nContext:\n{}", system.text, grounding.text),
     }];
     for (q, a) in &ask.history {
         messages.push(Message {
@@ -901,8 +917,96 @@ async fn chat_answer(
         .llm_sleeper
         .clone()
         .unwrap_or_else(crate::sync::http::tokio_sleeper);
-    crate::llm::stream_with_retry(provider.as_ref(), &ChatRequest { messages }, &sleeper, emit)
-        .await;
+    let mut request = ChatRequest::new(messages);
+    let run = ChatRun {
+        model: profile.model.clone(),
+        prompt_hash: system.hash,
+        propose: ask.propose && llm.propose_changes,
+    };
+    if run.propose {
+        request.tools.push(crate::generator::chat_tool::tool());
+    }
+    stream_proposing(store, io, provider.as_ref(), &request, &sleeper, &run, emit).await;
+}
+
+/// Streams the answer; a `propose_changes` call becomes a proposal (announced as
+/// [`LlmEvent::Proposed`]) before the answer is reported done.
+async fn stream_proposing(
+    store: &Store,
+    io: &EffectIo,
+    provider: &dyn crate::llm::Provider,
+    request: &crate::llm::ChatRequest,
+    sleeper: &crate::sync::http::Sleeper,
+    run: &ChatRun,
+    mut emit: impl FnMut(crate::llm::LlmEvent),
+) {
+    use crate::llm::LlmEvent;
+    let (mut calls, mut done) = (Vec::new(), None);
+    crate::llm::stream_with_retry(provider, request, sleeper, |e| match e {
+        LlmEvent::ToolCall {
+            name, arguments, ..
+        } => calls.push((name, arguments)),
+        e @ LlmEvent::Done { .. } => done = Some(e),
+        e => emit(e),
+    })
+    .await;
+    for (name, arguments) in calls {
+        let note = if !run.propose || name != crate::generator::chat_tool::NAME {
+            format!("\n\n_(the model asked for a tool `{name}` that is not offered; ignored)_")
+        } else {
+            match propose_from_chat(store, io, &arguments, run).await {
+                Ok(event) => {
+                    emit(event);
+                    continue;
+                }
+                Err(e) => format!("\n\n_(the model proposed changes that cannot be kept: {e})_"),
+            }
+        };
+        emit(LlmEvent::Text(note));
+    }
+    if let Some(done) = done {
+        emit(done);
+    }
+}
+
+/// What a chat proposal records of the run that made it.
+struct ChatRun {
+    model: Option<String>,
+    prompt_hash: String,
+    /// The `propose_changes` tool is offered.
+    propose: bool,
+}
+
+/// A `propose_changes` call kept as a pending chat proposal, its run recorded with it.
+async fn propose_from_chat(
+    store: &Store,
+    io: &EffectIo,
+    arguments: &str,
+    run: &ChatRun,
+) -> Result<crate::llm::LlmEvent, String> {
+    let author = format!("chat ({})", io.prompts.author);
+    let proposal = crate::generator::chat_tool::proposal(store.pool(), arguments, &author).await?;
+    let (title, changes) = (proposal.title.clone(), proposal.changes.len());
+    let now = io.clock.now();
+    let record = crate::store::runs::NewRun {
+        kind: "chat",
+        author: io.prompts.author.clone(),
+        model: run.model.clone(),
+        template_hash: run.prompt_hash.clone(),
+        ..crate::store::runs::NewRun::default()
+    };
+    let id = store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                let id = crate::store::proposals::create(c, &proposal, now).await?;
+                crate::store::runs::record(c, Some(id), &record, now).await?;
+                Ok(id)
+            })
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(crate::llm::LlmEvent::Proposed { id, title, changes })
 }
 
 /// One pass over the sources (none configured: nothing to do).

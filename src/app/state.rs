@@ -648,6 +648,8 @@ pub struct ChatTurn {
     /// The answer as screen lines once it is final, so that long conversations are not
     /// re-parsed on every frame.
     pub rendered: Option<Vec<ratatui::text::Line<'static>>>,
+    /// Proposals the model made in this answer (`p` opens the last).
+    pub proposals: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -734,6 +736,8 @@ pub struct ProposalsPane {
     pub failed_pushes: Vec<String>,
     /// Which of the selected proposal's issue keys tab has reached (Enter opens it).
     pub key_cursor: Option<usize>,
+    /// Select this proposal when the list arrives (opened from the chat or the generator).
+    pub focus: Option<i64>,
 }
 
 /// The selected proposal's changes being edited: which are kept, and the cursor.

@@ -76,18 +76,16 @@ pub async fn run(
             grounding.text
         ));
     }
-    let request = ChatRequest {
-        messages: vec![
-            Message {
-                role: Role::System,
-                content: format!("{}\n\nContext:\n{}", context::SYSTEM_PROMPT, grounding.text),
-            },
-            Message {
-                role: Role::User,
-                content: question.to_owned(),
-            },
-        ],
-    };
+    let request = ChatRequest::new(vec![
+        Message {
+            role: Role::System,
+            content: format!("{}\n\nContext:\n{}", context::SYSTEM_PROMPT, grounding.text),
+        },
+        Message {
+            role: Role::User,
+            content: question.to_owned(),
+        },
+    ]);
     let mut attempts = 0;
     loop {
         match answer(provider.as_ref(), request.clone()).await {
@@ -136,7 +134,10 @@ async fn answer(
             let _ = stdout.flush();
             wrote = true;
         }
-        LlmEvent::Reasoning(_) | LlmEvent::Context(_) => {}
+        LlmEvent::Reasoning(_)
+        | LlmEvent::Context(_)
+        | LlmEvent::ToolCall { .. }
+        | LlmEvent::Proposed { .. } => {}
         LlmEvent::Waiting { seconds, attempt } => output::note(&format!(
             "rate limited; asking again in {seconds}s (attempt {attempt})"
         )),

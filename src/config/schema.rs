@@ -246,6 +246,10 @@ pub struct LlmConfig {
     /// With `false`, the chat sends titles and fields only, never descriptions.
     #[serde(default = "yes")]
     pub send_descriptions: bool,
+    /// With `false`, the chat's model is not offered the `propose_changes` tool (for servers
+    /// that refuse tools).
+    #[serde(default = "yes")]
+    pub propose_changes: bool,
     #[serde(default)]
     pub profiles: BTreeMap<String, LlmProfile>,
 }

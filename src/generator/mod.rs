@@ -4,6 +4,7 @@
 //! (streaming, repair, refine) builds on this.
 
 pub mod backlog;
+pub mod chat_tool;
 pub mod rules;
 pub mod run;
 

@@ -102,15 +102,20 @@ async fn ask(
     let mut text = String::new();
     let mut failed = None;
     let sleeper = crate::sync::http::tokio_sleeper();
-    crate::llm::stream_with_retry(provider, &ChatRequest { messages }, &sleeper, |e| match e {
-        LlmEvent::Text(t) => text.push_str(&t),
-        LlmEvent::Usage { input, output } => {
-            usage.0 += input;
-            usage.1 += output;
-        }
-        LlmEvent::Error(e) => failed = Some(e.to_string()),
-        _ => {}
-    })
+    crate::llm::stream_with_retry(
+        provider,
+        &ChatRequest::new(messages),
+        &sleeper,
+        |e| match e {
+            LlmEvent::Text(t) => text.push_str(&t),
+            LlmEvent::Usage { input, output } => {
+                usage.0 += input;
+                usage.1 += output;
+            }
+            LlmEvent::Error(e) => failed = Some(e.to_string()),
+            _ => {}
+        },
+    )
     .await;
     match failed {
         Some(e) => Err(e),

@@ -6,16 +6,37 @@ use eventsource_stream::Eventsource;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use serde_json::{Value, json};
 
-use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, Role};
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, PendingCalls, Provider, Role};
 
 pub struct Anthropic {
     pub endpoint: Endpoint,
     pub client: reqwest::Client,
 }
 
-/// What one event adds; `input` carries the input tokens from `message_start` to the usage.
-pub fn event_events(kind: &str, v: &Value, input: &mut u64) -> Vec<LlmEvent> {
+/// What one event adds; `input` carries the input tokens from `message_start` to the usage,
+/// `calls` the pieces of tool calls until their block stops.
+pub(crate) fn event_events(
+    kind: &str,
+    v: &Value,
+    input: &mut u64,
+    calls: &mut PendingCalls,
+) -> Vec<LlmEvent> {
+    let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
     match kind {
+        "content_block_start" => {
+            let block = v.get("content_block");
+            if block.and_then(|b| b.get("type")).and_then(Value::as_str) == Some("tool_use") {
+                let text = |k: &str| {
+                    block
+                        .and_then(|b| b.get(k))
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                };
+                calls.start(index, text("id"), text("name"));
+            }
+            Vec::new()
+        }
+        "content_block_stop" => calls.finish(index).into_iter().collect(),
         "message_start" => {
             *input = v
                 .pointer("/message/usage/input_tokens")
@@ -35,6 +56,10 @@ pub fn event_events(kind: &str, v: &Value, input: &mut u64) -> Vec<LlmEvent> {
                     .map(|t| LlmEvent::Reasoning(t.to_owned()))
                     .into_iter()
                     .collect(),
+                Some("input_json_delta") if calls.is_open(index) => {
+                    calls.push(index, text("partial_json").unwrap_or(""));
+                    Vec::new()
+                }
                 _ => Vec::new(),
             }
         }
@@ -99,6 +124,14 @@ impl Provider for Anthropic {
         if let Some(t) = e.temperature {
             body["temperature"] = json!(t);
         }
+        if !request.tools.is_empty() {
+            let tools: Vec<Value> = request
+                .tools
+                .iter()
+                .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
+                .collect();
+            body["tools"] = json!(tools);
+        }
         let mut req = self
             .client
             .post(format!("{}/v1/messages", e.base_url))
@@ -116,20 +149,23 @@ impl Provider for Anthropic {
 fn decode_response(response: reqwest::Response) -> BoxStream<'static, LlmEvent> {
     let events = response.bytes_stream().eventsource();
     stream::unfold(
-        (events.boxed(), 0u64, false),
-        |(mut events, mut input, finished)| async move {
+        (events.boxed(), 0u64, PendingCalls::default(), false),
+        |(mut events, mut input, mut calls, finished)| async move {
             if finished {
                 return None;
             }
             loop {
                 match events.next().await {
                     None => {
-                        return Some((vec![LlmEvent::Error(LlmError::Cut)], (events, input, true)));
+                        return Some((
+                            vec![LlmEvent::Error(LlmError::Cut)],
+                            (events, input, calls, true),
+                        ));
                     }
                     Some(Err(e)) => {
                         return Some((
                             vec![LlmEvent::Error(LlmError::Decode(e.to_string()))],
-                            (events, input, true),
+                            (events, input, calls, true),
                         ));
                     }
                     Some(Ok(event)) => {
@@ -144,12 +180,12 @@ fn decode_response(response: reqwest::Response) -> BoxStream<'static, LlmEvent> 
                         } else {
                             event.event.clone()
                         };
-                        let out = event_events(&kind, &v, &mut input);
+                        let out = event_events(&kind, &v, &mut input, &mut calls);
                         let end = out
                             .iter()
                             .any(|e| matches!(e, LlmEvent::Done { .. } | LlmEvent::Error(_)));
                         if !out.is_empty() {
-                            return Some((out, (events, input, end)));
+                            return Some((out, (events, input, calls, end)));
                         }
                     }
                 }

@@ -9,9 +9,7 @@ use sqlx::SqlitePool;
 
 use crate::store::StoreError;
 
-pub const SYSTEM_PROMPT: &str = "You answer questions about a software team's backlog. Use only \
-the context below, which comes from the team's issue tracker. Cite every issue you mention by its \
-key in square brackets, e.g. [OPS-12]. If the context does not hold the answer, say so.";
+pub const SYSTEM_PROMPT: &str = include_str!("../../assets/prompts/chat/system.md");
 
 /// Roughly four characters per token: good enough to stay under a budget.
 pub fn tokens(text: &str) -> usize {

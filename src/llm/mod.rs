@@ -38,9 +38,32 @@ pub struct Message {
     pub content: String,
 }
 
+/// A function the model may call instead of (or after) answering in text. Its call comes back as
+/// [`LlmEvent::ToolCall`]; nothing runs on the model's say-so.
 #[derive(Debug, Clone, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub description: String,
+    /// JSON schema of the arguments.
+    pub parameters: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatRequest {
     pub messages: Vec<Message>,
+    pub tools: Vec<Tool>,
+    /// Ask for a JSON answer matching this schema (name, schema) where the provider enforces one
+    /// (`OpenAI` `response_format`, Ollama `format`); elsewhere the prompt has to ask for it.
+    pub json_schema: Option<(String, serde_json::Value)>,
+}
+
+impl ChatRequest {
+    pub fn new(messages: Vec<Message>) -> Self {
+        Self {
+            messages,
+            ..Self::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +75,12 @@ pub enum LlmEvent {
         input: u64,
         output: u64,
     },
+    /// The model called a tool; `arguments` is its JSON text, whole.
+    ToolCall {
+        id: String,
+        name: String,
+        arguments: String,
+    },
     /// The answer is complete.
     Done {
         stop_reason: Option<String>,
@@ -59,6 +88,13 @@ pub enum LlmEvent {
     /// The context sent with the question (emitted by the app before the provider's events, so
     /// the user can see what left the machine).
     Context(String),
+    /// A `propose_changes` call became pending proposal `id` (emitted by the app, which turns
+    /// tool calls into proposals; the model applies nothing).
+    Proposed {
+        id: i64,
+        title: String,
+        changes: usize,
+    },
     /// The provider asked us to wait (429/529); the request is sent again after `seconds`.
     Waiting {
         seconds: u64,
@@ -170,19 +206,21 @@ pub async fn key(profile: &LlmProfile) -> Result<Option<Secret>, String> {
 pub async fn check(provider: &dyn Provider) -> Result<Duration, LlmError> {
     use futures_util::StreamExt;
     let started = std::time::Instant::now();
-    let mut stream = provider.stream(ChatRequest {
-        messages: vec![Message {
-            role: Role::User,
-            content: "Reply with the single word OK.".to_owned(),
-        }],
-    });
+    let mut stream = provider.stream(ChatRequest::new(vec![Message {
+        role: Role::User,
+        content: "Reply with the single word OK.".to_owned(),
+    }]));
     while let Some(event) = stream.next().await {
         match event {
             LlmEvent::Text(_) | LlmEvent::Reasoning(_) | LlmEvent::Done { .. } => {
                 return Ok(started.elapsed());
             }
             LlmEvent::Error(e) => return Err(e),
-            LlmEvent::Usage { .. } | LlmEvent::Context(_) | LlmEvent::Waiting { .. } => {}
+            LlmEvent::Usage { .. }
+            | LlmEvent::Context(_)
+            | LlmEvent::Waiting { .. }
+            | LlmEvent::ToolCall { .. }
+            | LlmEvent::Proposed { .. } => {}
         }
     }
     Err(LlmError::Cut)
@@ -215,7 +253,10 @@ pub async fn stream_with_retry(
                     wait = Some(retry_after);
                 }
                 event => {
-                    started |= matches!(event, LlmEvent::Text(_) | LlmEvent::Reasoning(_));
+                    started |= matches!(
+                        event,
+                        LlmEvent::Text(_) | LlmEvent::Reasoning(_) | LlmEvent::ToolCall { .. }
+                    );
                     emit(event);
                 }
             }
@@ -270,6 +311,65 @@ pub(crate) fn messages_json(messages: &[Message]) -> Vec<serde_json::Value> {
         .iter()
         .map(|m| serde_json::json!({"role": m.role.as_str(), "content": m.content}))
         .collect()
+}
+
+/// Tools as `OpenAI` and Ollama take them.
+pub(crate) fn functions_json(tools: &[Tool]) -> Vec<serde_json::Value> {
+    tools
+        .iter()
+        .map(|t| {
+            serde_json::json!({"type": "function", "function": {
+                "name": t.name, "description": t.description, "parameters": t.parameters,
+            }})
+        })
+        .collect()
+}
+
+/// Tool calls whose arguments arrive in pieces (`OpenAI` by index, Anthropic by content
+/// block): gathered until the call is complete.
+#[derive(Debug, Default)]
+pub(crate) struct PendingCalls {
+    calls: std::collections::BTreeMap<u64, (String, String, String)>,
+}
+
+impl PendingCalls {
+    pub fn start(&mut self, index: u64, id: &str, name: &str) {
+        let call = self.calls.entry(index).or_default();
+        if !id.is_empty() {
+            id.clone_into(&mut call.0);
+        }
+        if !name.is_empty() {
+            name.clone_into(&mut call.1);
+        }
+    }
+
+    pub fn push(&mut self, index: u64, arguments: &str) {
+        self.calls.entry(index).or_default().2.push_str(arguments);
+    }
+
+    pub fn is_open(&self, index: u64) -> bool {
+        self.calls.contains_key(&index)
+    }
+
+    /// The call at `index` as an event (`{}` for a call without arguments).
+    pub fn finish(&mut self, index: u64) -> Option<LlmEvent> {
+        let (id, name, arguments) = self.calls.remove(&index)?;
+        Some(LlmEvent::ToolCall {
+            id,
+            name,
+            arguments: if arguments.trim().is_empty() {
+                "{}".to_owned()
+            } else {
+                arguments
+            },
+        })
+    }
+
+    /// Every open call, in index order.
+    pub fn finish_all(&mut self) -> Vec<LlmEvent> {
+        let indexes: Vec<u64> = self.calls.keys().copied().collect();
+        indexes.into_iter().filter_map(|i| self.finish(i)).collect()
+    }
 }
 
 /// An error answer (before any stream): the provider's own message, classified.

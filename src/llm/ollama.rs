@@ -25,6 +25,25 @@ pub fn line_events(v: &Value) -> Vec<LlmEvent> {
     if let Some(t) = text("content").filter(|t| !t.is_empty()) {
         out.push(LlmEvent::Text(t.to_owned()));
     }
+    // Calls arrive whole, their arguments an object, without an id.
+    for call in v
+        .pointer("/message/tool_calls")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.push(LlmEvent::ToolCall {
+            id: String::new(),
+            name: call
+                .pointer("/function/name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            arguments: call
+                .pointer("/function/arguments")
+                .map_or_else(|| "{}".to_owned(), Value::to_string),
+        });
+    }
     if v.get("done").and_then(Value::as_bool) == Some(true) {
         out.push(LlmEvent::Usage {
             input: v
@@ -53,6 +72,12 @@ impl Provider for Ollama {
         });
         if let Some(t) = e.temperature {
             body["options"] = json!({ "temperature": t });
+        }
+        if !request.tools.is_empty() {
+            body["tools"] = json!(super::functions_json(&request.tools));
+        }
+        if let Some((_, schema)) = &request.json_schema {
+            body["format"] = schema.clone();
         }
         let mut req = self
             .client

@@ -7,7 +7,7 @@ use eventsource_stream::Eventsource;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use serde_json::{Value, json};
 
-use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider};
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, PendingCalls, Provider};
 
 pub struct OpenAi {
     pub endpoint: Endpoint,
@@ -28,8 +28,8 @@ impl OpenAi {
     }
 }
 
-/// What one chunk adds.
-pub fn chunk_events(v: &Value) -> Vec<LlmEvent> {
+/// What one chunk adds; tool-call pieces gather in `calls` until the choice finishes.
+pub(crate) fn chunk_events(v: &Value, calls: &mut PendingCalls) -> Vec<LlmEvent> {
     let mut out = Vec::new();
     if let Some(err) = v.get("error") {
         let message = err
@@ -61,6 +61,20 @@ pub fn chunk_events(v: &Value) -> Vec<LlmEvent> {
                 });
             }
         }
+        for call in delta
+            .and_then(|d| d.get("tool_calls"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let index = call.get("index").and_then(Value::as_u64).unwrap_or(0);
+            let text = |p: &str| call.pointer(p).and_then(Value::as_str).unwrap_or("");
+            calls.start(index, text("/id"), text("/function/name"));
+            calls.push(index, text("/function/arguments"));
+        }
+        if choice.get("finish_reason").is_some_and(|r| !r.is_null()) {
+            out.extend(calls.finish_all());
+        }
     }
     if let Some(u) = v.get("usage").filter(|u| !u.is_null()) {
         out.push(LlmEvent::Usage {
@@ -89,6 +103,15 @@ impl Provider for OpenAi {
         if let Some(m) = e.max_tokens {
             body["max_tokens"] = json!(m);
         }
+        if !request.tools.is_empty() {
+            body["tools"] = json!(super::functions_json(&request.tools));
+        }
+        if let Some((name, schema)) = &request.json_schema {
+            body["response_format"] = json!({
+                "type": "json_schema",
+                "json_schema": { "name": name, "schema": schema },
+            });
+        }
         let mut req = self.client.post(self.url()).json(&body);
         if let Some(key) = &e.key {
             req = if e.api_version.is_some() {
@@ -114,39 +137,47 @@ type Events = BoxStream<
 
 /// SSE events into [`LlmEvent`]s; the end without `[DONE]` is a cut connection.
 fn decode(events: Events) -> BoxStream<'static, LlmEvent> {
-    stream::unfold((events, false), |(mut events, finished)| async move {
-        if finished {
-            return None;
-        }
-        loop {
-            match events.next().await {
-                None => return Some((vec![LlmEvent::Error(LlmError::Cut)], (events, true))),
-                Some(Err(e)) => {
-                    return Some((
-                        vec![LlmEvent::Error(LlmError::Decode(e.to_string()))],
-                        (events, true),
-                    ));
-                }
-                Some(Ok(event)) => {
-                    let data = event.data.trim();
-                    if data == "[DONE]" {
-                        return Some((vec![LlmEvent::Done { stop_reason: None }], (events, true)));
+    let calls = PendingCalls::default();
+    stream::unfold(
+        (events, calls, false),
+        |(mut events, mut calls, finished)| async move {
+            if finished {
+                return None;
+            }
+            loop {
+                match events.next().await {
+                    None => {
+                        return Some((vec![LlmEvent::Error(LlmError::Cut)], (events, calls, true)));
                     }
-                    if data.is_empty() {
-                        continue;
+                    Some(Err(e)) => {
+                        return Some((
+                            vec![LlmEvent::Error(LlmError::Decode(e.to_string()))],
+                            (events, calls, true),
+                        ));
                     }
-                    let out = match serde_json::from_str::<Value>(data) {
-                        Ok(v) => chunk_events(&v),
-                        Err(e) => vec![LlmEvent::Error(LlmError::Decode(e.to_string()))],
-                    };
-                    let failed = out.iter().any(|e| matches!(e, LlmEvent::Error(_)));
-                    if !out.is_empty() {
-                        return Some((out, (events, failed)));
+                    Some(Ok(event)) => {
+                        let data = event.data.trim();
+                        if data == "[DONE]" {
+                            let mut out = calls.finish_all();
+                            out.push(LlmEvent::Done { stop_reason: None });
+                            return Some((out, (events, calls, true)));
+                        }
+                        if data.is_empty() {
+                            continue;
+                        }
+                        let out = match serde_json::from_str::<Value>(data) {
+                            Ok(v) => chunk_events(&v, &mut calls),
+                            Err(e) => vec![LlmEvent::Error(LlmError::Decode(e.to_string()))],
+                        };
+                        let failed = out.iter().any(|e| matches!(e, LlmEvent::Error(_)));
+                        if !out.is_empty() {
+                            return Some((out, (events, calls, failed)));
+                        }
                     }
                 }
             }
-        }
-    })
+        },
+    )
     .flat_map(stream::iter)
     .boxed()
 }

@@ -136,6 +136,40 @@ pub struct Setup {
     pub tokenizer: Tokenizer,
     pub author: String,
     pub out_dir: PathBuf,
+    /// Where the team's own prompts replace the built-in ones (`<config dir>/prompts/`).
+    pub own_dir: Option<PathBuf>,
+}
+
+/// A prompt the app sends: the built-in text or the team's file replacing it, and its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    pub text: String,
+    /// SHA-256 of the text, recorded with every run that used it.
+    pub hash: String,
+    /// The file it came from, when not built in.
+    pub file: Option<PathBuf>,
+}
+
+impl Setup {
+    /// `rel` (e.g. `chat/system.md`) from the team's prompt dir when it has that file, else the
+    /// built-in text. A file that cannot be read is an error, not a silent fallback.
+    pub fn own_prompt(&self, rel: &str, built_in: &str) -> Result<Loaded, String> {
+        let file = self
+            .own_dir
+            .as_ref()
+            .map(|d| d.join(rel))
+            .filter(|f| f.exists());
+        let text = match &file {
+            None => built_in.to_owned(),
+            Some(f) => std::fs::read_to_string(f)
+                .map_err(|e| format!("cannot read {}: {e}", f.display()))?,
+        };
+        Ok(Loaded {
+            hash: crate::store::prompts::sha256(text.as_bytes()),
+            text,
+            file,
+        })
+    }
 }
 
 impl Setup {
@@ -146,6 +180,7 @@ impl Setup {
             tokenizer: Tokenizer::Approx,
             author: author(None),
             out_dir: std::env::temp_dir(),
+            own_dir: None,
         }
     }
 
@@ -160,6 +195,7 @@ impl Setup {
             tokenizer: tokenizer(config),
             author: author(me),
             out_dir: data_dir.join("prompts"),
+            own_dir: Some(config_dir.join("prompts")),
         }
     }
 }

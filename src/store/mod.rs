@@ -11,6 +11,7 @@ pub mod prompts;
 pub mod proposals;
 pub mod queries;
 pub mod read;
+pub mod runs;
 pub mod snapshots;
 pub mod sync_state;
 mod writer;

@@ -198,7 +198,7 @@ pub async fn reject(
     .await
 }
 
-async fn audit(
+pub(crate) async fn audit(
     conn: &mut SqliteConnection,
     actor: &str,
     action: &str,

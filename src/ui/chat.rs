@@ -105,7 +105,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     } else {
         textarea.set_cursor_style(Style::default());
         format!(
-            " {model} · i writes · r again · n new · o older · m model · c context · t reasoning · tab citations "
+            " {model} · i writes · r again · n new · o older · m model · c context · t reasoning · tab citations · p proposal "
         )
     };
     textarea.set_block(

@@ -132,6 +132,7 @@ fn pane_keys(ctx: Context) -> &'static [(&'static str, &'static str)] {
             ("m", "next model (profile)"),
             ("c / t", "show the context sent / the whole reasoning"),
             ("tab, enter", "walk the cited issues; open one"),
+            ("p", "open the proposal the model made (it applies nothing)"),
             ("pgup pgdn end", "scroll; end follows the stream"),
         ],
         Context::Proposals => &[

@@ -148,6 +148,7 @@ fn request() -> ChatRequest {
             role: Role::User,
             content: "hello".into(),
         }],
+        ..ChatRequest::default()
     }
 }
 
@@ -526,4 +527,125 @@ async fn write(store: &sprintdeck::store::Store, sql: &'static str) {
         })
         .await
         .expect(sql);
+}
+
+/// Every tool call of a whole stream, and its last event.
+async fn tool_calls(provider: LlmProvider, url: &str) -> (Vec<(String, String, Value)>, LlmEvent) {
+    let p = llm::provider(&profile(provider, url), None).expect("provider");
+    let mut s = p.stream(request());
+    let (mut calls, mut last) = (Vec::new(), None);
+    while let Some(e) = s.next().await {
+        if let LlmEvent::ToolCall {
+            id,
+            name,
+            arguments,
+        } = &e
+        {
+            let args: Value = serde_json::from_str(arguments).expect("arguments are JSON");
+            calls.push((id.clone(), name.clone(), args));
+        }
+        last = Some(e);
+    }
+    (calls, last.expect("an event"))
+}
+
+/// A recorded SSE body as a server ends it: the recordings were saved without the blank line
+/// that completes their last event (without it, the event is incomplete by the SSE rules).
+pub fn wire(mut body: String) -> String {
+    while !body.ends_with("\n\n") {
+        body.push('\n');
+    }
+    body
+}
+
+/// SSE framing for payload-per-line recordings: `data: <line>` events, `[DONE]` at the end.
+fn sse_of(lines: &str, done: bool) -> String {
+    let mut out = String::new();
+    for l in lines.lines().filter(|l| !l.trim().is_empty()) {
+        out.push_str("data: ");
+        out.push_str(l);
+        out.push_str("\n\n");
+    }
+    if done {
+        out.push_str("data: [DONE]\n\n");
+    }
+    out
+}
+
+#[tokio::test]
+async fn tool_calls_are_gathered_from_their_pieces_in_every_provider_format() {
+    let sse = [("content-type", "text/event-stream")];
+    // Anthropic: a text block, then tool_use whose input arrives as input_json_delta pieces.
+    let url = mock(200, &sse, wire(read("llm/tool_use_response.sse")), false).await;
+    let (calls, last) = tool_calls(LlmProvider::Anthropic, &url).await;
+    assert_eq!(
+        calls,
+        vec![(
+            "toolu_01NRLabsLyVHZPKxbKvkfSMn".to_owned(),
+            "get_weather".to_owned(),
+            serde_json::json!({"location": "Paris"})
+        )]
+    );
+    assert!(matches!(last, LlmEvent::Done { .. }), "{last:?}");
+    // Anthropic: a tool_use block with no input deltas at all.
+    let url = mock(
+        200,
+        &sse,
+        sse_of(&read("llm/anthropic-tool-no-args.chunks.jsonl"), false),
+        false,
+    )
+    .await;
+    let (calls, _) = tool_calls(LlmProvider::Anthropic, &url).await;
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].2, serde_json::json!({}));
+    // OpenAI-compatible: index 1, arguments split across chunks with empty pieces.
+    let url = mock(
+        200,
+        &sse,
+        wire(read("llm/anthropic-openai-compat-tool-call.sse")),
+        false,
+    )
+    .await;
+    let (calls, last) = tool_calls(LlmProvider::Openai, &url).await;
+    assert!(matches!(last, LlmEvent::Done { .. }), "{last:?}");
+    assert_eq!(
+        calls,
+        vec![(
+            "toolu_sanitized".to_owned(),
+            "read_file".to_owned(),
+            serde_json::json!({"path": "a.txt"})
+        )]
+    );
+    // Groq: the whole call in one chunk.
+    let url = mock(
+        200,
+        &sse,
+        sse_of(&read("llm/groq-tool-call.chunks.jsonl"), true),
+        false,
+    )
+    .await;
+    let (calls, _) = tool_calls(LlmProvider::Openai, &url).await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (calls[0].1.as_str(), &calls[0].2),
+        ("weather", &serde_json::json!({}))
+    );
+    // Ollama: arguments as an object, no id.
+    let url = mock(
+        200,
+        &[("content-type", "application/x-ndjson")],
+        read("llm/api-chat-stream-tool-call.docs-example.ndjson"),
+        false,
+    )
+    .await;
+    let (calls, last) = tool_calls(LlmProvider::Ollama, &url).await;
+    assert_eq!(
+        calls,
+        vec![(
+            String::new(),
+            "get_weather".to_owned(),
+            serde_json::json!({"city": "Tokyo"})
+        )]
+    );
+    assert!(matches!(last, LlmEvent::Done { .. }), "{last:?}");
 }

@@ -10,6 +10,7 @@
 
 mod board_workflow;
 mod chat;
+mod chat_tool;
 mod cli;
 mod common;
 mod config;

@@ -1,0 +1,98 @@
+//! Model runs that made proposals: who asked, when, which model and prompt version (hash), the
+//! documents given (name and hash), tokens and cost. Each is also a line in the audit log.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteConnection;
+
+use super::Result;
+use crate::domain::time::to_db;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NewRun {
+    /// `generate`, `refine`, `split` or `chat`.
+    pub kind: &'static str,
+    pub author: String,
+    pub model: Option<String>,
+    /// SHA-256 of the prompt template the run sent.
+    pub template_hash: String,
+    /// Documents given as context: `name sha256:…`.
+    pub files: Vec<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost: Option<f64>,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Run {
+    pub id: i64,
+    pub proposal_id: Option<i64>,
+    pub kind: String,
+    pub author: String,
+    pub at: String,
+    pub model: Option<String>,
+    pub template_hash: String,
+    pub files_json: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost: Option<f64>,
+    pub attempts: i64,
+}
+
+/// Keeps the run (for `proposal`) and its audit line.
+pub async fn record(
+    conn: &mut SqliteConnection,
+    proposal: Option<i64>,
+    run: &NewRun,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let files = serde_json::to_string(&run.files).unwrap_or_else(|_| "[]".to_owned());
+    let id = sqlx::query_scalar(
+        "INSERT INTO generator_runs (proposal_id, kind, author, at, model, template_hash, files_json, \
+         input_tokens, output_tokens, cost, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(proposal)
+    .bind(run.kind)
+    .bind(&run.author)
+    .bind(to_db(now))
+    .bind(&run.model)
+    .bind(&run.template_hash)
+    .bind(&files)
+    .bind(i64::try_from(run.input_tokens).unwrap_or(i64::MAX))
+    .bind(i64::try_from(run.output_tokens).unwrap_or(i64::MAX))
+    .bind(run.cost)
+    .bind(i64::from(run.attempts.max(1)))
+    .fetch_one(&mut *conn)
+    .await?;
+    super::proposals::audit(
+        conn,
+        &run.author,
+        &format!("model run: {}", run.kind),
+        proposal,
+        &serde_json::json!({
+            "run": id,
+            "model": run.model,
+            "template": run.template_hash,
+            "files": run.files,
+            "tokens": [run.input_tokens, run.output_tokens],
+            "cost": run.cost,
+            "attempts": run.attempts.max(1),
+        }),
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The runs behind a proposal, oldest first.
+pub async fn of_proposal(pool: &SqlitePool, proposal: i64) -> Result<Vec<Run>> {
+    Ok(sqlx::query_as(
+        "SELECT id, proposal_id, kind, author, at, model, template_hash, files_json, input_tokens, \
+         output_tokens, cost, attempts FROM generator_runs WHERE proposal_id = ? ORDER BY id",
+    )
+    .bind(proposal)
+    .fetch_all(pool)
+    .await?)
+}
