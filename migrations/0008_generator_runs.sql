@@ -12,6 +12,9 @@ CREATE TABLE generator_runs (
     input_tokens  INTEGER NOT NULL DEFAULT 0,
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cost          REAL,
-    attempts      INTEGER NOT NULL DEFAULT 1
+    attempts      INTEGER NOT NULL DEFAULT 1,
+    -- What was asked (idea, project, format, depth, constraints, answers), so a refinement can
+    -- continue the conversation; documents are kept as names and hashes only.
+    brief_json    TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX generator_runs_proposal ON generator_runs (proposal_id);

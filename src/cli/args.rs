@@ -172,27 +172,46 @@ pub enum Command {
     /// Turn an idea (and documents) into epics, stories and tasks with the AI: checked against
     /// the schema and the [generator] rules, kept as a backlog proposal to review and apply.
     #[command(
-        after_help = "Examples:\n  sprintdeck generate --project OPS --idea \"self-service invoice export for accountants\"\n  sprintdeck generate --project OPS --idea-file brief.md --file notes.txt --format bdd\n\nNothing is created until the proposal is applied (sprintdeck proposals apply ID, or `a` in\nthe Proposals tab). Markdown and plain text files are read; PDF is not yet."
+        after_help = "Examples:\n  sprintdeck generate --project OPS --idea \"self-service invoice export for accountants\"\n  sprintdeck generate --project OPS --idea-file brief.md --file notes.pdf --format bdd --team-size 4 --sprint-days 10\n  sprintdeck generate --refine 12 --instruction \"split by user role\"\n\nNothing is created until the proposal is applied (sprintdeck proposals apply ID, or `a` in\nthe Proposals tab). Stories above [generator] max_story_points are sent back to be split; a\nbacklog with rule errors cannot be applied. When the model needs to know more it asks; answer\nwith --answer (once per question). --refine replaces the pending proposal and prints what changed."
     )]
     Generate {
         /// The project every item goes to (key or path).
-        #[arg(long)]
-        project: String,
+        #[arg(long, required_unless_present = "refine")]
+        project: Option<String>,
         /// The idea, in a few sentences.
-        #[arg(long, required_unless_present = "idea_file")]
+        #[arg(long)]
         idea: Option<String>,
         /// Read the idea from this file instead.
         #[arg(long, value_name = "FILE")]
         idea_file: Option<PathBuf>,
-        /// A document to give as context (repeatable): Markdown or plain text.
+        /// A document to give as context (repeatable): Markdown, plain text or PDF.
         #[arg(long = "file", value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// `classic` ("As a … I want … so that …") or `bdd` (Given/When/Then criteria).
-        #[arg(long, default_value = "classic", value_parser = ["classic", "bdd"])]
+        /// `classic` ("As a … I want … so that …"), `bdd` (Given/When/Then criteria), or the
+        /// path of your own story template.
+        #[arg(long, default_value = "classic")]
         format: String,
-        /// Team constraints to respect (size, sprint length, deadline).
+        /// How deep to go: `epics`, `stories` or `tasks`.
+        #[arg(long, default_value = "tasks", value_parser = ["epics", "stories", "tasks"])]
+        depth: String,
+        #[arg(long, value_name = "PEOPLE")]
+        team_size: Option<u32>,
+        #[arg(long, value_name = "DAYS")]
+        sprint_days: Option<u32>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        deadline: Option<chrono::NaiveDate>,
+        /// Other constraints to respect, in words.
         #[arg(long)]
         constraints: Option<String>,
+        /// An answer to the model's questions (repeatable, in the order it asked them).
+        #[arg(long = "answer", value_name = "TEXT")]
+        answers: Vec<String>,
+        /// Revise pending backlog proposal ID with --instruction; the revision replaces it.
+        #[arg(long, value_name = "ID", requires = "instruction")]
+        refine: Option<i64>,
+        /// What to change in the backlog being refined ("make stories smaller").
+        #[arg(long)]
+        instruction: Option<String>,
         /// A named profile from [llm.profiles.NAME] instead of [llm].
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,

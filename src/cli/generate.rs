@@ -1,4 +1,5 @@
-//! `sprintdeck generate`: an idea (and documents) into a backlog proposal.
+//! `sprintdeck generate`: an idea (and documents) into a backlog proposal, or a refinement of
+//! a pending one that replaces it.
 
 use std::fmt::Write as _;
 
@@ -6,46 +7,37 @@ use super::args::Command;
 use super::commands::Context;
 use super::output;
 use crate::Error;
-use crate::domain::proposal::Kind;
-use crate::generator::rules::{self, Level};
-use crate::generator::run::{self, Format, Request};
-use crate::store::proposals::{self, NewProposal};
+use crate::domain::proposal::{Kind, ProposalState};
+use crate::generator::proposal::{self as generated, RunInfo};
+use crate::generator::run::{self, Depth, Format, Outcome, Progress, Request};
+use crate::generator::{Backlog, diff, documents, rules};
+use crate::store::{proposals, runs};
 
-/// The largest document read as context.
-const MAX_FILE: u64 = 1024 * 1024;
+/// The team's template when the config dir has one, else the built-in.
+fn template(ctx: &Context) -> Result<String, Error> {
+    let own = ctx.paths.config_dir().join("prompts/generator/backlog.md");
+    if own.exists() {
+        std::fs::read_to_string(&own)
+            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", own.display())))
+    } else {
+        Ok(run::TEMPLATE.to_owned())
+    }
+}
 
-fn read(path: &std::path::Path) -> Result<String, Error> {
-    let shown = path.display();
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
-    {
-        return Err(Error::Usage(format!(
-            "{shown}: PDF is not read yet; give its text as a .txt or .md file"
-        )));
-    }
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?
-        .len();
-    if size > MAX_FILE {
-        return Err(Error::Usage(format!(
-            "{shown} is {size} bytes; documents up to 1 MiB are read"
-        )));
-    }
-    let bytes = std::fs::read(path)?;
-    String::from_utf8(bytes).map_err(|_| Error::Usage(format!("{shown} is not UTF-8 text")))
+fn read_text(path: &std::path::Path) -> Result<String, Error> {
+    documents::read(path).map(|d| d.text).map_err(Error::Usage)
 }
 
 pub async fn run(ctx: &Context, command: &Command) -> Result<(), Error> {
     let Command::Generate {
-        project,
         idea,
         idea_file,
         files,
-        format,
-        constraints,
+        refine,
+        instruction,
         profile,
         json,
+        ..
     } = command
     else {
         return Ok(());
@@ -53,139 +45,260 @@ pub async fn run(ctx: &Context, command: &Command) -> Result<(), Error> {
     let Some(config) = &ctx.config.llm else {
         return Err(Error::Usage(super::ask::NOT_CONFIGURED.to_owned()));
     };
-    let idea = match (idea, idea_file) {
-        (Some(text), _) => text.clone(),
-        (None, Some(path)) => read(path)?,
-        (None, None) => return Err(Error::Usage("give --idea or --idea-file".to_owned())),
-    };
-    let mut documents = Vec::new();
-    let mut hashes = Vec::new();
-    for path in files {
-        let text = read(path)?;
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        hashes.push(format!(
-            "{name} sha256:{}",
-            &crate::store::prompts::sha256(text.as_bytes())[..16]
-        ));
-        documents.push((name, text));
-    }
     let profile = super::ask::profile(config, profile.as_deref())?;
+    let ws =
+        super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await?;
+    let pool = ws.store.pool();
+    let idea = match (idea, idea_file) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Some(path)) => Some(read_text(path)?),
+        (None, None) => None,
+    };
+    let mut docs = Vec::new();
+    for path in files {
+        docs.push(documents::read(path).map_err(Error::Usage)?);
+    }
+    // A refinement continues what the replaced proposal was asked.
+    let (mut request, replaces) = if let Some(id) = refine {
+        let (request, old) = refine_request(ctx, pool, *id, idea, instruction.as_deref()).await?;
+        (request, Some(old))
+    } else {
+        let idea = idea.ok_or_else(|| Error::Usage("give --idea or --idea-file".to_owned()))?;
+        (new_request(ctx, command, idea)?, None)
+    };
+    request.files = docs
+        .iter()
+        .map(|d| (d.name.clone(), d.text.clone()))
+        .collect();
     let key = crate::llm::key(&profile)
         .await
         .map_err(|e| Error::Usage(format!("[llm] {e}")))?;
     let provider = crate::llm::provider(&profile, key).map_err(Error::Usage)?;
-    let ws =
-        super::workspace::open(&ctx.paths, &ctx.config, ctx.cli.db.as_ref(), &ctx.clock).await?;
-    // The team's own template, when the config dir has one.
-    let own = ctx.paths.config_dir().join("prompts/generator/backlog.md");
-    let template = if own.exists() {
-        read(&own)?
+    output::note(if replaces.is_some() {
+        "asking the model to revise the backlog…"
     } else {
-        run::TEMPLATE.to_owned()
-    };
-    let request = Request {
-        template,
-        idea,
-        files: documents,
-        project: project.clone(),
-        format: if format == "bdd" {
-            Format::Bdd
-        } else {
-            Format::Classic
-        },
-        constraints: constraints.clone(),
-    };
-    output::note("asking the model for a backlog…");
-    let generated = run::generate(
+        "asking the model for a backlog…"
+    });
+    let sleeper = crate::sync::http::tokio_sleeper();
+    let mut progress = say;
+    let outcome = run::generate(
         provider.as_ref(),
-        ws.store.pool(),
+        pool,
         &request,
         &ctx.config.generator,
+        &sleeper,
+        &mut progress,
     )
     .await
     .map_err(Error::Llm)?;
-    let proposal = proposal_of(&generated, &hashes, profile.model.as_deref(), ctx);
+    let generation = match outcome {
+        Outcome::Backlog(g) => g,
+        Outcome::Questions { questions, .. } => {
+            ws.store.close().await?;
+            return questions_asked(&questions);
+        }
+    };
+    let info = RunInfo {
+        author: crate::prompt::author(ctx.config.ui.me.as_deref()),
+        model: profile.model.clone(),
+        files: docs.iter().map(|d| d.fingerprint.clone()).collect(),
+        prices: (profile.price_input_per_1k, profile.price_output_per_1k),
+    };
+    let old_id = replaces.as_ref().map(|p| p.id);
+    let id = keep(
+        ctx,
+        &ws.store,
+        &generation,
+        &info,
+        &request,
+        replaces.as_ref(),
+    )
+    .await?;
+    report(
+        pool,
+        id,
+        old_id,
+        rules::applicable(&generation.violations),
+        *json,
+    )
+    .await?;
+    ws.store.close().await?;
+    Ok(())
+}
+
+/// The request a refinement of pending backlog proposal `id` sends, and that proposal.
+async fn refine_request(
+    ctx: &Context,
+    pool: &sqlx::SqlitePool,
+    id: i64,
+    idea: Option<String>,
+    instruction: Option<&str>,
+) -> Result<(Request, proposals::Proposal), Error> {
+    let old = proposals::get(pool, id)
+        .await?
+        .filter(|p| p.kind == Kind::Backlog)
+        .ok_or_else(|| Error::Usage(format!("there is no backlog proposal {id}")))?;
+    if old.state != ProposalState::Pending {
+        return Err(Error::Usage(format!(
+            "proposal {id} is {}; only a pending one can be refined",
+            old.state.as_str()
+        )));
+    }
+    let brief = runs::brief_of(pool, id).await?;
+    let request = match (brief, idea.clone()) {
+        (Some(b), _) => Request::from_brief(&b, template(ctx)?),
+        (None, Some(idea)) => {
+            let backlog = Backlog::from_changes(&old.changes);
+            Some(Request::new(template(ctx)?, idea, backlog.project))
+        }
+        (None, None) => None,
+    }
+    .ok_or_else(|| {
+        Error::Usage(format!(
+            "proposal {id} keeps no idea to continue from; give it again with --idea"
+        ))
+    })?;
+    let previous = Backlog::from_changes(&old.changes);
+    let mut request = request;
+    request.revise = Some((previous, instruction.unwrap_or_default().to_owned()));
+    Ok((request, old))
+}
+
+/// Keeps the generation as a pending proposal (replacing `replaces`) with its run; its id.
+async fn keep(
+    ctx: &Context,
+    store: &crate::store::Store,
+    generation: &run::Generated,
+    info: &RunInfo,
+    request: &Request,
+    replaces: Option<&proposals::Proposal>,
+) -> Result<i64, Error> {
     let now = ctx.clock.now();
-    let id = ws
-        .store
+    let expires = now + chrono::Duration::days(i64::from(ctx.config.proposals.expire_days.max(1)));
+    let changed = replaces
+        .as_ref()
+        .map(|old| diff::diff(&Backlog::from_changes(&old.changes), &generation.backlog));
+    let proposal = generated::new_proposal(generation, info, expires, changed.as_deref());
+    let record = info.record(
+        if replaces.is_some() {
+            "refine"
+        } else {
+            "generate"
+        },
+        generation,
+        request.brief(),
+    );
+    let old_id = replaces.map(|p| p.id);
+    let actor = info.author.clone();
+    store
         .writer()
-        .transaction(move |c| Box::pin(async move { proposals::create(c, &proposal, now).await }))
-        .await?;
-    let p = proposals::get(ws.store.pool(), id)
+        .transaction(move |c| {
+            Box::pin(async move {
+                let id = match old_id {
+                    Some(old) => proposals::supersede(c, old, &proposal, &actor, now).await?,
+                    None => proposals::create(c, &proposal, now).await?,
+                };
+                runs::record(c, Some(id), &record, now).await?;
+                Ok(id)
+            })
+        })
+        .await
+        .map_err(Error::from)
+}
+
+/// A first generation's request from the command line.
+fn new_request(ctx: &Context, command: &Command, idea: String) -> Result<Request, Error> {
+    let Command::Generate {
+        project,
+        format,
+        depth,
+        team_size,
+        sprint_days,
+        deadline,
+        constraints,
+        answers,
+        ..
+    } = command
+    else {
+        return Err(Error::Usage("not a generate command".to_owned()));
+    };
+    let mut request = Request::new(template(ctx)?, idea, project.clone().unwrap_or_default());
+    request.format = match format.as_str() {
+        "classic" => Format::Classic,
+        "bdd" => Format::Bdd,
+        path => Format::Custom(read_text(std::path::Path::new(path))?),
+    };
+    request.depth = Depth::parse(depth).unwrap_or_default();
+    request.constraints =
+        run::constraints(*team_size, *sprint_days, *deadline, constraints.as_deref());
+    request.answers = answers
+        .iter()
+        .enumerate()
+        .map(|(n, a)| (format!("your question {}", n + 1), a.clone()))
+        .collect();
+    Ok(request)
+}
+
+/// Prints the kept proposal and what to do next.
+async fn report(
+    pool: &sqlx::SqlitePool,
+    id: i64,
+    replaced: Option<i64>,
+    applicable: bool,
+    json: bool,
+) -> Result<(), Error> {
+    let p = proposals::get(pool, id)
         .await?
         .ok_or_else(|| Error::Usage(format!("proposal {id} vanished")))?;
-    let text = if *json {
+    let text = if json {
         serde_json::to_string_pretty(&p).map_err(|e| Error::Usage(e.to_string()))? + "\n"
     } else {
         super::proposals::show(&p)
     };
     output::out(&text)?;
+    if let Some(old) = replaced {
+        output::note(&format!(
+            "proposal {id} replaces proposal {old} (rejected as replaced)"
+        ));
+    }
     output::note(&format!(
         "proposal {id}: review and apply with `sprintdeck proposals apply {id}` or in the Proposals tab{}",
-        if rules::applicable(&generated.violations) {
+        if applicable {
             ""
         } else {
             " (fix the errors first)"
         }
     ));
-    ws.store.close().await?;
     Ok(())
 }
 
-/// The generation as a pending backlog proposal: the rule results in its explanation, the run's
-/// template hash, attempts, usage and documents in its evidence.
-fn proposal_of(
-    generated: &crate::generator::run::Generated,
-    hashes: &[String],
-    model: Option<&str>,
-    ctx: &Context,
-) -> NewProposal {
-    let mut explanation = String::new();
-    for v in &generated.violations {
+/// The model's questions, and how to answer them.
+fn questions_asked(questions: &[String]) -> Result<(), Error> {
+    let mut text = String::from("The model needs to know more before it can plan:\n");
+    for (n, q) in questions.iter().enumerate() {
         let _ = writeln!(
-            explanation,
-            "{} {} {}: {}",
-            match v.level {
-                Level::Error => "error",
-                Level::Warning => "warning",
-            },
-            v.path,
-            v.rule,
-            v.message
+            text,
+            "  {}. {}",
+            n + 1,
+            crate::domain::text::sanitize(q, false)
         );
     }
-    if explanation.is_empty() {
-        explanation.push_str("Every rule passes.\n");
-    }
-    let model = model.unwrap_or_default();
-    let mut evidence = vec![
-        format!("template sha256:{}", &generated.template_hash[..16]),
-        format!(
-            "{} attempt(s), {} tokens in, {} out",
-            generated.attempts, generated.usage.0, generated.usage.1
-        ),
-    ];
-    evidence.extend(hashes.iter().cloned());
-    let title = generated
-        .backlog
-        .epics
-        .first()
-        .map_or_else(|| "Generated backlog".to_owned(), |e| e.title.clone());
-    NewProposal {
-        kind: Kind::Backlog,
-        title: format!("Backlog: {title}"),
-        explanation,
-        evidence,
-        changes: generated.backlog.changes(None),
-        author: format!("llm:{model}"),
-        expires_at: Some(
-            ctx.clock.now()
-                + chrono::Duration::days(i64::from(ctx.config.proposals.expire_days.max(1))),
-        ),
-        fingerprint: None,
-        severity: (!rules::applicable(&generated.violations)).then(|| "high".to_owned()),
+    output::out(&text)?;
+    Err(Error::Usage(
+        "answer with --answer \"…\" once per question (in order) and run it again".to_owned(),
+    ))
+}
+
+/// Progress on stderr (the text itself is not echoed: the proposal is printed at the end).
+fn say(p: Progress) {
+    match p {
+        Progress::Attempt(n) => output::note(&format!(
+            "the answer did not match the schema; asking again (attempt {n})"
+        )),
+        Progress::Splitting(title) => {
+            output::note(&format!("asking the model to split \"{title}\""));
+        }
+        Progress::Waiting(s) => output::note(&format!("rate limited; asking again in {s}s")),
+        Progress::Text(_) => {}
     }
 }

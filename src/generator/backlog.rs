@@ -8,6 +8,9 @@ use crate::domain::proposal::Change;
 pub struct Backlog {
     /// The project every item goes to (key or path).
     pub project: String,
+    /// What the model needs to know before it can plan (then `epics` is empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
     pub epics: Vec<Epic>,
 }
 
@@ -100,5 +103,82 @@ impl Backlog {
             }
         }
         out
+    }
+}
+
+impl Backlog {
+    /// The backlog a proposal's creates describe (epics, their stories, the stories' tasks, by
+    /// parent links); other changes are not part of it.
+    pub fn from_changes(changes: &[Change]) -> Self {
+        let mut backlog = Self::default();
+        // Temp key → (epic index, story index) of the items placed so far.
+        let mut epics: Vec<String> = Vec::new();
+        let mut stories: Vec<(String, usize, usize)> = Vec::new();
+        for change in changes {
+            let Change::Create {
+                temp_key,
+                project,
+                issue_type,
+                title,
+                description,
+                acceptance_criteria,
+                points,
+                labels,
+                parent,
+                ..
+            } = change
+            else {
+                continue;
+            };
+            project.clone_into(&mut backlog.project);
+            let parent = parent.as_deref();
+            match issue_type.as_str() {
+                "epic" => {
+                    epics.push(temp_key.clone());
+                    backlog.epics.push(Epic {
+                        title: title.clone(),
+                        description: description.clone(),
+                        stories: Vec::new(),
+                    });
+                }
+                "task" => {
+                    if let Some((_, e, s)) =
+                        stories.iter().find(|(k, ..)| Some(k.as_str()) == parent)
+                    {
+                        backlog.epics[*e].stories[*s].tasks.push(Task {
+                            title: title.clone(),
+                            description: description.clone(),
+                            points: *points,
+                        });
+                    }
+                }
+                _ => {
+                    let Some(e) = epics.iter().position(|k| Some(k.as_str()) == parent) else {
+                        continue;
+                    };
+                    let stories_of = &mut backlog.epics[e].stories;
+                    stories.push((temp_key.clone(), e, stories_of.len()));
+                    stories_of.push(Story {
+                        title: title.clone(),
+                        description: description.clone(),
+                        acceptance_criteria: acceptance_criteria.clone(),
+                        points: *points,
+                        labels: labels.clone(),
+                        tasks: Vec::new(),
+                    });
+                }
+            }
+        }
+        backlog
+    }
+
+    /// Stories, with their place: `(epic, story)`.
+    pub fn stories(&self) -> impl Iterator<Item = (usize, usize, &Story)> {
+        self.epics.iter().enumerate().flat_map(|(e, epic)| {
+            epic.stories
+                .iter()
+                .enumerate()
+                .map(move |(s, st)| (e, s, st))
+        })
     }
 }

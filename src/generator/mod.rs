@@ -5,6 +5,10 @@
 
 pub mod backlog;
 pub mod chat_tool;
+pub mod diff;
+pub mod documents;
+pub mod live;
+pub mod proposal;
 pub mod rules;
 pub mod run;
 

@@ -1097,3 +1097,52 @@ pub async fn edit(
     )
     .await
 }
+
+/// A pending backlog proposal edited before applying: its changes, explanation and severity
+/// (the rules checked again on the edited backlog), audited as an edit.
+pub async fn revise(
+    conn: &mut SqliteConnection,
+    id: i64,
+    changes: &[Change],
+    explanation: &str,
+    severity: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let updated = sqlx::query(
+        "UPDATE proposals SET changes_json = ?, explanation = ?, severity = ? WHERE id = ? AND state = 'pending'",
+    )
+    .bind(json(&changes)?)
+    .bind(explanation)
+    .bind(severity)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::Invalid(format!("proposal {id} is not pending")));
+    }
+    audit(
+        conn,
+        actor,
+        "edit",
+        Some(id),
+        &serde_json::json!({ "changes": changes }),
+        now,
+    )
+    .await
+}
+
+/// Keeps `new` in place of pending proposal `old`, which is rejected as replaced; the new id.
+pub async fn supersede(
+    conn: &mut SqliteConnection,
+    old: i64,
+    new: &NewProposal,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let id = create(&mut *conn, new, now).await?;
+    let reason = format!("replaced by proposal {id}");
+    reject(conn, old, actor, Some(&reason), now).await?;
+    Ok(id)
+}

@@ -23,6 +23,8 @@ pub struct NewRun {
     pub output_tokens: u64,
     pub cost: Option<f64>,
     pub attempts: u32,
+    /// What was asked, as JSON (see `generator::run::Request::brief`).
+    pub brief: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -39,6 +41,7 @@ pub struct Run {
     pub output_tokens: i64,
     pub cost: Option<f64>,
     pub attempts: i64,
+    pub brief_json: String,
 }
 
 /// Keeps the run (for `proposal`) and its audit line.
@@ -51,7 +54,8 @@ pub async fn record(
     let files = serde_json::to_string(&run.files).unwrap_or_else(|_| "[]".to_owned());
     let id = sqlx::query_scalar(
         "INSERT INTO generator_runs (proposal_id, kind, author, at, model, template_hash, files_json, \
-         input_tokens, output_tokens, cost, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         input_tokens, output_tokens, cost, attempts, brief_json) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(proposal)
     .bind(run.kind)
@@ -64,6 +68,11 @@ pub async fn record(
     .bind(i64::try_from(run.output_tokens).unwrap_or(i64::MAX))
     .bind(run.cost)
     .bind(i64::from(run.attempts.max(1)))
+    .bind(if run.brief.is_null() {
+        "{}".to_owned()
+    } else {
+        run.brief.to_string()
+    })
     .fetch_one(&mut *conn)
     .await?;
     super::proposals::audit(
@@ -90,9 +99,21 @@ pub async fn record(
 pub async fn of_proposal(pool: &SqlitePool, proposal: i64) -> Result<Vec<Run>> {
     Ok(sqlx::query_as(
         "SELECT id, proposal_id, kind, author, at, model, template_hash, files_json, input_tokens, \
-         output_tokens, cost, attempts FROM generator_runs WHERE proposal_id = ? ORDER BY id",
+         output_tokens, cost, attempts, brief_json FROM generator_runs WHERE proposal_id = ? ORDER BY id",
     )
     .bind(proposal)
     .fetch_all(pool)
     .await?)
+}
+
+/// What the newest run behind `proposal` was asked (`None`: no run kept one).
+pub async fn brief_of(pool: &SqlitePool, proposal: i64) -> Result<Option<serde_json::Value>> {
+    let text: Option<String> = sqlx::query_scalar(
+        "SELECT brief_json FROM generator_runs WHERE proposal_id = ? AND brief_json != '{}' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(proposal)
+    .fetch_optional(pool)
+    .await?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }

@@ -1,0 +1,128 @@
+//! A generation as a pending `backlog` proposal (the rule results and splits in its explanation,
+//! the run in its evidence), and the run's record; shared by `sprintdeck generate` and the
+//! generator pane.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+
+use super::diff::{self, DiffLine};
+use super::rules::{self, Level, Violation};
+use super::run::Generated;
+use crate::domain::proposal::Kind;
+use crate::store::proposals::NewProposal;
+use crate::store::runs::NewRun;
+
+/// Who ran the generation and with what.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunInfo {
+    pub author: String,
+    pub model: Option<String>,
+    /// Documents given: `name sha256:…`.
+    pub files: Vec<String>,
+    /// `price_input_per_1k`, `price_output_per_1k` of the profile.
+    pub prices: (Option<f64>, Option<f64>),
+}
+
+impl RunInfo {
+    pub fn cost(&self, usage: (u64, u64)) -> Option<f64> {
+        let (i, o) = self.prices;
+        if i.is_none() && o.is_none() {
+            return None;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let per = |tokens: u64, price: Option<f64>| tokens as f64 / 1000.0 * price.unwrap_or(0.0);
+        Some(per(usage.0, i) + per(usage.1, o))
+    }
+
+    /// The run's record (`generate`, `refine`, `split`).
+    pub fn record(
+        &self,
+        kind: &'static str,
+        generated: &Generated,
+        brief: serde_json::Value,
+    ) -> NewRun {
+        NewRun {
+            kind,
+            author: self.author.clone(),
+            model: self.model.clone(),
+            template_hash: generated.template_hash.clone(),
+            files: self.files.clone(),
+            input_tokens: generated.usage.0,
+            output_tokens: generated.usage.1,
+            cost: self.cost(generated.usage),
+            attempts: u32::try_from(generated.attempts).unwrap_or(u32::MAX),
+            brief,
+        }
+    }
+}
+
+/// The rule results (and what splitting did, and what a revision changed), one per line.
+pub fn explanation(
+    violations: &[Violation],
+    splits: &[String],
+    changed: Option<&[DiffLine]>,
+) -> String {
+    let mut out = String::new();
+    for v in violations {
+        let _ = writeln!(
+            out,
+            "{} {} {}: {}",
+            match v.level {
+                Level::Error => "error",
+                Level::Warning => "warning",
+            },
+            v.path,
+            v.rule,
+            v.message
+        );
+    }
+    if violations.is_empty() {
+        out.push_str("Every rule passes.\n");
+    }
+    for s in splits {
+        let _ = writeln!(out, "{s}");
+    }
+    if let Some(lines) = changed {
+        out.push_str("\nChanged from the version it replaces:\n");
+        out.push_str(&diff::render(lines));
+    }
+    out
+}
+
+/// Severity `high` blocks applying while an error-level rule fails.
+pub fn severity(violations: &[Violation]) -> Option<String> {
+    (!rules::applicable(violations)).then(|| "high".to_owned())
+}
+
+pub fn new_proposal(
+    generated: &Generated,
+    info: &RunInfo,
+    expires_at: DateTime<Utc>,
+    changed: Option<&[DiffLine]>,
+) -> NewProposal {
+    let mut evidence = vec![
+        format!("template sha256:{}", &generated.template_hash[..16]),
+        format!(
+            "{} attempt(s), {} tokens in, {} out",
+            generated.attempts, generated.usage.0, generated.usage.1
+        ),
+    ];
+    evidence.extend(info.files.iter().cloned());
+    let title = generated
+        .backlog
+        .epics
+        .first()
+        .map_or_else(|| "Generated backlog".to_owned(), |e| e.title.clone());
+    NewProposal {
+        kind: Kind::Backlog,
+        title: format!("Backlog: {title}"),
+        explanation: explanation(&generated.violations, &generated.splits, changed),
+        evidence,
+        changes: generated.backlog.changes(None),
+        author: format!("llm:{}", info.model.as_deref().unwrap_or_default()),
+        expires_at: Some(expires_at),
+        fingerprint: None,
+        severity: severity(&generated.violations),
+    }
+}
