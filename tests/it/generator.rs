@@ -297,3 +297,423 @@ async fn a_backlog_with_rule_errors_cannot_be_applied() {
             .expect("count");
     assert_eq!(created, 0);
 }
+
+fn text_of(name: &str) -> String {
+    std::fs::read_to_string(fixture(&format!("generator/{name}.json"))).expect("fixture")
+}
+
+fn sse_reply(text: &str) -> crate::llm::Reply {
+    crate::llm::Reply::new(
+        200,
+        &[("content-type", "text/event-stream")],
+        openai_stream(text),
+    )
+}
+
+fn llm_config(url: &str) -> String {
+    format!("[llm]\nprovider = \"openai\"\nbase_url = \"{url}\"\nmodel = \"gpt-4.1-nano\"\n")
+}
+
+async fn generate_json(env: &crate::common::BinaryEnv, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["generate", "--json"];
+    args.extend_from_slice(extra);
+    let out = env.run(&args).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn story_titles(p: &serde_json::Value) -> Vec<String> {
+    p["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["issue_type"] == "story")
+        .map(|c| c["title"].as_str().expect("title").to_owned())
+        .collect()
+}
+
+/// The text of the `n`-th request's last user message.
+fn last_user(seen: &crate::llm::Seen, n: usize) -> String {
+    let bodies = seen.bodies.lock().expect("bodies");
+    bodies[n]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .and_then(|m| m["content"].as_str())
+        .expect("a user message")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_oversized_story_is_sent_back_to_be_split() {
+    let (url, seen) = crate::llm::serve(vec![
+        sse_reply(&text_of("too-big")),
+        sse_reply(&text_of("split")),
+    ])
+    .await;
+    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let p = generate_json(&env, &["--project", "OPS", "--idea", "invoice export"]).await;
+    assert_eq!(
+        story_titles(&p),
+        [
+            "Export one month of invoices as CSV",
+            "Format amounts for the booking tool"
+        ]
+    );
+    let explanation = p["explanation"].as_str().expect("explanation");
+    assert!(
+        explanation
+            .contains("split \"Export a month of invoices as CSV\" (13 points) into 2 stories"),
+        "{explanation}"
+    );
+    assert!(!explanation.contains("needs_split"), "{explanation}");
+    assert_eq!(p["severity"], serde_json::Value::Null);
+    // The backlog was asked for against the schema, enforced by the provider's response_format.
+    let first = seen.bodies.lock().expect("bodies")[0].clone();
+    assert_eq!(first["response_format"]["type"], "json_schema");
+    assert_eq!(first["response_format"]["json_schema"]["name"], "backlog");
+    assert!(first["response_format"]["json_schema"]["schema"]["properties"]["epics"].is_object());
+    let split = last_user(&seen, 1);
+    assert!(split.contains("too big (13 points; at most 8"), "{split}");
+    assert!(
+        split.contains("Export a month of invoices as CSV"),
+        "{split}"
+    );
+}
+
+#[tokio::test]
+async fn a_split_that_still_breaks_the_size_rule_leaves_the_story_needing_a_split() {
+    let (url, _) = crate::llm::serve(vec![
+        sse_reply(&text_of("too-big")),
+        sse_reply(&text_of("still-too-big")),
+    ])
+    .await;
+    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let p = generate_json(&env, &["--project", "OPS", "--idea", "invoice export"]).await;
+    assert_eq!(story_titles(&p), ["Export a month of invoices as CSV"]);
+    let explanation = p["explanation"].as_str().expect("explanation");
+    assert!(
+        explanation.contains(
+            "could not split \"Export a month of invoices as CSV\": a part is still 13 points"
+        ),
+        "{explanation}"
+    );
+    assert!(
+        explanation.contains("error epics[0].stories[0] needs_split"),
+        "{explanation}"
+    );
+    assert_eq!(p["severity"], "high");
+    let id = p["id"].as_i64().expect("id").to_string();
+    let applied = env.run(&["proposals", "apply", &id]).await;
+    assert!(!applied.status.success());
+    assert!(
+        String::from_utf8_lossy(&applied.stderr).contains("breaks the [generator] rules"),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+}
+
+#[tokio::test]
+async fn questions_come_first_and_their_answers_go_with_the_next_request() {
+    let (url, seen) = crate::llm::serve(vec![
+        sse_reply(&text_of("questions")),
+        sse_reply(&text_of("valid")),
+    ])
+    .await;
+    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let asked = env
+        .run(&["generate", "--project", "OPS", "--idea", "invoice export"])
+        .await;
+    assert_eq!(asked.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&asked.stdout);
+    assert!(
+        stdout.contains("1. Who exports invoices: accountants only, or auditors too?"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2. Which formats besides CSV are needed?"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("--answer"));
+    let none: i64 = {
+        let p = generate_json(
+            &env,
+            &[
+                "--project",
+                "OPS",
+                "--idea",
+                "invoice export",
+                "--answer",
+                "accountants only",
+                "--answer",
+                "CSV is enough",
+            ],
+        )
+        .await;
+        assert_eq!(p["state"], "pending");
+        p["id"].as_i64().expect("id")
+    };
+    assert!(none > 0);
+    let sent = last_user(&seen, 1);
+    assert!(sent.contains("Answers to your questions:"), "{sent}");
+    assert!(sent.contains("A: accountants only"), "{sent}");
+    assert!(sent.contains("A: CSV is enough"), "{sent}");
+}
+
+#[tokio::test]
+async fn refining_replaces_the_pending_proposal_and_shows_what_changed() {
+    let (url, seen) = crate::llm::serve(vec![
+        sse_reply(&text_of("valid")),
+        sse_reply(&text_of("refined")),
+    ])
+    .await;
+    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let first = generate_json(
+        &env,
+        &[
+            "--project",
+            "OPS",
+            "--idea",
+            "invoice export",
+            "--team-size",
+            "3",
+        ],
+    )
+    .await;
+    let old = first["id"].as_i64().expect("id");
+    let old_s = old.to_string();
+    let revised = generate_json(
+        &env,
+        &[
+            "--refine",
+            &old_s,
+            "--instruction",
+            "smaller stories, add security",
+        ],
+    )
+    .await;
+    let new = revised["id"].as_i64().expect("id");
+    assert_ne!(new, old);
+    assert_eq!(revised["state"], "pending");
+    let explanation = revised["explanation"].as_str().expect("explanation");
+    assert!(
+        explanation.contains("~ story Export a month of invoices as CSV (3 points → 2 points)"),
+        "{explanation}"
+    );
+    assert!(
+        explanation.contains(
+            "+ story Only accountants can export invoices (2 points, under Invoice export)"
+        ),
+        "{explanation}"
+    );
+    // The old one is rejected as replaced.
+    let shown = env.run(&["proposals", "show", &old_s, "--json"]).await;
+    let old_p: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(old_p["state"], "rejected");
+    assert_eq!(
+        old_p["decision_reason"],
+        format!("replaced by proposal {new}")
+    );
+    // The refinement continued the same conversation: the idea, the backlog, the instruction.
+    let bodies = seen.bodies.lock().expect("bodies").clone();
+    let messages = bodies[1]["messages"].as_array().expect("messages");
+    assert!(
+        messages[1]["content"]
+            .as_str()
+            .expect("idea")
+            .contains("invoice export")
+    );
+    assert!(
+        messages[0]["content"]
+            .as_str()
+            .expect("system")
+            .contains("a team of 3")
+    );
+    assert_eq!(messages[2]["role"], "assistant");
+    assert!(
+        messages[2]["content"]
+            .as_str()
+            .expect("previous")
+            .contains("Export a month of invoices as CSV")
+    );
+    assert!(
+        messages[3]["content"]
+            .as_str()
+            .expect("instruction")
+            .contains("smaller stories, add security")
+    );
+    // Both runs are recorded with the template's version, in the audit log too.
+    let audit = env.run(&["proposals", "audit", "--json"]).await;
+    let rows: serde_json::Value = serde_json::from_slice(&audit.stdout).expect("json");
+    let actions: Vec<&str> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"model run: generate"), "{actions:?}");
+    assert!(actions.contains(&"model run: refine"), "{actions:?}");
+}
+
+#[test]
+fn the_tree_fills_in_while_the_answer_streams() {
+    let text = text_of("valid");
+    let full: Backlog = serde_json::from_str(&text).expect("backlog");
+    let mut seen_stories = 0;
+    let mut saw_partial_title = false;
+    let chars: Vec<char> = text.chars().collect();
+    for end in (1..=chars.len()).step_by(5).chain([chars.len()]) {
+        let prefix: String = chars[..end].iter().collect();
+        let Some(tree) = sprintdeck::generator::live::partial(&prefix) else {
+            continue;
+        };
+        let stories = tree.stories().count();
+        assert!(stories >= seen_stories, "the tree never shrinks");
+        seen_stories = stories;
+        if let Some(e) = tree.epics.first()
+            && !e.title.is_empty()
+            && e.title != full.epics[0].title
+        {
+            // A title being written shows as far as it has come.
+            assert!(full.epics[0].title.starts_with(&e.title), "{}", e.title);
+            saw_partial_title = true;
+        }
+    }
+    assert!(saw_partial_title);
+    assert_eq!(
+        sprintdeck::generator::live::partial(&text),
+        Some(full),
+        "the whole answer reads as the backlog"
+    );
+    assert_eq!(sprintdeck::generator::live::partial("Sure! Here"), None);
+}
+
+#[test]
+fn a_pdf_document_is_read_as_text_and_a_broken_one_is_refused() {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier",
+    });
+    let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+    let content = Content {
+        operations: vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 12.into()]),
+            Operation::new("Td", vec![72.into(), 700.into()]),
+            Operation::new(
+                "Tj",
+                vec![Object::string_literal("Invoices are exported every month")],
+            ),
+            Operation::new("ET", vec![]),
+        ],
+    };
+    let content_id = doc.add_object(Stream::new(
+        dictionary! {},
+        content.encode().expect("content"),
+    ));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+            "Resources" => resources_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("brief.pdf");
+    doc.save(&path).expect("saved");
+    let read = sprintdeck::generator::documents::read(&path).expect("read");
+    assert!(
+        read.text.contains("Invoices are exported every month"),
+        "{:?}",
+        read.text
+    );
+    assert!(read.fingerprint.starts_with("brief.pdf sha256:"));
+    let broken = dir.path().join("broken.pdf");
+    std::fs::write(&broken, b"%PDF-1.5\nthis is not a pdf").expect("write");
+    let err = sprintdeck::generator::documents::read(&broken).expect_err("refused");
+    assert!(err.contains("broken.pdf"), "{err}");
+}
+
+#[tokio::test]
+async fn a_generated_story_like_a_demo_issue_is_flagged_with_its_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(&dir).await;
+    let (key, title): (String, String) = sqlx::query_as(
+        "SELECT key, title FROM issues WHERE issue_type = 'story' AND gone_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("a story");
+    let mut backlog = load("valid");
+    backlog.epics[0].stories[0].title.clone_from(&title);
+    let answer = serde_json::to_string(&backlog).expect("json");
+    let url = crate::llm::mock(
+        200,
+        &[("content-type", "text/event-stream")],
+        openai_stream(&answer),
+        false,
+    )
+    .await;
+    let profile: sprintdeck::config::LlmProfile = toml::from_str(&format!(
+        "provider = \"openai\"\nbase_url = \"{url}\"\nmodel = \"m\""
+    ))
+    .expect("profile");
+    let provider = sprintdeck::llm::provider(&profile, None).expect("provider");
+    let request = sprintdeck::generator::run::Request::new(
+        sprintdeck::generator::run::TEMPLATE.to_owned(),
+        "invoice export".to_owned(),
+        "OPS".to_owned(),
+    );
+    let mut streamed = String::new();
+    let outcome = sprintdeck::generator::run::generate(
+        provider.as_ref(),
+        store.pool(),
+        &request,
+        &Rules::default(),
+        &sprintdeck::sync::http::tokio_sleeper(),
+        &mut |p| {
+            if let sprintdeck::generator::run::Progress::Text(t) = p {
+                streamed.push_str(&t);
+            }
+        },
+    )
+    .await
+    .expect("generated");
+    assert_eq!(streamed, answer, "the answer streamed as it came");
+    let sprintdeck::generator::run::Outcome::Backlog(g) = outcome else {
+        panic!("a backlog");
+    };
+    let dup = g
+        .violations
+        .iter()
+        .find(|v| v.rule == "duplicate")
+        .expect("flagged");
+    assert_eq!(dup.level, Level::Warning);
+    // The demo repeats titles across projects: any issue with that title is the right find.
+    let named: String =
+        sqlx::query_scalar("SELECT title FROM issues WHERE ? LIKE '%' || key || ' (%'")
+            .bind(&dup.message)
+            .fetch_one(store.pool())
+            .await
+            .expect("the message names an existing key");
+    assert_eq!(named, title, "{} (first such issue {key})", dup.message);
+    assert!(
+        rules::applicable(&g.violations),
+        "a warning can be accepted"
+    );
+}

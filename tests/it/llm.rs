@@ -50,6 +50,8 @@ impl Reply {
 #[derive(Default)]
 pub struct Seen {
     pub requests: AtomicUsize,
+    /// Each request's JSON body, in order.
+    pub bodies: std::sync::Mutex<Vec<Value>>,
     pub finished: AtomicUsize,
     pub abandoned: AtomicUsize,
 }
@@ -75,8 +77,11 @@ impl Drop for BodyGuard {
 pub async fn serve(replies: Vec<Reply>) -> (String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let counter = Arc::clone(&seen);
-    let app = Router::new().fallback(post(move || {
+    let app = Router::new().fallback(post(move |body: Bytes| {
         let n = counter.requests.fetch_add(1, Ordering::SeqCst);
+        if let Ok(v) = serde_json::from_slice(&body) {
+            counter.bodies.lock().expect("bodies").push(v);
+        }
         let reply = replies[n.min(replies.len() - 1)].clone();
         let seen = Arc::clone(&counter);
         async move {
