@@ -620,13 +620,13 @@ fn a_pdf_document_is_read_as_text_and_a_broken_one_is_refused() {
         dictionary! {},
         content.encode().expect("content"),
     ));
-    let page_id = doc.add_object(dictionary! {
+    let page = doc.add_object(dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
     });
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
             "Resources" => resources_id,
             "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
         }),
