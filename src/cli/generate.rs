@@ -10,7 +10,7 @@ use crate::Error;
 use crate::domain::proposal::{Kind, ProposalState};
 use crate::generator::proposal::{self as generated, RunInfo};
 use crate::generator::run::{self, Depth, Format, Outcome, Progress, Request};
-use crate::generator::{Backlog, diff, documents, rules};
+use crate::generator::{Backlog, documents, rules};
 use crate::store::{proposals, runs};
 
 /// The team's template when the config dir has one, else the built-in.
@@ -105,13 +105,15 @@ pub async fn run(ctx: &Context, command: &Command) -> Result<(), Error> {
         prices: (profile.price_input_per_1k, profile.price_output_per_1k),
     };
     let old_id = replaces.as_ref().map(|p| p.id);
-    let id = keep(
-        ctx,
+    let previous = replaces.as_ref().map(|p| Backlog::from_changes(&p.changes));
+    let (id, _) = generated::keep(
         &ws.store,
         &generation,
         &info,
-        &request,
-        replaces.as_ref(),
+        request.brief(),
+        old_id.zip(previous.as_ref()),
+        ctx.config.proposals.expire_days,
+        ctx.clock.now(),
     )
     .await?;
     report(
@@ -162,81 +164,6 @@ async fn refine_request(
     let mut request = request;
     request.revise = Some((previous, instruction.unwrap_or_default().to_owned()));
     Ok((request, old))
-}
-
-/// Keeps the generation as a pending proposal (replacing `replaces`) with its run; its id.
-async fn keep(
-    ctx: &Context,
-    store: &crate::store::Store,
-    generation: &run::Generated,
-    info: &RunInfo,
-    request: &Request,
-    replaces: Option<&proposals::Proposal>,
-) -> Result<i64, Error> {
-    let now = ctx.clock.now();
-    let expires = now + chrono::Duration::days(i64::from(ctx.config.proposals.expire_days.max(1)));
-    let changed = replaces
-        .as_ref()
-        .map(|old| diff::diff(&Backlog::from_changes(&old.changes), &generation.backlog));
-    let proposal = generated::new_proposal(generation, info, expires, changed.as_deref());
-    let record = info.record(
-        if replaces.is_some() {
-            "refine"
-        } else {
-            "generate"
-        },
-        generation,
-        request.brief(),
-    );
-    let old_id = replaces.map(|p| p.id);
-    let actor = info.author.clone();
-    store
-        .writer()
-        .transaction(move |c| {
-            Box::pin(async move {
-                let id = match old_id {
-                    Some(old) => proposals::supersede(c, old, &proposal, &actor, now).await?,
-                    None => proposals::create(c, &proposal, now).await?,
-                };
-                runs::record(c, Some(id), &record, now).await?;
-                Ok(id)
-            })
-        })
-        .await
-        .map_err(Error::from)
-}
-
-/// A first generation's request from the command line.
-fn new_request(ctx: &Context, command: &Command, idea: String) -> Result<Request, Error> {
-    let Command::Generate {
-        project,
-        format,
-        depth,
-        team_size,
-        sprint_days,
-        deadline,
-        constraints,
-        answers,
-        ..
-    } = command
-    else {
-        return Err(Error::Usage("not a generate command".to_owned()));
-    };
-    let mut request = Request::new(template(ctx)?, idea, project.clone().unwrap_or_default());
-    request.format = match format.as_str() {
-        "classic" => Format::Classic,
-        "bdd" => Format::Bdd,
-        path => Format::Custom(read_text(std::path::Path::new(path))?),
-    };
-    request.depth = Depth::parse(depth).unwrap_or_default();
-    request.constraints =
-        run::constraints(*team_size, *sprint_days, *deadline, constraints.as_deref());
-    request.answers = answers
-        .iter()
-        .enumerate()
-        .map(|(n, a)| (format!("your question {}", n + 1), a.clone()))
-        .collect();
-    Ok(request)
 }
 
 /// Prints the kept proposal and what to do next.
@@ -301,4 +228,36 @@ fn say(p: Progress) {
         Progress::Waiting(s) => output::note(&format!("rate limited; asking again in {s}s")),
         Progress::Text(_) => {}
     }
+}
+/// A first generation's request from the command line.
+fn new_request(ctx: &Context, command: &Command, idea: String) -> Result<Request, Error> {
+    let Command::Generate {
+        project,
+        format,
+        depth,
+        team_size,
+        sprint_days,
+        deadline,
+        constraints,
+        answers,
+        ..
+    } = command
+    else {
+        return Err(Error::Usage("not a generate command".to_owned()));
+    };
+    let mut request = Request::new(template(ctx)?, idea, project.clone().unwrap_or_default());
+    request.format = match format.as_str() {
+        "classic" => Format::Classic,
+        "bdd" => Format::Bdd,
+        path => Format::Custom(read_text(std::path::Path::new(path))?),
+    };
+    request.depth = Depth::parse(depth).unwrap_or_default();
+    request.constraints =
+        run::constraints(*team_size, *sprint_days, *deadline, constraints.as_deref());
+    request.answers = answers
+        .iter()
+        .enumerate()
+        .map(|(n, a)| (format!("your question {}", n + 1), a.clone()))
+        .collect();
+    Ok(request)
 }

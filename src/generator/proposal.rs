@@ -126,3 +126,79 @@ pub fn new_proposal(
         severity: severity(&generated.violations),
     }
 }
+
+/// Keeps a generation as a pending proposal with its run, in place of `replaces` (a pending
+/// backlog proposal being refined, with the backlog it held): the new id, and what changed.
+pub async fn keep(
+    store: &crate::store::Store,
+    generation: &Generated,
+    info: &RunInfo,
+    brief: serde_json::Value,
+    replaces: Option<(i64, &super::Backlog)>,
+    expire_days: u32,
+    now: DateTime<Utc>,
+) -> crate::store::Result<(i64, Option<Vec<DiffLine>>)> {
+    let expires = now + chrono::Duration::days(i64::from(expire_days.max(1)));
+    let changed = replaces.map(|(_, old)| diff::diff(old, &generation.backlog));
+    let proposal = new_proposal(generation, info, expires, changed.as_deref());
+    let record = info.record(
+        if replaces.is_some() { "refine" } else { "generate" },
+        generation,
+        brief,
+    );
+    let old_id = replaces.map(|(id, _)| id);
+    let actor = info.author.clone();
+    let id = store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                let id = match old_id {
+                    Some(old) => {
+                        crate::store::proposals::supersede(c, old, &proposal, &actor, now).await?
+                    }
+                    None => crate::store::proposals::create(c, &proposal, now).await?,
+                };
+                crate::store::runs::record(c, Some(id), &record, now).await?;
+                Ok(id)
+            })
+        })
+        .await?;
+    Ok((id, changed))
+}
+
+/// A person's edit of a pending generated backlog: the rules checked again on what it now
+/// holds, and the proposal's changes, explanation and severity replaced; the new violations.
+pub async fn recheck(
+    store: &crate::store::Store,
+    proposal: i64,
+    backlog: &super::Backlog,
+    rules: &super::Rules,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Violation>, String> {
+    let violations = super::run::check(store.pool(), backlog, rules, &backlog.project).await?;
+    let mut text = explanation(&violations, &[], None);
+    let _ = writeln!(text, "Edited by {actor} before applying.");
+    let changes = backlog.changes(None);
+    let severity = severity(&violations);
+    let actor = actor.to_owned();
+    store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move {
+                crate::store::proposals::revise(
+                    c,
+                    proposal,
+                    &changes,
+                    &text,
+                    severity.as_deref(),
+                    &actor,
+                    now,
+                )
+                .await
+            })
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(violations)
+}
