@@ -6,6 +6,8 @@ mod board;
 pub mod chat;
 mod dashboard;
 mod detail;
+mod generate_job;
+pub mod generator;
 pub mod msg;
 mod prompt;
 pub mod proposals;

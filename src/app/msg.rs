@@ -97,6 +97,20 @@ pub enum Msg {
         result: Result<String, String>,
         changed: bool,
     },
+    /// Pieces of generator run `run` (streamed text, repairs, splits).
+    GeneratorProgress {
+        run: u64,
+        events: Vec<crate::generator::run::Progress>,
+    },
+    GeneratorDone {
+        run: u64,
+        result: Result<Box<super::generator::Generation>, String>,
+    },
+    /// The rules on an edited generated backlog (its proposal revised).
+    GeneratorChecked {
+        proposal: i64,
+        result: Result<Vec<crate::generator::Violation>, String>,
+    },
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -252,6 +266,14 @@ pub enum Effect {
     PushOutbox,
     /// The stored conversations, for the list to reopen.
     LoadConversations,
+    /// Generate (or refine) a backlog; progress comes back as `GeneratorProgress`.
+    Generate(Box<super::generator::GenerateJob>),
+    StopGenerating,
+    /// Check the rules on an edited generated backlog and revise its pending proposal.
+    RecheckGenerated {
+        proposal: i64,
+        backlog: Box<crate::generator::Backlog>,
+    },
     /// Look up the issue a key names, to open it.
     FindIssue(String),
     LoadSyncRuns,

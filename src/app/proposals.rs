@@ -50,7 +50,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
         return audit_key(state, key);
     }
     let count = pane.list.len();
-    let decides = matches!(key.code, KeyCode::Char('a' | 'r' | 'e' | 'u' | 'P' | 'A'));
+    let decides = matches!(
+        key.code,
+        KeyCode::Char('a' | 'r' | 'e' | 'u' | 'P' | 'A' | 'g')
+    );
     if decides && state.settings.read_only {
         flash(
             state,
@@ -101,6 +104,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
             vec![load(state)]
         }
         KeyCode::Char('x') => vec![Effect::LoadAudit],
+        KeyCode::Char('g') => super::generator::open(state),
         KeyCode::Char('u') => vec![Effect::UndoProposal],
         KeyCode::Char('P') => vec![Effect::RunPlanner],
         KeyCode::Char('R') => vec![Effect::PushOutbox],

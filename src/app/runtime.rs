@@ -74,6 +74,7 @@ struct Executor {
     board: Option<JoinHandle<()>>,
     sync: Option<JoinHandle<()>>,
     chat: Option<JoinHandle<()>>,
+    generator: Option<JoinHandle<()>>,
 }
 
 impl Drop for Executor {
@@ -86,6 +87,7 @@ impl Drop for Executor {
             &self.board,
             &self.sync,
             &self.chat,
+            &self.generator,
         ];
         for task in tasks.into_iter().flatten() {
             task.abort();
@@ -121,6 +123,7 @@ async fn event_loop(
         board: None,
         sync: None,
         chat: None,
+        generator: None,
     };
     let size = terminal.size()?;
     state.size = (size.width, size.height);
@@ -259,7 +262,85 @@ impl Executor {
         }));
     }
 
+    /// Runs a generation in a task of its own: progress goes to the loop as it arrives.
+    fn start_generating(&mut self, job: Box<super::generator::GenerateJob>) {
+        if let Some(task) = self.generator.take() {
+            task.abort();
+        }
+        let store = Arc::clone(&self.store);
+        let io = self.io.clone();
+        let tx = self.tx.clone();
+        self.generator = Some(tokio::spawn(async move {
+            let run = job.run;
+            let (events, mut rx) = mpsc::unbounded_channel();
+            let progress_tx = tx.clone();
+            let forward = tokio::spawn(async move {
+                while let Some(event) = rx.recv().await {
+                    let mut batch = vec![event];
+                    while let Ok(more) = rx.try_recv() {
+                        batch.push(more);
+                    }
+                    let msg = Msg::GeneratorProgress { run, events: batch };
+                    if progress_tx.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let result = super::generate_job::run_job(&store, &io, &job, &mut |p| {
+                let _ = events.send(p);
+            })
+            .await;
+            drop(events);
+            let _ = forward.await;
+            let _ = tx
+                .send(Msg::GeneratorDone {
+                    run,
+                    result: result.map(Box::new),
+                })
+                .await;
+        }));
+    }
+
+    /// The model's streams (chat answers, generations) run in tasks of their own, stopped on
+    /// request; `Some`: not one of them.
+    fn streams(&mut self, effect: Effect) -> Option<Effect> {
+        match effect {
+            Effect::Generate(job) => self.start_generating(job),
+            Effect::StopGenerating => {
+                if let Some(task) = self.generator.take() {
+                    task.abort();
+                }
+            }
+            Effect::ChatAsk {
+                turn,
+                question,
+                history,
+                profile,
+                propose,
+            } => self.start_chat(
+                turn,
+                ChatQuestion {
+                    question,
+                    history,
+                    profile,
+                    propose,
+                },
+            ),
+            // Aborting the task drops the response body: the request ends on the server too.
+            Effect::ChatStop => {
+                if let Some(task) = self.chat.take() {
+                    task.abort();
+                }
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
     fn run(&mut self, effect: Effect) {
+        let Some(effect) = self.streams(effect) else {
+            return;
+        };
         match effect {
             Effect::OpenUrl(url) => {
                 let notice = match open::that_detached(&url) {
@@ -287,27 +368,6 @@ impl Executor {
                     },
                 };
                 let _ = self.tx.try_send(notice);
-            }
-            Effect::ChatAsk {
-                turn,
-                question,
-                history,
-                profile,
-                propose,
-            } => self.start_chat(
-                turn,
-                ChatQuestion {
-                    question,
-                    history,
-                    profile,
-                    propose,
-                },
-            ),
-            // Aborting the task drops the response body: the request ends on the server too.
-            Effect::ChatStop => {
-                if let Some(task) = self.chat.take() {
-                    task.abort();
-                }
             }
             Effect::StartSync => {
                 // Progress goes to the loop as it happens; the pass's answer ends it.
@@ -475,7 +535,19 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
         | Effect::RunPlanner
         | Effect::RunAnalyst
         | Effect::PushOutbox) => proposal_effect(store, io, decision).await?,
-        Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop => return None,
+        // Without the runtime's task (tests): the whole run, then its end.
+        Effect::Generate(job) => Msg::GeneratorDone {
+            run: job.run,
+            result: super::generate_job::run_job(store, io, &job, &mut |_| {})
+                .await
+                .map(Box::new),
+        },
+        Effect::RecheckGenerated { proposal, backlog } => {
+            super::generate_job::recheck(store, io, proposal, &backlog).await
+        }
+        Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop | Effect::StopGenerating => {
+            return None;
+        }
     })
 }
 

@@ -738,6 +738,9 @@ pub struct ProposalsPane {
     pub key_cursor: Option<usize>,
     /// Select this proposal when the list arrives (opened from the chat or the generator).
     pub focus: Option<i64>,
+    /// The backlog generator (`g`), kept while hidden so nothing typed is lost.
+    pub generator: Option<Box<super::generator::GeneratorPane>>,
+    pub generator_shown: bool,
 }
 
 /// The selected proposal's changes being edited: which are kept, and the cursor.

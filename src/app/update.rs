@@ -50,6 +50,16 @@ fn entered_tab(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
+fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
+    state.now = now;
+    if state.flash.as_ref().is_some_and(|f| f.until <= now) {
+        state.flash = None;
+    }
+    // Relative times ("3 min ago") move on.
+    state.dirty = true;
+    sync::on_tick(state, now)
+}
+
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
@@ -63,15 +73,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::FocusGained => vec![Effect::LoadFreshness],
         Msg::FocusLost => Vec::new(),
-        Msg::Tick(now) => {
-            state.now = now;
-            if state.flash.as_ref().is_some_and(|f| f.until <= now) {
-                state.flash = None;
-            }
-            // Relative times ("3 min ago") move on.
-            state.dirty = true;
-            sync::on_tick(state, now)
-        }
+        Msg::Tick(now) => on_tick(state, now),
         Msg::Sync(event) => {
             sync::on_event(state, event);
             Vec::new()
@@ -85,6 +87,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         msg @ (Msg::ProposalsLoaded { .. } | Msg::AuditLoaded(_) | Msg::ProposalDone { .. }) => {
             proposals::on_msg(state, msg)
         }
+        msg @ (Msg::GeneratorProgress { .. }
+        | Msg::GeneratorDone { .. }
+        | Msg::GeneratorChecked { .. }) => super::generator::on_msg(state, msg),
         Msg::PromptStats(result) => {
             prompt::on_stats(state, result);
             Vec::new()
@@ -239,6 +244,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return effects;
     }
     if state.tab == Tab::Proposals
+        && state.proposals.generator_shown
+        && let Some(effects) = super::generator::on_key(state, key)
+    {
+        return effects;
+    }
+    if state.tab == Tab::Proposals
+        && !state.proposals.generator_shown
         && let Some(effects) = proposals::on_key(state, key)
     {
         return effects;

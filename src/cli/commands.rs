@@ -128,7 +128,7 @@ async fn open_workspace(ctx: &Context) -> Result<Workspace, Error> {
 async fn overview(ctx: &Context) -> Result<(), Error> {
     let ws = open_workspace(ctx).await?;
     if super::tui::stdout_is_terminal() {
-        return super::tui::run(ctx, ws).await;
+        return Box::pin(super::tui::run(ctx, ws)).await;
     }
     let summary = read::summary(ws.store.pool()).await?;
     output::out(&format!(
@@ -172,7 +172,7 @@ async fn demo_command(
             me: Some(crate::demo::vocab::DEMO_ME.to_owned()),
             store,
         };
-        return super::tui::run(ctx, ws).await;
+        return Box::pin(super::tui::run(ctx, ws)).await;
     }
     let summary = read::summary(store.pool()).await?;
     store.close().await?;

@@ -142,7 +142,11 @@ pub async fn keep(
     let changed = replaces.map(|(_, old)| diff::diff(old, &generation.backlog));
     let proposal = new_proposal(generation, info, expires, changed.as_deref());
     let record = info.record(
-        if replaces.is_some() { "refine" } else { "generate" },
+        if replaces.is_some() {
+            "refine"
+        } else {
+            "generate"
+        },
         generation,
         brief,
     );

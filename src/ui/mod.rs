@@ -6,6 +6,7 @@ mod board;
 mod chat;
 mod dashboard;
 mod detail;
+mod generator;
 mod help;
 pub mod layout;
 pub mod markdown;

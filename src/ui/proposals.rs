@@ -16,11 +16,17 @@ use crate::domain::proposal::{Change, ProposalState};
 use crate::domain::text::sanitize;
 use crate::store::proposals::Proposal;
 
-const KEYS: &str = " a apply · r reject · e edit · u undo last · x audit log · P plan next sprint · A analyse · R push again · s all/pending · tab issues, enter opens";
+const KEYS: &str = " a apply · r reject · e edit · u undo last · x audit · g generate backlog · P plan · A analyse · R push again · s all · ? more";
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let pane = &state.proposals;
+    if pane.generator_shown
+        && let Some(g) = &pane.generator
+    {
+        super::generator::render(state, g, frame, area);
+        return;
+    }
     let [body, help] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let keys = if state.settings.read_only {
         " read-only: proposals are shown, not decided · x audit log · s all/pending"

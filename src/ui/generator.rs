@@ -1,0 +1,359 @@
+//! The backlog generator: the form, the tree (filling in live, then with each rule's verdict),
+//! the model's questions, and the side panel (proposal, violations, what the run did, what a
+//! refinement changed).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::theme::Theme;
+use crate::app::State;
+use crate::app::generator::{FIELDS, GeneratorPane, InputKind, Step, items};
+use crate::domain::text::sanitize;
+use crate::generator::Level;
+use crate::generator::diff::Mark;
+
+pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let [body, hint] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let keys = match (g.step, &g.input) {
+        (_, Some(_)) => " enter saves · esc drops it",
+        (Step::Form, _) => {
+            " tab next field · ctrl-s or F5 generates · esc hides (g shows it again)"
+        }
+        (Step::Running, _) => " esc stops",
+        (Step::Questions, _) => {
+            " tab next answer · enter on the last (or ctrl-s) sends · esc back to the form"
+        }
+        (Step::Review, _) => {
+            " j/k move · +/- points · e title · d drop · f refine · o/enter open the proposal · n new · esc hide"
+        }
+    };
+    frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hint);
+    match g.step {
+        Step::Form => form(theme, g, frame, body),
+        Step::Questions => questions(theme, g, frame, body),
+        Step::Running | Step::Review => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(body);
+            tree(theme, g, frame, left);
+            side(theme, g, frame, right);
+        }
+    }
+    if let Some((kind, input)) = &g.input {
+        let h = 3.min(area.height);
+        let at = Rect {
+            y: area.y + area.height.saturating_sub(h + 1),
+            height: h,
+            ..area
+        };
+        let mut input = input.clone();
+        input.set_block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.accent)
+                .title(match kind {
+                    InputKind::Refine => " refine: what should change? (\"smaller stories\", \"add security tasks\") ",
+                    InputKind::Title => " new title ",
+                }),
+        );
+        frame.render_widget(Clear, at);
+        frame.render_widget(&input, at);
+    }
+}
+
+fn form(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
+    let outer = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(
+            " backlog generator: from an idea to epics, stories and tasks (a proposal to review) ",
+        );
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let singles = FIELDS.len() - 1;
+    let mut rows = vec![Constraint::Min(4)];
+    rows.extend(std::iter::repeat_n(Constraint::Length(1), singles));
+    rows.push(Constraint::Length(1));
+    let areas = Layout::vertical(rows).split(inner);
+    let focused = |i: usize| i == g.field;
+    let mut idea = g.fields[0].clone();
+    idea.set_block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(if focused(0) {
+                theme.accent
+            } else {
+                theme.border
+            })
+            .title(format!(" {} · {} ", FIELDS[0].0, FIELDS[0].1)),
+    );
+    if !focused(0) {
+        idea.set_cursor_style(Style::default());
+    }
+    frame.render_widget(&idea, areas[0]);
+    for i in 1..FIELDS.len() {
+        let [label, value] =
+            Layout::horizontal([Constraint::Length(16), Constraint::Fill(1)]).areas(areas[i]);
+        let style = if focused(i) {
+            theme.accent.add_modifier(Modifier::BOLD)
+        } else {
+            theme.dim
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!(" {}", FIELDS[i].0), style)),
+            label,
+        );
+        let mut input = g.fields[i].clone();
+        if focused(i) {
+            input.set_placeholder_text(FIELDS[i].1);
+        } else {
+            input.set_cursor_style(Style::default());
+            input.set_cursor_line_style(Style::default());
+        }
+        frame.render_widget(&input, value);
+    }
+    if let Some(e) = &g.error {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" {}", sanitize(e, false)),
+                theme.error,
+            )),
+            areas[FIELDS.len()],
+        );
+    }
+}
+
+fn questions(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
+    let outer = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" the model needs to know more before it plans ");
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let rows = Layout::vertical(
+        g.questions
+            .iter()
+            .flat_map(|_| [Constraint::Length(1), Constraint::Length(3)])
+            .chain([Constraint::Fill(1)]),
+    )
+    .split(inner);
+    for (i, q) in g.questions.iter().enumerate() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" {}. {}", i + 1, sanitize(q, false)),
+                theme.header,
+            )),
+            rows[2 * i],
+        );
+        let mut answer = g.answers[i].clone();
+        answer.set_block(Block::default().borders(Borders::ALL).border_style(
+            if i == g.answer_field {
+                theme.accent
+            } else {
+                theme.border
+            },
+        ));
+        if i != g.answer_field {
+            answer.set_cursor_style(Style::default());
+        }
+        frame.render_widget(&answer, rows[2 * i + 1]);
+    }
+}
+
+fn points(p: Option<f64>) -> String {
+    p.map_or_else(|| "  ?".to_owned(), |p| format!("{p:>3}"))
+}
+
+fn tree(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
+    let live = g.step == Step::Running;
+    let title = if live {
+        format!(" {} ", sanitize(&g.activity, false))
+    } else {
+        format!(" backlog for {} ", sanitize(&g.tree.project, false))
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title);
+    let mut lines: Vec<Line> = Vec::new();
+    for (n, item) in items(&g.tree).into_iter().enumerate() {
+        let epic = &g.tree.epics[item.epic];
+        let (indent, text, pts) = match (item.story, item.task) {
+            (None, _) => ("▾ ", epic.title.as_str(), None),
+            (Some(s), None) => {
+                let st = &epic.stories[s];
+                ("  • ", st.title.as_str(), Some(points(st.points)))
+            }
+            (Some(s), Some(t)) => {
+                let task = &epic.stories[s].tasks[t];
+                ("      - ", task.title.as_str(), Some(points(task.points)))
+            }
+        };
+        let selected = !live && n == g.cursor;
+        let base = if selected {
+            theme.selected
+        } else if item.story.is_none() {
+            theme.header
+        } else {
+            Style::default()
+        };
+        let mut spans = vec![Span::styled(
+            format!("{indent}{}", sanitize(text, false)),
+            base,
+        )];
+        if let Some(p) = pts {
+            spans.push(Span::styled(format!("  {p} pts"), theme.dim));
+        }
+        for v in g.violations_of(&item.path()) {
+            let (mark, style) = match v.level {
+                Level::Error => ("  ✖ ", theme.error),
+                Level::Warning => ("  ⚠ ", theme.overdue),
+            };
+            spans.push(Span::styled(format!("{mark}{}", v.rule), style));
+        }
+        lines.push(Line::from(spans));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            if live {
+                "waiting for the first items…"
+            } else {
+                "no items"
+            },
+            theme.dim,
+        ));
+    }
+    // Keep the selection (or, while streaming, the newest item) in view.
+    let height = area.height.saturating_sub(2) as usize;
+    let focus = if live {
+        lines.len().saturating_sub(1)
+    } else {
+        g.cursor
+    };
+    let scroll = focus.saturating_sub(height.saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        area,
+    );
+}
+
+fn side(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
+    let mut lines: Vec<Line> = Vec::new();
+    if g.step == Step::Running {
+        lines.push(Line::styled(
+            format!("{} characters received", g.streamed.chars().count()),
+            theme.dim,
+        ));
+    }
+    if let Some(id) = g.proposal {
+        let errors = g
+            .violations
+            .iter()
+            .filter(|v| v.level == Level::Error)
+            .count();
+        let (text, style) = if errors == 0 {
+            (
+                format!("proposal #{id}: pending, can be applied (o opens it)"),
+                theme.done,
+            )
+        } else {
+            (
+                format!("proposal #{id}: {errors} error(s) to fix before it can be applied"),
+                theme.error,
+            )
+        };
+        lines.push(Line::styled(text, style));
+        if !g.activity.is_empty() {
+            lines.push(Line::styled(sanitize(&g.activity, false), theme.dim));
+        }
+    }
+    if let Some(e) = &g.error {
+        lines.push(Line::styled(sanitize(e, false), theme.error));
+    }
+    if g.step == Step::Review {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Validation", theme.header));
+        if g.violations.is_empty() {
+            lines.push(Line::styled("every rule passes", theme.done));
+        }
+        let here = items(&g.tree)
+            .get(g.cursor)
+            .map(|i| i.path())
+            .unwrap_or_default();
+        for v in &g.violations {
+            let style = match v.level {
+                Level::Error => theme.error,
+                Level::Warning => theme.overdue,
+            };
+            let style = if v.path == here {
+                style.add_modifier(Modifier::BOLD)
+            } else {
+                style
+            };
+            lines.push(Line::styled(
+                format!(
+                    "{} {}: {}",
+                    if v.level == Level::Error {
+                        "✖"
+                    } else {
+                        "⚠"
+                    },
+                    v.path,
+                    sanitize(&v.message, false)
+                ),
+                style,
+            ));
+        }
+    }
+    if !g.notes.is_empty() {
+        lines.push(Line::raw(""));
+        for n in &g.notes {
+            lines.push(Line::styled(sanitize(n, false), theme.dim));
+        }
+    }
+    diff_lines(theme, g, &mut lines);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(" review "),
+        ),
+        area,
+    );
+}
+
+/// What a refinement changed against the proposal it replaced.
+fn diff_lines(theme: &Theme, g: &GeneratorPane, lines: &mut Vec<Line<'static>>) {
+    if g.diff.is_empty() {
+        return;
+    }
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "Changed from the replaced proposal",
+            theme.header,
+        ));
+        for d in &g.diff {
+            let (mark, style) = match d.mark {
+                Mark::Added => ('+', theme.done),
+                Mark::Removed => ('-', theme.error),
+                Mark::Changed => ('~', theme.accent),
+            };
+            let detail = if d.detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", sanitize(&d.detail, false))
+            };
+            lines.push(Line::styled(
+                format!("{mark} {} {}{detail}", d.level, sanitize(&d.what, false)),
+                style,
+            ));
+        }
+    }
+}
