@@ -16,7 +16,7 @@ use crate::domain::proposal::{Change, ProposalState};
 use crate::domain::text::sanitize;
 use crate::store::proposals::Proposal;
 
-const KEYS: &str = " a apply · r reject · e edit · u undo · x audit · g generate backlog · P plan · A analyse · R push again · s all · ? keys";
+const KEYS: &str = " a apply · r reject · e edit · u undo · x audit · g generate backlog · P plan · A analyse · R push again · s all";
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
