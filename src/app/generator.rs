@@ -215,7 +215,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     if state.settings.llm_name.is_none() {
         flash(
             state,
-            "the generator needs a model: add an [llm] section to the config (see sprintdeck ask --help)",
+            "no model configured: add [llm] to the config to generate",
             true,
         );
         return Vec::new();

@@ -146,12 +146,24 @@ fn pane_keys(ctx: Context) -> &'static [(&'static str, &'static str)] {
             ("R", "push refused changes again"),
             ("s", "all proposals or pending only"),
             ("tab, enter", "walk the issues it names; open one"),
-            ("g", "backlog generator: an idea (and documents) to epics, stories, tasks"),
-            ("  form", "tab next field · ←/→ format and depth · ctrl-s or F5 generates"),
+            (
+                "g",
+                "backlog generator: an idea (and documents) to epics, stories, tasks",
+            ),
+            (
+                "  form",
+                "tab next field · ←/→ format and depth · ctrl-s or F5 generates",
+            ),
             ("  while it writes", "the tree fills in live · esc stops"),
             ("  questions", "answer each (tab) · enter on the last sends"),
-            ("  review", "j/k · +/- points · e title · d drop (rules checked again)"),
-            ("  ", "f refine by instruction (replaces the proposal, shows the diff)"),
+            (
+                "  review",
+                "j/k · +/- points · e title · d drop (rules checked again)",
+            ),
+            (
+                "  ",
+                "f refine by instruction (replaces the proposal, shows the diff)",
+            ),
             ("  ", "o opens the proposal to apply · n new · esc hides"),
         ],
         _ => &[],

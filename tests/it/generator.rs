@@ -152,7 +152,7 @@ async fn an_applied_backlog_creates_its_hierarchy() {
 
 /// An `OpenAI` stream carrying `text`: the recorded stream's chunk shape with the content cut
 /// into pieces, then its own final usage chunk and `[DONE]`.
-fn openai_stream(text: &str) -> String {
+pub fn openai_stream(text: &str) -> String {
     let recorded = std::fs::read_to_string(fixture("llm/chat-stream.gpt-4.1-nano.DERIVED.sse"))
         .expect("fixture");
     let events: Vec<&str> = recorded
@@ -298,11 +298,11 @@ async fn a_backlog_with_rule_errors_cannot_be_applied() {
     assert_eq!(created, 0);
 }
 
-fn text_of(name: &str) -> String {
+pub fn text_of(name: &str) -> String {
     std::fs::read_to_string(fixture(&format!("generator/{name}.json"))).expect("fixture")
 }
 
-fn sse_reply(text: &str) -> crate::llm::Reply {
+pub fn sse_reply(text: &str) -> crate::llm::Reply {
     crate::llm::Reply::new(
         200,
         &[("content-type", "text/event-stream")],

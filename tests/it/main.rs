@@ -21,6 +21,7 @@ mod export;
 mod fake_gitlab;
 mod fake_jira;
 mod generator;
+mod generator_pane;
 mod gitlab_map;
 mod gitlab_sync;
 mod gitlab_webhook;
