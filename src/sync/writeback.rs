@@ -450,3 +450,50 @@ pub(crate) fn create_description(payload: &Value, heading: &str, marker_line: &s
     description.push_str(marker_line);
     description
 }
+
+/// The parent of an issue being created, as the store knows it now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parent {
+    /// Its real key once created on the tracker (the local one until then).
+    pub key: String,
+    pub issue_type: String,
+    pub title: String,
+    /// It exists on the tracker (not only here).
+    pub pushed: bool,
+}
+
+/// The parent of the issue `row` creates, if it has one. A parent not on the tracker yet fails
+/// the create (it is tried again after the parent's), except in a dry run, which shows it.
+pub async fn parent_of(
+    store: &Store,
+    row: &Row,
+    dry_run: bool,
+) -> Result<Option<Parent>, SyncError> {
+    let Some(issue) = row.issue_id else {
+        return Ok(None);
+    };
+    let found: Option<(String, String, String, bool)> = sqlx::query_as(
+        "SELECT p.key, p.issue_type, p.title, p.remote_id NOT LIKE 'local:%' FROM issues c \
+         JOIN issues p ON p.id = c.parent_id WHERE c.id = ?",
+    )
+    .bind(issue)
+    .fetch_optional(store.pool())
+    .await
+    .map_err(crate::store::StoreError::from)?;
+    let parent = found.map(|(key, issue_type, title, pushed)| Parent {
+        key,
+        issue_type,
+        title,
+        pushed,
+    });
+    if let Some(p) = &parent
+        && !p.pushed
+        && !dry_run
+    {
+        return Err(SyncError::Data(format!(
+            "its parent {} is not on the tracker yet; it goes after the parent's create",
+            p.key
+        )));
+    }
+    Ok(parent)
+}

@@ -22,6 +22,7 @@ mod fake_gitlab;
 mod fake_jira;
 mod generator;
 mod generator_pane;
+mod generator_push;
 mod gitlab_map;
 mod gitlab_sync;
 mod gitlab_webhook;

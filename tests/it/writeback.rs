@@ -214,7 +214,7 @@ async fn gitlab_gets_state_notes_and_one_issue_for_a_create_that_timed_out() {
     assert!(again.is_empty(), "sent rows are not sent twice");
 }
 
-async fn jira_store(dir: &tempfile::TempDir) -> Store {
+pub async fn jira_store(dir: &tempfile::TempDir) -> Store {
     let store = empty_store(dir).await;
     store
         .writer()
@@ -235,7 +235,7 @@ async fn jira_store(dir: &tempfile::TempDir) -> Store {
     store
 }
 
-fn jira_config(url: &str) -> sprintdeck::config::Config {
+pub fn jira_config(url: &str) -> sprintdeck::config::Config {
     toml::from_str(&format!(
         "[[jira]]\nname = \"cloud\"\nbase_url = \"{url}\"\ndeployment = \"cloud\"\nemail = \"a@example.com\"\nprojects = [\"SCRUM\"]\ntoken = \"t\"\n"
     ))
@@ -647,7 +647,7 @@ async fn the_next_sync_confirms_a_push_or_marks_a_differing_tracker_as_a_conflic
 }
 
 /// What is wrong with `body` by the Jira Cloud `OpenAPI` schema named `name`.
-fn spec_errors(name: &str, body: &Value) -> Vec<String> {
+pub fn spec_errors(name: &str, body: &Value) -> Vec<String> {
     let mut spec: Value = serde_json::from_str(
         &std::fs::read_to_string(crate::common::fixture(
             "jira/openapi-write-schemas.DERIVED.json",

@@ -191,7 +191,14 @@ impl Gitlab {
             "\n\n## Acceptance criteria\n\n",
             &format!("<!-- {marker} -->"),
         );
-        let labels = writeback::strings(payload, "labels");
+        let parent = writeback::parent_of(store, row, dry_run).await?;
+        let mut labels = writeback::strings(payload, "labels");
+        // Without GitLab's epics (a paid tier's), the hierarchy is labels and a link.
+        match (text(payload, "issue_type").as_deref(), &parent) {
+            (Some("epic"), _) => labels.push("epic".to_owned()),
+            (_, Some(p)) if p.issue_type == "epic" => labels.push(format!("epic::{}", p.title)),
+            _ => {}
+        }
         let mut body = json!({
             "title": text(payload, "title").unwrap_or_default(),
             "description": description,
@@ -237,7 +244,21 @@ impl Gitlab {
                     })
                 })
             };
-        writeback::create_once(&self.http, find, create).await
+        let made = writeback::create_once(&self.http, find, create).await?;
+        // The parent link: the new issue relates to its parent (GitLab Free has no hierarchy).
+        if let Some(p) = &parent
+            && let (Some((path, number)), Some((_, iid))) =
+                (p.key.rsplit_once('#'), made.1.rsplit_once('#'))
+        {
+            let url = self.url(&["projects", &t.project, "issues", iid, "links"]);
+            let body = json!({
+                "target_project_id": path,
+                "target_issue_iid": number,
+                "link_type": "relates_to",
+            });
+            write(&self.http, dry_run, writes, "POST", url, body).await?;
+        }
+        Ok(made)
     }
 }
 

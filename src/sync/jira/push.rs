@@ -303,10 +303,13 @@ impl Jira {
         let marker = writeback::marker(row.id);
         let description =
             writeback::create_description(payload, "\n\nAcceptance criteria:\n", &marker);
-        let kind = match text(payload, "issue_type").as_deref() {
-            Some("epic") => "Epic",
-            Some("bug") => "Bug",
-            Some("task") => "Task",
+        let parent = writeback::parent_of(store, row, dry_run).await?;
+        // Epic → Story → Sub-task: a task under a story is the story's sub-task.
+        let kind = match (text(payload, "issue_type").as_deref(), &parent) {
+            (Some("epic"), _) => "Epic",
+            (Some("bug"), _) => "Bug",
+            (Some("task"), Some(p)) if p.issue_type == "story" => "Sub-task",
+            (Some("task"), _) => "Task",
             _ => "Story",
         };
         let mut fields = json!({
@@ -316,8 +319,8 @@ impl Jira {
             "description": self.rich(&description),
             "labels": payload.get("labels").cloned().unwrap_or_else(|| json!([])),
         });
-        if let Some(parent) = text(payload, "parent").filter(|p| !p.starts_with("new-")) {
-            fields["parent"] = json!({ "key": parent });
+        if let Some(p) = &parent {
+            fields["parent"] = json!({ "key": p.key });
         }
         let body = json!({ "fields": fields });
         let url = self.url("/rest/api/{v}/issue");
