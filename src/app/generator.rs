@@ -164,6 +164,10 @@ pub struct GeneratorPane {
     pub error: Option<String>,
     /// The job of the last run (asked again with answers, or refined).
     pub last: Option<GenerateJob>,
+    /// A re-check is on its way; edits made meanwhile are checked after it (one at a time, so
+    /// the proposal ends up as the tree is and the verdict shown is the newest).
+    pub checking: bool,
+    pub check_again: bool,
 }
 
 impl GeneratorPane {
@@ -192,6 +196,8 @@ impl GeneratorPane {
             input: None,
             error: None,
             last: None,
+            checking: false,
+            check_again: false,
         }
     }
 
@@ -375,6 +381,9 @@ fn submit(state: &mut State) -> Vec<Effect> {
 /// Sends `job` and shows the running step.
 fn start(g: &mut GeneratorPane, job: GenerateJob) -> Vec<Effect> {
     g.run = job.run;
+    // A refinement starts from the tree as edited; a re-check still on its way is moot.
+    g.checking = false;
+    g.check_again = false;
     g.step = Step::Running;
     g.streamed.clear();
     g.tree = Backlog::default();
@@ -546,6 +555,11 @@ fn recheck(g: &mut GeneratorPane) -> Vec<Effect> {
     let Some(proposal) = g.proposal else {
         return Vec::new();
     };
+    if g.checking {
+        g.check_again = true;
+        return Vec::new();
+    }
+    g.checking = true;
     "checking the rules…".clone_into(&mut g.activity);
     vec![Effect::RecheckGenerated {
         proposal,
@@ -603,7 +617,7 @@ pub fn on_msg(state: &mut State, msg: super::msg::Msg) -> Vec<Effect> {
     match msg {
         Msg::GeneratorProgress { run, events } => on_progress(state, run, events),
         Msg::GeneratorDone { run, result } => return on_done(state, run, result),
-        Msg::GeneratorChecked { proposal, result } => on_checked(state, proposal, result),
+        Msg::GeneratorChecked { proposal, result } => return on_checked(state, proposal, result),
         _ => {}
     }
     Vec::new()
@@ -686,13 +700,21 @@ pub fn on_done(
     }
 }
 
-/// The rules' verdict on an edited backlog.
-pub fn on_checked(state: &mut State, proposal: i64, result: Result<Vec<Violation>, String>) {
+/// The rules' verdict on an edited backlog; edits made meanwhile are checked next.
+pub fn on_checked(
+    state: &mut State,
+    proposal: i64,
+    result: Result<Vec<Violation>, String>,
+) -> Vec<Effect> {
     let Some(g) = state.proposals.generator.as_mut() else {
-        return;
+        return Vec::new();
     };
-    if g.proposal != Some(proposal) {
-        return;
+    if g.proposal != Some(proposal) || g.step != Step::Review {
+        return Vec::new();
+    }
+    g.checking = false;
+    if std::mem::take(&mut g.check_again) {
+        return recheck(g);
     }
     g.activity.clear();
     match result {
@@ -703,4 +725,5 @@ pub fn on_checked(state: &mut State, proposal: i64, result: Result<Vec<Violation
         Err(e) => g.error = Some(e),
     }
     state.dirty = true;
+    Vec::new()
 }

@@ -429,3 +429,79 @@ fn plan_apply_see_the_board_change_audit_and_undo_in_a_real_terminal() {
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
+
+#[test]
+fn generate_a_backlog_fix_a_violation_apply_and_find_it_in_a_real_terminal() {
+    use crate::generator::{openai_stream, text_of};
+    use crate::llm::{Reply, serve};
+
+    let sse = [("content-type", "text/event-stream")];
+    // The backlog trickles in (its tree fills in live); the split the model is asked for
+    // fails the size rule too, so the story stays flagged.
+    let mut slow = Reply::new(200, &sse, openai_stream(&text_of("too-big")));
+    slow.pause = Duration::from_millis(20);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (url, _) = rt.block_on(serve(vec![
+        slow,
+        Reply::new(200, &sse, openai_stream(&text_of("still-too-big"))),
+    ]));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config =
+        format!("[llm]\nprovider = \"openai\"\nbase_url = \"{url}\"\nmodel = \"gpt-4.1-nano\"\n");
+    let mut pty = Pty::spawn_with(dir.path(), &config, &[], (120, 36));
+    pty.wait_for("the first rows", |s| count(s) == Some(1500), WAIT);
+    pty.send("\x1b[Z");
+    pty.wait_for("the proposals", |s| s.contains("nothing to decide"), WAIT);
+    pty.send("g");
+    pty.wait_for("the form", |s| s.contains("backlog generator"), WAIT);
+    pty.send("Accountants export a month of invoices as CSV.");
+    pty.send("\t\t\x1b[H\x0b"); // to the project; clear it (home, ctrl-k)
+    pty.send("OPS");
+    pty.wait_for(
+        "the project typed",
+        |s| s.contains("Project        OPS"),
+        WAIT,
+    );
+    pty.send("\x13"); // ctrl-s
+    pty.wait_for(
+        "the tree filling in",
+        |s| s.contains("writing the backlog") && s.contains("▾ Invoice export"),
+        WAIT,
+    );
+    let review = pty.wait_for(
+        "the validation",
+        |s| s.contains("1 error(s) to fix") && s.contains("✖ needs_split"),
+        WAIT,
+    );
+    assert!(review.contains("could not split"), "{review}");
+    // Fix it by editing: the story down to 8 points.
+    pty.send("j");
+    pty.send("-----");
+    pty.wait_for(
+        "the rules passing",
+        |s| s.contains("can be applied (o opens") && !s.contains("needs_split"),
+        WAIT,
+    );
+    pty.send("o");
+    pty.wait_for(
+        "the proposal in the queue",
+        |s| s.contains("Backlog: Invoice export") && s.contains("Proposals (1)"),
+        WAIT,
+    );
+    pty.send("a");
+    pty.wait_for("applied", |s| s.contains("applied proposal"), WAIT);
+    pty.send("\t"); // back to the backlog: four new issues
+    pty.wait_for("the new issues counted", |s| count(s) == Some(1504), WAIT);
+    pty.send("/");
+    pty.send("invoices");
+    let found = pty.wait_for(
+        "the new story",
+        |s| s.contains("Export a month of invoices as") && s.contains("epic  Invoice export"),
+        WAIT,
+    );
+    assert!(found.contains("story"), "{found}");
+    pty.send("\r"); // keep the filter
+    pty.wait_for("the filter applied", |s| s.contains("filter invoices"), WAIT);
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
