@@ -18,3 +18,6 @@ CREATE TABLE generator_runs (
     brief_json    TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX generator_runs_proposal ON generator_runs (proposal_id);
+
+-- The version (SHA-256) of the chat prompt an answer was asked with.
+ALTER TABLE chat_messages ADD COLUMN prompt_hash TEXT;

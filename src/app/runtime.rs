@@ -884,11 +884,25 @@ async fn save_chat_turn(
     turn: crate::store::chat::SavedTurn,
 ) -> Msg {
     let now = io.clock.now();
+    // The prompt's version as it is now: the one the answer was asked with.
+    let hash = io
+        .prompts
+        .own_prompt("chat/system.md", crate::llm::context::SYSTEM_PROMPT)
+        .ok()
+        .map(|p| p.hash);
     let saved = store
         .writer()
         .transaction(move |c| {
             Box::pin(async move {
-                crate::store::chat::save_turn(c, conversation, profile.as_deref(), &turn, now).await
+                crate::store::chat::save_turn(
+                    c,
+                    conversation,
+                    profile.as_deref(),
+                    &turn,
+                    hash.as_deref(),
+                    now,
+                )
+                .await
             })
         })
         .await

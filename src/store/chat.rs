@@ -28,12 +28,13 @@ pub struct Conversation {
 }
 
 /// Appends a turn to `conversation` (a new one, titled by the question, when `None`), asked of
-/// `profile`; returns the conversation's id.
+/// `profile` with the chat prompt whose hash is `prompt_hash`; returns the conversation's id.
 pub async fn save_turn(
     conn: &mut SqliteConnection,
     conversation: Option<i64>,
     profile: Option<&str>,
     turn: &SavedTurn,
+    prompt_hash: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let at = to_db(now);
@@ -67,14 +68,15 @@ pub async fn save_turn(
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO chat_messages (conversation_id, role, text, input_tokens, output_tokens, complete, created_at) \
-         VALUES (?, 'assistant', ?, ?, ?, ?, ?)",
+        "INSERT INTO chat_messages (conversation_id, role, text, input_tokens, output_tokens, complete, prompt_hash, created_at) \
+         VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(&turn.answer)
     .bind(turn.usage.map(|u| u.0))
     .bind(turn.usage.map(|u| u.1))
     .bind(turn.complete)
+    .bind(prompt_hash)
     .bind(&at)
     .execute(&mut *conn)
     .await?;

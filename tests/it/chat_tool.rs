@@ -157,6 +157,14 @@ async fn check_proposed(h: &mut Harness, key: &str, points: &str, before: &[Stri
             .expect("the run is recorded");
     assert_eq!(kind, "chat");
     assert_eq!(hash, sprintdeck::store::prompts::sha256(system.as_bytes()));
+    // The answer itself is kept with the same prompt version.
+    let kept: Option<String> = sqlx::query_scalar(
+        "SELECT prompt_hash FROM chat_messages WHERE role = 'assistant' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(h.store.pool())
+    .await
+    .expect("the turn is saved");
+    assert_eq!(kept.as_deref(), Some(hash.as_str()));
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE proposal_id = ? AND action = 'model run: chat'",
     )
