@@ -3,7 +3,7 @@
 //! proposal with its run; and an edited backlog checked again.
 
 use super::generator::{GenerateJob, Generation};
-use super::msg::Msg;
+use super::msg::{Effect, Msg};
 use super::runtime::EffectIo;
 use crate::generator::proposal::{self as generated, RunInfo};
 use crate::generator::run::{self, Format, Outcome, Progress, Request};
@@ -112,4 +112,18 @@ pub async fn recheck(store: &Store, io: &EffectIo, proposal: i64, backlog: &Back
         )
         .await,
     }
+}
+
+/// The generator's effects without the runtime's task (tests): a whole run, then its end.
+pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg> {
+    Some(match effect {
+        Effect::Generate(job) => Msg::GeneratorDone {
+            run: job.run,
+            result: run_job(store, io, &job, &mut |_| {}).await.map(Box::new),
+        },
+        Effect::RecheckGenerated { proposal, backlog } => {
+            recheck(store, io, proposal, &backlog).await
+        }
+        _ => return None,
+    })
 }

@@ -20,7 +20,7 @@ use crate::generator::{Backlog, Violation};
 pub const FIELDS: [(&str, &str); 9] = [
     (
         "Idea",
-        "what to build, in a few sentences (enter: new line)",
+        "what to build (enter: new line · ctrl-e: in $EDITOR)",
     ),
     ("Documents", "paths, comma-separated: .md, .txt, .pdf"),
     ("Project", "the key every item goes to"),
@@ -272,6 +272,9 @@ fn form_key(state: &mut State, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
     match key.code {
         KeyCode::Esc => state.proposals.generator_shown = false,
         KeyCode::Char('s') if ctrl => return submit(state),
+        KeyCode::Char('e') if ctrl && g.field == IDEA => {
+            return vec![Effect::EditInEditor(g.value(IDEA))];
+        }
         KeyCode::F(5) => return submit(state),
         KeyCode::Tab => g.field = (g.field + 1) % FIELDS.len(),
         KeyCode::BackTab => g.field = (g.field + FIELDS.len() - 1) % FIELDS.len(),
@@ -618,6 +621,7 @@ pub fn on_msg(state: &mut State, msg: super::msg::Msg) -> Vec<Effect> {
         Msg::GeneratorProgress { run, events } => on_progress(state, run, events),
         Msg::GeneratorDone { run, result } => return on_done(state, run, result),
         Msg::GeneratorChecked { proposal, result } => return on_checked(state, proposal, result),
+        Msg::Edited(result) => on_edited(state, result),
         _ => {}
     }
     Vec::new()
@@ -698,6 +702,24 @@ pub fn on_done(
             vec![super::proposals::load(state)]
         }
     }
+}
+
+/// The idea back from `$EDITOR`.
+fn on_edited(state: &mut State, result: Result<String, String>) {
+    let Some(g) = state.proposals.generator.as_mut() else {
+        return;
+    };
+    match result {
+        Ok(text) => {
+            let mut idea = TextArea::default();
+            idea.insert_str(text.trim_end());
+            g.fields[IDEA] = idea;
+            g.field = IDEA;
+            g.error = None;
+        }
+        Err(e) => g.error = Some(e),
+    }
+    state.dirty = true;
 }
 
 /// The rules' verdict on an edited backlog; edits made meanwhile are checked next.

@@ -6,6 +6,7 @@ mod board;
 pub mod chat;
 mod dashboard;
 mod detail;
+mod editor;
 mod generate_job;
 pub mod generator;
 pub mod msg;

@@ -111,6 +111,8 @@ pub enum Msg {
         proposal: i64,
         result: Result<Vec<crate::generator::Violation>, String>,
     },
+    /// The text back from the user's editor, or why not.
+    Edited(Result<String, String>),
     /// The outcome of a fire-and-forget effect (copy, open), for the status bar.
     Notice {
         text: String,
@@ -269,6 +271,8 @@ pub enum Effect {
     /// Generate (or refine) a backlog; progress comes back as `GeneratorProgress`.
     Generate(Box<super::generator::GenerateJob>),
     StopGenerating,
+    /// Hand the terminal to `$EDITOR` with this text; `Edited` brings it back.
+    EditInEditor(String),
     /// Check the rules on an edited generated backlog and revise its pending proposal.
     RecheckGenerated {
         proposal: i64,

@@ -165,10 +165,25 @@ async fn event_loop(
                 Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(_) | Msg::Resize(..)
             )
         });
+        let mut editing = None;
         for msg in queue {
             for effect in update(state, msg) {
+                match effect {
+                    Effect::EditInEditor(text) => editing = Some(text),
+                    effect => exec.run(effect),
+                }
+            }
+        }
+        if let Some(text) = editing {
+            // The editor reads the keyboard: the UI's reader stops until it is done.
+            drop(events);
+            let edited = super::editor::edit(terminal, &text).await;
+            events = EventStream::new();
+            for effect in update(state, Msg::Edited(edited)) {
                 exec.run(effect);
             }
+            state.dirty = true;
+            state.urgent = true;
         }
         if state.quit {
             return Ok(());
@@ -535,17 +550,14 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
         | Effect::RunPlanner
         | Effect::RunAnalyst
         | Effect::PushOutbox) => proposal_effect(store, io, decision).await?,
-        // Without the runtime's task (tests): the whole run, then its end.
-        Effect::Generate(job) => Msg::GeneratorDone {
-            run: job.run,
-            result: super::generate_job::run_job(store, io, &job, &mut |_| {})
-                .await
-                .map(Box::new),
-        },
-        Effect::RecheckGenerated { proposal, backlog } => {
-            super::generate_job::recheck(store, io, proposal, &backlog).await
+        generator @ (Effect::Generate(_) | Effect::RecheckGenerated { .. }) => {
+            super::generate_job::perform(store, io, generator).await?
         }
-        Effect::OpenUrl(_) | Effect::Copy { .. } | Effect::ChatStop | Effect::StopGenerating => {
+        Effect::OpenUrl(_)
+        | Effect::Copy { .. }
+        | Effect::ChatStop
+        | Effect::StopGenerating
+        | Effect::EditInEditor(_) => {
             return None;
         }
     })

@@ -89,7 +89,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         msg @ (Msg::GeneratorProgress { .. }
         | Msg::GeneratorDone { .. }
-        | Msg::GeneratorChecked { .. }) => super::generator::on_msg(state, msg),
+        | Msg::GeneratorChecked { .. }
+        | Msg::Edited(_)) => super::generator::on_msg(state, msg),
         Msg::PromptStats(result) => {
             prompt::on_stats(state, result);
             Vec::new()

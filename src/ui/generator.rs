@@ -21,7 +21,7 @@ pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     let keys = match (g.step, &g.input) {
         (_, Some(_)) => " enter saves · esc drops it",
         (Step::Form, _) => {
-            " tab next field · ctrl-s or F5 generates · esc hides (g shows it again)"
+            " tab next field · ctrl-e idea in $EDITOR · ctrl-s or F5 generates · esc hides (g shows it again)"
         }
         (Step::Running, _) => " esc stops",
         (Step::Questions, _) => {

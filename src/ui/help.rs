@@ -154,6 +154,7 @@ fn pane_keys(ctx: Context) -> &'static [(&'static str, &'static str)] {
                 "  form",
                 "tab next field · ←/→ format and depth · ctrl-s or F5 generates",
             ),
+            ("  ", "ctrl-e writes the idea in $VISUAL / $EDITOR"),
             ("  while it writes", "the tree fills in live · esc stops"),
             ("  questions", "answer each (tab) · enter on the last sends"),
             (

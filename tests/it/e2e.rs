@@ -27,6 +27,17 @@ impl Pty {
 
     /// Like `spawn`, with `config` as the config file.
     pub fn spawn_with(data_dir: &Path, config_text: &str, args: &[&str], size: (u16, u16)) -> Self {
+        Self::spawn_env(data_dir, config_text, args, size, &[])
+    }
+
+    /// Like `spawn_with`, with more environment variables.
+    pub fn spawn_env(
+        data_dir: &Path,
+        config_text: &str,
+        args: &[&str],
+        size: (u16, u16),
+        env: &[(&str, &str)],
+    ) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: size.1,
@@ -46,6 +57,9 @@ impl Pty {
         cmd.env("SPRINTDECK_DATA_DIR", data_dir.join("data"));
         cmd.env("SPRINTDECK_CONFIG", &config);
         cmd.env("SPRINTDECK_NOW", NOW);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("binary starts");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
@@ -501,7 +515,50 @@ fn generate_a_backlog_fix_a_violation_apply_and_find_it_in_a_real_terminal() {
     );
     assert!(found.contains("story"), "{found}");
     pty.send("\r"); // keep the filter
-    pty.wait_for("the filter applied", |s| s.contains("filter invoices"), WAIT);
+    pty.wait_for(
+        "the filter applied",
+        |s| s.contains("filter invoices"),
+        WAIT,
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn the_idea_can_be_written_in_the_users_editor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // An "editor" that writes the idea into the file it is given, as a person would.
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Invoices by email, every month.\\nFor accountants.' > \"$1\"\n",
+    )
+    .expect("script");
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("executable");
+    let config = "[llm]\nprovider = \"openai\"\nbase_url = \"http://127.0.0.1:9\"\nmodel = \"m\"\n";
+    let editor = editor.to_string_lossy().into_owned();
+    let mut pty = Pty::spawn_env(
+        dir.path(),
+        config,
+        &[],
+        (120, 36),
+        &[("EDITOR", editor.as_str())],
+    );
+    pty.wait_for("the first rows", |s| count(s) == Some(1500), WAIT);
+    pty.send("\x1b[Z");
+    pty.wait_for("the proposals", |s| s.contains("nothing to decide"), WAIT);
+    pty.send("g");
+    pty.wait_for("the form", |s| s.contains("backlog generator"), WAIT);
+    pty.send("\x05"); // ctrl-e
+    let back = pty.wait_for(
+        "the idea from the editor",
+        |s| s.contains("Invoices by email, every month.") && s.contains("For accountants."),
+        WAIT,
+    );
+    assert!(back.contains("backlog generator"), "the UI is back: {back}");
+    pty.send("\x1b");
+    pty.wait_for("the queue", |s| s.contains("nothing to decide"), WAIT);
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
