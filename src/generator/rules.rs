@@ -200,14 +200,21 @@ pub async fn duplicates(
     Ok(out)
 }
 
-/// The title's words as an FTS5 query where any may match.
+/// Words too common to find a duplicate by.
+const STOP_WORDS: &[&str] = &[
+    "the", "and", "for", "with", "from", "into", "that", "this", "can", "are", "our", "all", "not",
+    "but", "has", "have", "will", "its", "their", "when", "then", "via", "per",
+];
+
+/// The title's words as an FTS5 query on the title column where any may match (descriptions
+/// and common words would only add candidates that cannot be alike enough).
 fn fts_words(title: &str) -> Option<String> {
     let words: Vec<String> = title
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
+        .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(&w.to_lowercase().as_str()))
         .map(|w| format!("\"{w}\""))
         .collect();
-    (!words.is_empty()).then(|| words.join(" OR "))
+    (!words.is_empty()).then(|| format!("title : ({})", words.join(" OR ")))
 }
 
 /// Whether the backlog may be applied: no error-level violation left.
