@@ -241,6 +241,27 @@ fn to_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// A sender whose items reach the loop as messages made by `msg`, each carrying whatever else
+/// already arrived (one message, one frame); the task ends when the sender is dropped.
+fn batched<T: Send + 'static>(
+    tx: mpsc::Sender<Msg>,
+    msg: impl Fn(Vec<T>) -> Msg + Send + 'static,
+) -> (mpsc::UnboundedSender<T>, JoinHandle<()>) {
+    let (events, mut rx) = mpsc::unbounded_channel();
+    let forward = tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            let mut batch = vec![event];
+            while let Ok(more) = rx.try_recv() {
+                batch.push(more);
+            }
+            if tx.send(msg(batch)).await.is_err() {
+                break;
+            }
+        }
+    });
+    (events, forward)
+}
+
 impl Executor {
     /// Streams a chat answer in a task of its own: each event goes to the loop as it arrives.
     fn start_chat(&mut self, turn: u64, ask: ChatQuestion) {
@@ -251,23 +272,7 @@ impl Executor {
         let io = self.io.clone();
         let tx = self.tx.clone();
         self.chat = Some(tokio::spawn(async move {
-            let (events, mut rx) = mpsc::unbounded_channel();
-            let forward = tokio::spawn(async move {
-                while let Some(event) = rx.recv().await {
-                    // Whatever else already arrived goes along: one message, one frame.
-                    let mut batch = vec![event];
-                    while let Ok(more) = rx.try_recv() {
-                        batch.push(more);
-                    }
-                    let msg = Msg::ChatEvents {
-                        turn,
-                        events: batch,
-                    };
-                    if tx.send(msg).await.is_err() {
-                        break;
-                    }
-                }
-            });
+            let (events, forward) = batched(tx, move |events| Msg::ChatEvents { turn, events });
             chat_answer(&store, &io, &ask, |e| {
                 let _ = events.send(e);
             })
@@ -287,19 +292,9 @@ impl Executor {
         let tx = self.tx.clone();
         self.generator = Some(tokio::spawn(async move {
             let run = job.run;
-            let (events, mut rx) = mpsc::unbounded_channel();
-            let progress_tx = tx.clone();
-            let forward = tokio::spawn(async move {
-                while let Some(event) = rx.recv().await {
-                    let mut batch = vec![event];
-                    while let Ok(more) = rx.try_recv() {
-                        batch.push(more);
-                    }
-                    let msg = Msg::GeneratorProgress { run, events: batch };
-                    if progress_tx.send(msg).await.is_err() {
-                        break;
-                    }
-                }
+            let (events, forward) = batched(tx.clone(), move |events| Msg::GeneratorProgress {
+                run,
+                events,
             });
             let result = super::generate_job::run_job(&store, &io, &job, &mut |p| {
                 let _ = events.send(p);

@@ -1075,27 +1075,7 @@ pub async fn edit(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let updated =
-        sqlx::query("UPDATE proposals SET changes_json = ? WHERE id = ? AND state = 'pending'")
-            .bind(json(&changes)?)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-    if updated == 0 {
-        return Err(StoreError::Conflict(format!(
-            "proposal {id} is not pending"
-        )));
-    }
-    audit(
-        conn,
-        actor,
-        "edit",
-        Some(id),
-        &serde_json::json!({ "changes": changes }),
-        now,
-    )
-    .await
+    update_pending(conn, id, changes, None, actor, now).await
 }
 
 /// A pending backlog proposal edited before applying: its changes, explanation and severity
@@ -1109,18 +1089,34 @@ pub async fn revise(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    update_pending(conn, id, changes, Some((explanation, severity)), actor, now).await
+}
+
+/// New changes (and explanation and severity, when given) for a pending proposal, audited.
+async fn update_pending(
+    conn: &mut SqliteConnection,
+    id: i64,
+    changes: &[Change],
+    verdict: Option<(&str, Option<&str>)>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let updated = sqlx::query(
-        "UPDATE proposals SET changes_json = ?, explanation = ?, severity = ? WHERE id = ? AND state = 'pending'",
+        "UPDATE proposals SET changes_json = ?, explanation = coalesce(?, explanation), \
+         severity = CASE WHEN ? THEN ? ELSE severity END WHERE id = ? AND state = 'pending'",
     )
     .bind(json(&changes)?)
-    .bind(explanation)
-    .bind(severity)
+    .bind(verdict.map(|(e, _)| e))
+    .bind(verdict.is_some())
+    .bind(verdict.and_then(|(_, s)| s))
     .bind(id)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if updated == 0 {
-        return Err(StoreError::Invalid(format!("proposal {id} is not pending")));
+        return Err(StoreError::Conflict(format!(
+            "proposal {id} is not pending"
+        )));
     }
     audit(
         conn,
