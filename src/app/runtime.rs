@@ -262,16 +262,21 @@ fn batched<T: Send + 'static>(
     (events, forward)
 }
 
+/// Runs `task` in the slot's place, aborting the one it replaces.
+fn replace(slot: &mut Option<JoinHandle<()>>, task: impl Future<Output = ()> + Send + 'static) {
+    if let Some(old) = slot.take() {
+        old.abort();
+    }
+    *slot = Some(tokio::spawn(task));
+}
+
 impl Executor {
     /// Streams a chat answer in a task of its own: each event goes to the loop as it arrives.
     fn start_chat(&mut self, turn: u64, ask: ChatQuestion) {
-        if let Some(task) = self.chat.take() {
-            task.abort();
-        }
         let store = Arc::clone(&self.store);
         let io = self.io.clone();
         let tx = self.tx.clone();
-        self.chat = Some(tokio::spawn(async move {
+        replace(&mut self.chat, async move {
             let (events, forward) = batched(tx, move |events| Msg::ChatEvents { turn, events });
             chat_answer(&store, &io, &ask, |e| {
                 let _ = events.send(e);
@@ -279,18 +284,15 @@ impl Executor {
             .await;
             drop(events);
             let _ = forward.await;
-        }));
+        });
     }
 
     /// Runs a generation in a task of its own: progress goes to the loop as it arrives.
     fn start_generating(&mut self, job: Box<super::generator::GenerateJob>) {
-        if let Some(task) = self.generator.take() {
-            task.abort();
-        }
         let store = Arc::clone(&self.store);
         let io = self.io.clone();
         let tx = self.tx.clone();
-        self.generator = Some(tokio::spawn(async move {
+        replace(&mut self.generator, async move {
             let run = job.run;
             let (events, forward) = batched(tx.clone(), move |events| Msg::GeneratorProgress {
                 run,
@@ -308,7 +310,7 @@ impl Executor {
                     result: result.map(Box::new),
                 })
                 .await;
-        }));
+        });
     }
 
     /// The model's streams (chat answers, generations) run in tasks of their own, stopped on

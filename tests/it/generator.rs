@@ -60,16 +60,21 @@ fn each_rule_passes_the_valid_backlog_and_catches_its_case(
     }
 }
 
-#[tokio::test]
-async fn a_story_like_an_existing_issue_is_flagged_with_its_key() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = demo_store(&dir).await;
-    let (key, title): (String, String) = sqlx::query_as(
+/// The first story of the demo: its key and title.
+async fn demo_story(store: &sprintdeck::store::Store) -> (String, String) {
+    sqlx::query_as(
         "SELECT key, title FROM issues WHERE issue_type = 'story' AND gone_at IS NULL ORDER BY id LIMIT 1",
     )
     .fetch_one(store.pool())
     .await
-    .expect("a story");
+    .expect("a story")
+}
+
+#[tokio::test]
+async fn a_story_like_an_existing_issue_is_flagged_with_its_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(&dir).await;
+    let (key, title) = demo_story(&store).await;
     let mut backlog = load("valid");
     let clean = rules::duplicates(store.pool(), &backlog, &Rules::default())
         .await
@@ -653,12 +658,7 @@ fn a_pdf_document_is_read_as_text_and_a_broken_one_is_refused() {
 async fn a_generated_story_like_a_demo_issue_is_flagged_with_its_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = demo_store(&dir).await;
-    let (key, title): (String, String) = sqlx::query_as(
-        "SELECT key, title FROM issues WHERE issue_type = 'story' AND gone_at IS NULL ORDER BY id LIMIT 1",
-    )
-    .fetch_one(store.pool())
-    .await
-    .expect("a story");
+    let (key, title) = demo_story(&store).await;
     let mut backlog = load("valid");
     backlog.epics[0].stories[0].title.clone_from(&title);
     let answer = serde_json::to_string(&backlog).expect("json");
