@@ -256,6 +256,25 @@ pub enum ExportFormat {
     Md,
 }
 
+impl Command {
+    /// What it changes in the team's data (refused under `--read-only`), when it does.
+    pub fn writes(&self) -> Option<&'static str> {
+        match self {
+            Self::Plan { .. } => Some("plan"),
+            Self::Analyze { .. } => Some("analyze"),
+            Self::Generate { .. } => Some("generate"),
+            Self::Push { .. } => Some("push"),
+            Self::Sync { .. } => Some("sync"),
+            Self::Proposals(
+                ProposalsCommand::Apply { .. }
+                | ProposalsCommand::Reject { .. }
+                | ProposalsCommand::Undo,
+            ) => Some("proposals"),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PromptCommand {
     /// Render an issue into a template; the prompt goes to stdout unless --copy or --out.

@@ -46,6 +46,13 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
         tracing::warn!("{warning}");
         output::warn(&warning);
     }
+    if ctx.cli.read_only
+        && let Some(what) = ctx.cli.command.as_ref().and_then(Command::writes)
+    {
+        return Err(Error::Usage(format!(
+            "--read-only: `{what}` writes to the team's data; run it without --read-only"
+        )));
+    }
     match &ctx.cli.command {
         None => Box::pin(overview(&ctx)).await,
         Some(Command::Demo { issues, seed, out }) => {

@@ -717,3 +717,26 @@ async fn a_generated_story_like_a_demo_issue_is_flagged_with_its_key() {
         "a warning can be accepted"
     );
 }
+
+#[tokio::test]
+async fn read_only_refuses_commands_that_write() {
+    let env =
+        crate::common::BinaryEnv::new(&llm_config("http://127.0.0.1:9"), ("SPRINTDECK_UNUSED", ""));
+    for args in [
+        &["--read-only", "generate", "--project", "OPS", "--idea", "x"][..],
+        &["--read-only", "plan"],
+        &["--read-only", "proposals", "undo"],
+    ] {
+        let out = env.run(args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--read-only: `"), "{stderr}");
+    }
+    // Reading is fine.
+    let out = env.run(&["--read-only", "proposals", "list"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
