@@ -168,6 +168,8 @@ pub struct GeneratorPane {
     /// the proposal ends up as the tree is and the verdict shown is the newest).
     pub checking: bool,
     pub check_again: bool,
+    /// Tokens the last run used (in, out).
+    pub usage: (u64, u64),
 }
 
 impl GeneratorPane {
@@ -198,6 +200,7 @@ impl GeneratorPane {
             last: None,
             checking: false,
             check_again: false,
+            usage: (0, 0),
         }
     }
 
@@ -683,7 +686,8 @@ pub fn on_done(
         }
     };
     match generation.outcome {
-        Outcome::Questions { questions, .. } => {
+        Outcome::Questions { questions, usage } => {
+            g.usage = usage;
             g.answers = questions.iter().map(|_| TextArea::default()).collect();
             g.answer_field = 0;
             g.questions = questions;
@@ -691,6 +695,7 @@ pub fn on_done(
             Vec::new()
         }
         Outcome::Backlog(generated) => {
+            g.usage = generated.usage;
             g.tree = generated.backlog;
             g.violations = generated.violations;
             g.notes.extend(generated.splits);

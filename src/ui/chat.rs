@@ -124,7 +124,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn current_choice(state: &State) -> LlmChoice {
+pub fn current_choice(state: &State) -> LlmChoice {
     state
         .settings
         .llm_choices()

@@ -39,7 +39,11 @@ pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(body);
             tree(theme, g, frame, left);
-            side(theme, g, frame, right);
+            let usage = (g.step == Step::Review && g.usage != (0, 0)).then(|| {
+                let choice = super::chat::current_choice(state);
+                super::chat::usage_text(g.usage.0, g.usage.1, &choice)
+            });
+            side(theme, g, usage, frame, right);
         }
     }
     if let Some((kind, input)) = &g.input {
@@ -164,7 +168,7 @@ fn questions(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
 }
 
 fn points(p: Option<f64>) -> String {
-    p.map_or_else(|| "  ?".to_owned(), |p| format!("{p:>3}"))
+    p.map_or_else(|| " ?".to_owned(), |p| format!("{p:>2}"))
 }
 
 fn tree(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
@@ -200,19 +204,23 @@ fn tree(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
         } else {
             Style::default()
         };
-        let mut spans = vec![Span::styled(
-            format!("{indent}{}", sanitize(text, false)),
-            base,
-        )];
+        // The verdict first, so a narrow pane still shows it: ✖ an error, ⚠ a warning.
+        let found: Vec<_> = g.violations_of(&item.path()).collect();
+        let mark = if found.iter().any(|v| v.level == Level::Error) {
+            Span::styled("✖", theme.error)
+        } else if found.is_empty() {
+            Span::raw(" ")
+        } else {
+            Span::styled("⚠", theme.overdue)
+        };
+        let mut spans = vec![mark, Span::styled(indent, base)];
         if let Some(p) = pts {
-            spans.push(Span::styled(format!("  {p} pts"), theme.dim));
+            spans.push(Span::styled(format!("{p} "), theme.dim));
         }
-        for v in g.violations_of(&item.path()) {
-            let (mark, style) = match v.level {
-                Level::Error => ("  ✖ ", theme.error),
-                Level::Warning => ("  ⚠ ", theme.overdue),
-            };
-            spans.push(Span::styled(format!("{mark}{}", v.rule), style));
+        spans.push(Span::styled(sanitize(text, false), base));
+        if !found.is_empty() {
+            let rules: Vec<&str> = found.iter().map(|v| v.rule).collect();
+            spans.push(Span::styled(format!("  {}", rules.join(", ")), theme.dim));
         }
         lines.push(Line::from(spans));
     }
@@ -242,7 +250,7 @@ fn tree(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn side(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
+fn side(theme: &Theme, g: &GeneratorPane, usage: Option<String>, frame: &mut Frame, area: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     if g.step == Step::Running {
         lines.push(Line::styled(
@@ -268,6 +276,9 @@ fn side(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
             )
         };
         lines.push(Line::styled(text, style));
+        if let Some(u) = usage {
+            lines.push(Line::styled(u, theme.dim));
+        }
         if !g.activity.is_empty() {
             lines.push(Line::styled(sanitize(&g.activity, false), theme.dim));
         }

@@ -484,7 +484,7 @@ fn generate_a_backlog_fix_a_violation_apply_and_find_it_in_a_real_terminal() {
     );
     let review = pty.wait_for(
         "the validation",
-        |s| s.contains("1 error(s) to fix") && s.contains("✖ needs_split"),
+        |s| s.contains("1 error(s) to fix") && s.contains("✖  • 13 Export a month"),
         WAIT,
     );
     assert!(review.contains("could not split"), "{review}");

@@ -97,7 +97,10 @@ async fn the_form_then_a_violation_fixed_by_editing_then_applied() {
     assert_eq!(pending_severity(&h, id).await.as_deref(), Some("high"));
     h.key(KeyCode::Char('j')).await; // the story
     let screen = text(&draw(&h.state));
-    assert!(screen.contains("✖ needs_split"), "{screen}");
+    assert!(
+        screen.contains("✖  • 13 Export a month of invoices as CSV  needs_split"),
+        "{screen}"
+    );
     assert!(screen.contains("1 error(s) to fix"), "{screen}");
     insta::assert_snapshot!("generator_validation_120x36", screen);
     // 13 → 8 points: the rule passes, the pending proposal is revised and may be applied.
