@@ -45,6 +45,16 @@ pub struct Task {
     pub points: Option<f64>,
 }
 
+/// A model's one-line text as it may be kept: control and escape sequences dropped.
+fn line(text: &str) -> String {
+    crate::domain::text::sanitize(text, false)
+}
+
+/// A model's multi-line text as it may be kept.
+fn text(text: &str) -> String {
+    crate::domain::text::sanitize(text, true)
+}
+
 /// The JSON schema the model is asked to follow (and its output is checked against).
 pub const SCHEMA: &str = include_str!("../../assets/prompts/generator/backlog.schema.json");
 
@@ -64,8 +74,8 @@ impl Backlog {
                 temp_key: epic_key.clone(),
                 project: self.project.clone(),
                 issue_type: "epic".to_owned(),
-                title: epic.title.clone(),
-                description: epic.description.clone(),
+                title: line(&epic.title),
+                description: text(&epic.description),
                 acceptance_criteria: Vec::new(),
                 points: None,
                 labels: Vec::new(),
@@ -78,11 +88,15 @@ impl Backlog {
                     temp_key: story_key.clone(),
                     project: self.project.clone(),
                     issue_type: "story".to_owned(),
-                    title: story.title.clone(),
-                    description: story.description.clone(),
-                    acceptance_criteria: story.acceptance_criteria.clone(),
+                    title: line(&story.title),
+                    description: text(&story.description),
+                    acceptance_criteria: story
+                        .acceptance_criteria
+                        .iter()
+                        .map(|c| line(c))
+                        .collect(),
                     points: story.points,
-                    labels: story.labels.clone(),
+                    labels: story.labels.iter().map(|l| line(l)).collect(),
                     sprint: sprint.map(str::to_owned),
                     parent: Some(epic_key.clone()),
                 });
@@ -91,8 +105,8 @@ impl Backlog {
                         temp_key: next(),
                         project: self.project.clone(),
                         issue_type: "task".to_owned(),
-                        title: task.title.clone(),
-                        description: task.description.clone(),
+                        title: line(&task.title),
+                        description: text(&task.description),
                         acceptance_criteria: Vec::new(),
                         points: task.points,
                         labels: Vec::new(),

@@ -740,3 +740,20 @@ async fn read_only_refuses_commands_that_write() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn escape_sequences_from_the_model_are_not_kept() {
+    let mut backlog = load("valid");
+    backlog.epics[0].title = "Invoice \u{1b}[2Jexport\u{7}".to_owned();
+    backlog.epics[0].stories[0].description = "line one\n\u{1b}]52;c;aGk=\u{7}line two".to_owned();
+    let changes = backlog.changes(None);
+    let Change::Create { title, .. } = &changes[0] else {
+        panic!("the epic");
+    };
+    assert_eq!(title, "Invoice export");
+    let Change::Create { description, .. } = &changes[1] else {
+        panic!("the story");
+    };
+    assert!(!description.contains('\u{1b}'), "{description:?}");
+    assert!(description.contains("line one\n"), "{description:?}");
+}
