@@ -32,7 +32,11 @@ pub(crate) fn event_events(
                         .and_then(Value::as_str)
                         .unwrap_or("")
                 };
-                calls.start(index, text("id"), text("name"));
+                if text("name") == super::JSON_ANSWER_TOOL {
+                    calls.answer_block(index);
+                } else {
+                    calls.start(index, text("id"), text("name"));
+                }
             }
             Vec::new()
         }
@@ -54,6 +58,11 @@ pub(crate) fn event_events(
                     .collect(),
                 Some("thinking_delta") => text("thinking")
                     .map(|t| LlmEvent::Reasoning(t.to_owned()))
+                    .into_iter()
+                    .collect(),
+                Some("input_json_delta") if calls.is_answer(index) => text("partial_json")
+                    .filter(|t| !t.is_empty())
+                    .map(|t| LlmEvent::Text(t.to_owned()))
                     .into_iter()
                     .collect(),
                 Some("input_json_delta") if calls.is_open(index) => {
@@ -124,12 +133,21 @@ impl Provider for Anthropic {
         if let Some(t) = e.temperature {
             body["temperature"] = json!(t);
         }
-        if !request.tools.is_empty() {
-            let tools: Vec<Value> = request
-                .tools
-                .iter()
-                .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
-                .collect();
+        let mut tools: Vec<Value> = request
+            .tools
+            .iter()
+            .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
+            .collect();
+        // A JSON answer is the input of a tool the model must call, checked against the schema.
+        if let Some((name, schema)) = &request.json_schema {
+            tools.push(json!({
+                "name": super::JSON_ANSWER_TOOL,
+                "description": format!("Give the answer ({name}) as this tool's input."),
+                "input_schema": schema,
+            }));
+            body["tool_choice"] = json!({ "type": "tool", "name": super::JSON_ANSWER_TOOL });
+        }
+        if !tools.is_empty() {
             body["tools"] = json!(tools);
         }
         let mut req = self

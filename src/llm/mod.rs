@@ -330,9 +330,23 @@ pub(crate) fn functions_json(tools: &[Tool]) -> Vec<serde_json::Value> {
 #[derive(Debug, Default)]
 pub(crate) struct PendingCalls {
     calls: std::collections::BTreeMap<u64, (String, String, String)>,
+    /// Blocks of the forced JSON-answer tool: their input is the answer, streamed as text.
+    answers: Vec<u64>,
 }
 
+/// The tool an Anthropic model is made to call when a JSON answer is asked for: its input is
+/// the answer (the Messages API has no response format, but enforces a tool's input schema).
+pub const JSON_ANSWER_TOOL: &str = "json_answer";
+
 impl PendingCalls {
+    pub fn answer_block(&mut self, index: u64) {
+        self.answers.push(index);
+    }
+
+    pub fn is_answer(&self, index: u64) -> bool {
+        self.answers.contains(&index)
+    }
+
     pub fn start(&mut self, index: u64, id: &str, name: &str) {
         let call = self.calls.entry(index).or_default();
         if !id.is_empty() {

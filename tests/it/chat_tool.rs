@@ -47,9 +47,14 @@ pub fn openai_tool_stream(args: &str) -> String {
 /// The recorded Anthropic stream (text block, then `tool_use` with `input_json_delta` pieces),
 /// calling `propose_changes` with `args` instead of `get_weather`.
 pub fn anthropic_tool_stream(args: &str) -> String {
+    anthropic_tool_stream_named("propose_changes", args)
+}
+
+/// The recorded Anthropic tool-use stream, calling `name` with `args`.
+pub fn anthropic_tool_stream_named(name: &str, args: &str) -> String {
     let raw = crate::llm::wire(read("llm/tool_use_response.sse"));
     let p = pieces(args, 4);
-    let mut out = raw.replace("\"get_weather\"", "\"propose_changes\"");
+    let mut out = raw.replace("\"get_weather\"", &format!("\"{name}\""));
     for (old, new) in [r#""{\"locati""#, r#""on\": \"P""#, r#""ar""#, r#""is\"}""#]
         .iter()
         .zip(&p)

@@ -757,3 +757,54 @@ fn escape_sequences_from_the_model_are_not_kept() {
     assert!(!description.contains('\u{1b}'), "{description:?}");
     assert!(description.contains("line one\n"), "{description:?}");
 }
+
+#[tokio::test]
+async fn anthropic_gives_the_backlog_as_the_input_of_a_tool_it_must_call() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = crate::common::empty_store(&dir).await;
+    let answer = serde_json::to_string(&load("valid")).expect("json");
+    let (url, seen) = crate::llm::serve(vec![crate::llm::Reply::new(
+        200,
+        &[("content-type", "text/event-stream")],
+        crate::chat_tool::anthropic_tool_stream_named("json_answer", &answer),
+    )])
+    .await;
+    let profile: sprintdeck::config::LlmProfile = toml::from_str(&format!(
+        "provider = \"anthropic\"\nbase_url = \"{url}\"\nmodel = \"claude\""
+    ))
+    .expect("profile");
+    let provider = sprintdeck::llm::provider(&profile, None).expect("provider");
+    let request = sprintdeck::generator::run::Request::new(
+        sprintdeck::generator::run::TEMPLATE.to_owned(),
+        "invoice export".to_owned(),
+        "OPS".to_owned(),
+    );
+    let mut streamed = String::new();
+    let outcome = sprintdeck::generator::run::generate(
+        provider.as_ref(),
+        store.pool(),
+        &request,
+        &Rules::default(),
+        &sprintdeck::sync::http::tokio_sleeper(),
+        &mut |p| {
+            if let sprintdeck::generator::run::Progress::Text(t) = p {
+                streamed.push_str(&t);
+            }
+        },
+    )
+    .await
+    .expect("generated");
+    let sprintdeck::generator::run::Outcome::Backlog(g) = outcome else {
+        panic!("a backlog");
+    };
+    assert_eq!(g.backlog, load("valid"));
+    // The recorded text before the call and the tool's input both stream; the JSON is found.
+    assert!(streamed.ends_with(&answer), "{streamed}");
+    let body = seen.bodies.lock().expect("bodies")[0].clone();
+    assert_eq!(
+        body["tool_choice"],
+        serde_json::json!({"type": "tool", "name": "json_answer"})
+    );
+    assert_eq!(body["tools"][0]["name"], "json_answer");
+    assert!(body["tools"][0]["input_schema"]["properties"]["epics"].is_object());
+}
