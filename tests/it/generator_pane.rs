@@ -315,3 +315,40 @@ fn settings_without_llm() -> Settings {
         ..settings()
     }
 }
+
+#[tokio::test]
+async fn a_refused_key_or_an_unreadable_document_is_said_on_the_form_and_nothing_is_lost() {
+    let (mut h, _) = harness(vec![crate::llm::Reply::new(
+        401,
+        &[("content-type", "application/json")],
+        r#"{"error": {"message": "Incorrect API key provided"}}"#.to_owned(),
+    )])
+    .await;
+    fill_form(&mut h).await;
+    ctrl(&mut h, 's').await;
+    let g = generator(&h);
+    assert_eq!(g.step, Step::Form);
+    let error = g.error.clone().expect("an error");
+    assert!(error.contains("refused the key"), "{error}");
+    assert_eq!(g.value(0), "Accountants export a month of invoices as CSV.");
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains("Incorrect API key provided"), "{screen}");
+    // A document that is not there: said before anything is sent.
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )))
+    .await;
+    while generator(&h).field != 1 {
+        h.key(KeyCode::Tab).await;
+    }
+    h.keys("/nowhere/brief.md").await;
+    ctrl(&mut h, 's').await;
+    let error = generator(&h).error.clone().expect("an error");
+    assert!(error.contains("cannot read /nowhere/brief.md"), "{error}");
+    let proposals: i64 = sqlx::query_scalar("SELECT count(*) FROM proposals")
+        .fetch_one(h.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(proposals, 0);
+}
