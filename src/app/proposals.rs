@@ -195,8 +195,12 @@ fn edit_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// `+`/`-` on a points change: the new value goes up or down by one (not below zero).
+/// `+`/`-` on a points change or a new issue: the points go up or down by one (not below zero).
 fn bump_points(change: &mut Change, by: f64) {
+    if let Change::Create { points, .. } = change {
+        *points = Some((points.unwrap_or(0.0) + by).max(0.0));
+        return;
+    }
     if let Change::SetField {
         field: Field::Points,
         to,

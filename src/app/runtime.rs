@@ -560,6 +560,44 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
     })
 }
 
+/// A proposal's changes as edited before applying; a generated backlog's rules are checked again
+/// on what is left (dropping the story that broke one makes it applicable).
+async fn edit_before_apply(
+    store: &Store,
+    io: &EffectIo,
+    id: i64,
+    changes: Vec<crate::domain::proposal::Change>,
+    actor: &str,
+) -> Result<(), String> {
+    use crate::store::proposals;
+    let now = io.clock.now();
+    let kind = proposals::get(store.pool(), id)
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|p| p.kind);
+    if kind == Some(crate::domain::proposal::Kind::Backlog) {
+        let backlog = crate::generator::Backlog::from_changes(&changes);
+        return crate::generator::proposal::recheck(
+            store,
+            id,
+            &backlog,
+            &io.config.generator,
+            actor,
+            now,
+        )
+        .await
+        .map(|_| ());
+    }
+    let who = actor.to_owned();
+    store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move { proposals::edit(c, id, &changes, &who, now).await })
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// The queue (pending, or `all`) after expiring what is overdue, and the refused pushes.
 async fn load_proposals(store: &Store, all: bool, now: DateTime<Utc>) -> Msg {
     use crate::store::proposals;
@@ -637,17 +675,10 @@ async fn proposal_effect(store: &Store, io: &EffectIo, effect: Effect) -> Option
                 .map_err(|e| e.to_string()),
         ),
         Effect::ApplyProposal { id, changes } => {
-            if let Some(changes) = changes {
-                let who = actor.clone();
-                let edited = store
-                    .writer()
-                    .transaction(move |c| {
-                        Box::pin(async move { proposals::edit(c, id, &changes, &who, now).await })
-                    })
-                    .await;
-                if let Err(e) = edited {
-                    return Some(done(Err(format!("not applied: {e}")), false));
-                }
+            if let Some(changes) = changes
+                && let Err(e) = edit_before_apply(store, io, id, changes, &actor).await
+            {
+                return Some(done(Err(format!("not applied: {e}")), false));
             }
             match proposals::apply_or_mark(store, id, &actor, write_back, now).await {
                 Ok(a) => done(

@@ -352,3 +352,61 @@ async fn a_refused_key_or_an_unreadable_document_is_said_on_the_form_and_nothing
         .expect("count");
     assert_eq!(proposals, 0);
 }
+
+#[tokio::test]
+async fn editing_a_generated_backlog_in_the_queue_checks_the_rules_again() {
+    let (mut h, _) = harness(Vec::new()).await;
+    let backlog: sprintdeck::generator::Backlog =
+        serde_json::from_str(&text_of("too-big")).expect("backlog");
+    let proposal = sprintdeck::store::proposals::NewProposal {
+        kind: sprintdeck::domain::proposal::Kind::Backlog,
+        title: "Backlog: Invoice export".into(),
+        explanation: "error epics[0].stories[0] needs_split".into(),
+        evidence: Vec::new(),
+        changes: backlog.changes(None),
+        author: "llm:test".into(),
+        expires_at: None,
+        fingerprint: None,
+        severity: Some("high".into()),
+    };
+    let now = crate::common::now();
+    h.store
+        .writer()
+        .transaction(move |c| {
+            Box::pin(async move { sprintdeck::store::proposals::create(c, &proposal, now).await })
+        })
+        .await
+        .expect("kept");
+    h.send(Msg::Key(KeyEvent::from(KeyCode::Char('s')))).await;
+    h.send(Msg::Key(KeyEvent::from(KeyCode::Char('s')))).await;
+    assert_eq!(h.state.proposals.list.len(), 1);
+    // Applying as it is: refused by the rules.
+    h.key(KeyCode::Char('a')).await;
+    let said = h
+        .state
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("breaks the [generator] rules"), "{said}");
+    // Edit: the story (the second change) down to 8 points, then apply.
+    h.key(KeyCode::Char('e')).await;
+    h.key(KeyCode::Char('j')).await;
+    for _ in 0..5 {
+        h.key(KeyCode::Char('-')).await;
+    }
+    h.key(KeyCode::Char('a')).await;
+    let points: Option<f64> = sqlx::query_scalar(
+        "SELECT story_points FROM issues WHERE title = 'Export a month of invoices as CSV'",
+    )
+    .fetch_optional(h.store.pool())
+    .await
+    .expect("query")
+    .flatten();
+    assert_eq!(points, Some(8.0), "applied after the edit");
+    let explanation: String = sqlx::query_scalar("SELECT explanation FROM proposals")
+        .fetch_one(h.store.pool())
+        .await
+        .expect("proposal");
+    assert!(!explanation.contains("needs_split"), "{explanation}");
+}
