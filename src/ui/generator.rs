@@ -33,7 +33,10 @@ pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     };
     frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hint);
     match g.step {
-        Step::Form => form(theme, g, frame, body),
+        Step::Form => {
+            let model = sanitize(&super::chat::current_choice(state).label, false);
+            form(theme, g, &model, frame, body);
+        }
         Step::Questions => questions(theme, g, frame, body),
         Step::Running | Step::Review => {
             let [left, right] =
@@ -68,19 +71,27 @@ pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn form(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
+fn form(theme: &Theme, g: &GeneratorPane, model: &str, frame: &mut Frame, area: Rect) {
     let outer = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(
-            " backlog generator: from an idea to epics, stories and tasks (a proposal to review) ",
-        );
+        .title(format!(
+            " backlog generator · {model} · an idea to epics, stories and tasks, as a proposal "
+        ));
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
+    // A short terminal shows as many one-line fields as fit, the one being typed in among them.
     let singles = FIELDS.len() - 1;
-    let mut rows = vec![Constraint::Min(4)];
-    rows.extend(std::iter::repeat_n(Constraint::Length(1), singles));
-    rows.push(Constraint::Length(1));
+    let total = usize::from(inner.height);
+    let error_row = usize::from(total >= 6);
+    let shown = singles.min(total.saturating_sub(3 + error_row).max(1));
+    let focus = g.field.saturating_sub(1);
+    let first = 1 + (focus + 1).saturating_sub(shown);
+    let idea_rows = total.saturating_sub(shown + error_row);
+    let height = |n: usize| Constraint::Length(u16::try_from(n).unwrap_or(u16::MAX));
+    let mut rows = vec![height(idea_rows)];
+    rows.extend(std::iter::repeat_n(Constraint::Length(1), shown));
+    rows.push(height(error_row));
     let areas = Layout::vertical(rows).split(inner);
     let focused = |i: usize| i == g.field;
     let mut idea = g.fields[0].clone();
@@ -98,9 +109,9 @@ fn form(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
         idea.set_cursor_style(Style::default());
     }
     frame.render_widget(&idea, areas[0]);
-    for i in 1..FIELDS.len() {
+    for (row, i) in (first..first + shown).enumerate() {
         let [label, value] =
-            Layout::horizontal([Constraint::Length(16), Constraint::Fill(1)]).areas(areas[i]);
+            Layout::horizontal([Constraint::Length(16), Constraint::Fill(1)]).areas(areas[row + 1]);
         let style = if focused(i) {
             theme.accent.add_modifier(Modifier::BOLD)
         } else {
@@ -125,7 +136,7 @@ fn form(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
                 format!(" {}", sanitize(e, false)),
                 theme.error,
             )),
-            areas[FIELDS.len()],
+            areas[shown + 1],
         );
     }
 }

@@ -410,3 +410,28 @@ async fn editing_a_generated_backlog_in_the_queue_checks_the_rules_again() {
         .expect("proposal");
     assert!(!explanation.contains("needs_split"), "{explanation}");
 }
+
+#[tokio::test]
+async fn every_step_draws_at_the_smallest_size() {
+    let (mut h, _) = harness(vec![
+        sse_reply(&text_of("too-big")),
+        sse_reply(&text_of("split")),
+    ])
+    .await;
+    fill_form(&mut h).await;
+    let min = sprintdeck::app::state::State::MIN_SIZE;
+    let _ = update(&mut h.state, Msg::Resize(min.0, min.1));
+    // The field being typed in stays in view.
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains("Team size      4"), "{screen}");
+    h.key(KeyCode::Tab).await;
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains("Sprint length"), "{screen}");
+    ctrl(&mut h, 's').await;
+    assert_eq!(generator(&h).step, Step::Review);
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains("Invoice export"), "{screen}");
+    h.key(KeyCode::Char('f')).await;
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains("refine"), "{screen}");
+}
