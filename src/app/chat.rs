@@ -356,12 +356,15 @@ pub fn stop(state: &mut State) -> Vec<Effect> {
 }
 
 /// The last turn is final: its lines are kept for drawing, and it is saved (its answer marked
-/// incomplete unless it finished).
+/// incomplete unless it finished) — except in read-only mode, which writes nothing.
 fn finish_last(state: &mut State) -> Option<Effect> {
     let profile = profile(state);
     let theme = state.settings.theme.clone();
     let t = state.chat.turns.last_mut()?;
     t.rendered = Some(answer_lines(&t.answer, &theme));
+    if state.settings.read_only {
+        return None;
+    }
     Some(Effect::SaveChatTurn {
         conversation: state.chat.conversation,
         profile,

@@ -290,3 +290,21 @@ async fn read_only_mode_does_not_offer_the_tool() {
     });
     assert_eq!(propose, Some(false));
 }
+
+#[tokio::test]
+async fn read_only_mode_keeps_no_conversation() {
+    let body = std::fs::read_to_string(crate::common::fixture(
+        "llm/chat-stream.gpt-4.1-nano.DERIVED.sse",
+    ))
+    .expect("fixture");
+    let mut h = chat_harness("openai", body).await;
+    h.state.settings.read_only = true;
+    h.keys("who is overloaded?").await;
+    h.key(KeyCode::Enter).await;
+    assert_eq!(h.state.chat.turns[0].status, TurnStatus::Done);
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM chat_messages")
+        .fetch_one(h.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(kept, 0);
+}
