@@ -27,23 +27,12 @@ use axum::response::Response;
 use axum::routing::post;
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use sprintdeck::clock::parse_instant;
-use sprintdeck::demo::{self, DemoSpec};
-use sprintdeck::store::{Create, Store};
 
 const NOW: &str = "2026-11-18T12:00:00Z";
 const QUESTION: &str = "what is blocking the checkout epic?";
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
-    v.sort();
-    let i = ((v.len() as f64 - 1.0) * p).round();
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    v[i as usize]
-}
+mod support;
+use support::{median, percentile};
 
 /// The recorded stream's events (`data: ...` blocks).
 fn events() -> Vec<String> {
@@ -240,10 +229,7 @@ fn key_latency(db: &Path, dir: &Path, url: &str) -> Vec<Duration> {
 }
 
 fn main() {
-    let issues: usize = std::env::var("SPRINTDECK_BENCH_ISSUES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+    let issues = support::issues(10_000);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("chat.db");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -253,10 +239,7 @@ fn main() {
     let now = parse_instant(NOW).unwrap();
     let config: sprintdeck::config::Config = toml::from_str("[llm]\nmodel = \"m\"\n").unwrap();
     let grounding = rt.block_on(async {
-        let store = Store::open(&db, Create::IfMissing).await.unwrap();
-        demo::write(&store, DemoSpec::new(issues, 7, now))
-            .await
-            .unwrap();
+        let store = support::demo_store(&db, issues).await;
         // The grounding alone (what each question costs before the request).
         let mut times = Vec::new();
         for _ in 0..10 {

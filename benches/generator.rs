@@ -11,14 +11,12 @@
     clippy::cast_sign_loss
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sprintdeck::clock::parse_instant;
-use sprintdeck::demo::{self, DemoSpec};
 use sprintdeck::domain::proposal::Kind;
 use sprintdeck::generator::{Backlog, Epic, Rules, Story, Task, live, run};
 use sprintdeck::store::proposals::{self, NewProposal};
-use sprintdeck::store::{Create, Store};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -58,10 +56,8 @@ fn backlog(epics: usize) -> Backlog {
     }
 }
 
-fn percentile(v: &mut [Duration], p: f64) -> Duration {
-    v.sort();
-    v[((v.len() - 1) as f64 * p) as usize]
-}
+mod support;
+use support::{median, percentile};
 
 fn live_parsing(epics: usize) {
     let text = serde_json::to_string_pretty(&backlog(epics)).unwrap();
@@ -83,9 +79,9 @@ fn live_parsing(epics: usize) {
         text.len() / 1024,
         epics * 6,
         each.len(),
-        percentile(&mut each, 0.5),
-        percentile(&mut each, 0.95),
-        percentile(&mut each, 1.0),
+        percentile(each.clone(), 0.5),
+        percentile(each.clone(), 0.95),
+        percentile(each, 1.0),
     );
 }
 
@@ -93,10 +89,7 @@ fn main() {
     for epics in [2, 10, 40] {
         live_parsing(epics);
     }
-    let issues: usize = std::env::var("SPRINTDECK_BENCH_ISSUES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let issues = support::issues(100_000);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("big.db");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -105,8 +98,7 @@ fn main() {
         .unwrap();
     let now = parse_instant(NOW).unwrap();
     rt.block_on(async {
-        let store = Store::open(&db, Create::IfMissing).await.unwrap();
-        demo::write(&store, DemoSpec::new(issues, 7, now)).await.unwrap();
+        let store = support::demo_store(&db, issues).await;
         println!("data set: {issues} issues");
         let rules = Rules::default();
         let b = backlog(10);
@@ -119,7 +111,7 @@ fn main() {
         }
         println!(
             "rules with the duplicate search, 60 stories: median {:.1?} (5 runs)",
-            percentile(&mut checks, 0.5)
+            median(checks)
         );
         let mut applies = Vec::new();
         for _ in 0..5 {
@@ -142,7 +134,7 @@ fn main() {
         }
         println!(
             "applying a generated backlog (10 epics, 60 stories, 180 tasks = 250 creates): median {:.1?} (5 runs)",
-            percentile(&mut applies, 0.5)
+            median(applies)
         );
     });
 }

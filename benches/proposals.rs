@@ -4,30 +4,24 @@
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sprintdeck::clock::parse_instant;
 use sprintdeck::config::Config;
-use sprintdeck::demo::{self, DemoSpec};
 use sprintdeck::domain::proposal::{Change, Field, Kind};
+use sprintdeck::store::Store;
 use sprintdeck::store::proposals::{self, NewProposal};
-use sprintdeck::store::{Create, Store};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const NOW: &str = "2026-11-18T12:00:00Z";
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+mod support;
+use support::median;
 
 fn main() {
-    let issues: usize = std::env::var("SPRINTDECK_BENCH_ISSUES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let issues = support::issues(100_000);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("big.db");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -36,8 +30,7 @@ fn main() {
         .unwrap();
     let now = parse_instant(NOW).unwrap();
     rt.block_on(async {
-        let store = Store::open(&db, Create::IfMissing).await.unwrap();
-        demo::write(&store, DemoSpec::new(issues, 7, now)).await.unwrap();
+        let store = support::demo_store(&db, issues).await;
         println!("data set: {issues} issues");
         let config = Config::default();
         let mut plans = Vec::new();

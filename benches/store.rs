@@ -12,10 +12,8 @@ use sprintdeck::domain::query;
 use sprintdeck::store::filter::{self, FilterContext};
 use sprintdeck::store::{Create, Store, read};
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
+mod support;
+use support::median;
 
 async fn generate(dir: &std::path::Path, issues: usize) -> (Store, Duration, u64) {
     let path = dir.join(format!("bench-{issues}.db"));
@@ -75,10 +73,7 @@ async fn time_query(store: &Store, text: &str, runs: usize) -> (Duration, Durati
 }
 
 fn main() {
-    let large: usize = std::env::var("SPRINTDECK_BENCH_ISSUES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let large = support::issues(100_000);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -22,15 +22,12 @@ use sprintdeck::app::runtime::{EffectIo, perform};
 use sprintdeck::app::state::{Settings, Tab};
 use sprintdeck::app::{Effect, Msg, State, init, update};
 use sprintdeck::clock::{Clock, parse_instant};
-use sprintdeck::demo::{self, DemoSpec};
 use sprintdeck::store::{Create, Store};
 
 const NOW: &str = "2026-11-18T12:00:00Z";
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+mod support;
+use support::median;
 
 async fn settle(store: &Store, io: &EffectIo, state: &mut State, mut effects: Vec<Effect>) {
     while !effects.is_empty() {
@@ -136,10 +133,7 @@ fn first_frame(
 }
 
 fn main() {
-    let issues: usize = std::env::var("SPRINTDECK_BENCH_ISSUES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let issues = support::issues(100_000);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("big.db");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -148,10 +142,7 @@ fn main() {
         .unwrap();
     let now = parse_instant(NOW).unwrap();
     rt.block_on(async {
-        let store = Store::open(&db, Create::IfMissing).await.unwrap();
-        demo::write(&store, DemoSpec::new(issues, 7, now))
-            .await
-            .unwrap();
+        let store = support::demo_store(&db, issues).await;
         store.close().await.unwrap();
     });
     println!("data set: {issues} issues");
