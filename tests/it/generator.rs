@@ -60,6 +60,41 @@ fn each_rule_passes_the_valid_backlog_and_catches_its_case(
     }
 }
 
+/// A generation for project OPS against the mock at `url` speaking `provider`'s protocol: its
+/// outcome and the text streamed on the way.
+async fn generate_in_process(
+    store: &sprintdeck::store::Store,
+    provider: &str,
+    url: &str,
+) -> (sprintdeck::generator::run::Outcome, String) {
+    let profile: sprintdeck::config::LlmProfile = toml::from_str(&format!(
+        "provider = \"{provider}\"\nbase_url = \"{url}\"\nmodel = \"m\""
+    ))
+    .expect("profile");
+    let provider = sprintdeck::llm::provider(&profile, None).expect("provider");
+    let request = sprintdeck::generator::run::Request::new(
+        sprintdeck::generator::run::TEMPLATE.to_owned(),
+        "invoice export".to_owned(),
+        "OPS".to_owned(),
+    );
+    let mut streamed = String::new();
+    let outcome = sprintdeck::generator::run::generate(
+        provider.as_ref(),
+        store.pool(),
+        &request,
+        &Rules::default(),
+        &sprintdeck::sync::http::tokio_sleeper(),
+        &mut |p| {
+            if let sprintdeck::generator::run::Progress::Text(t) = p {
+                streamed.push_str(&t);
+            }
+        },
+    )
+    .await
+    .expect("generated");
+    (outcome, streamed)
+}
+
 /// The first story of the demo: its key and title.
 async fn demo_story(store: &sprintdeck::store::Store) -> (String, String) {
     sqlx::query_as(
@@ -669,31 +704,7 @@ async fn a_generated_story_like_a_demo_issue_is_flagged_with_its_key() {
         false,
     )
     .await;
-    let profile: sprintdeck::config::LlmProfile = toml::from_str(&format!(
-        "provider = \"openai\"\nbase_url = \"{url}\"\nmodel = \"m\""
-    ))
-    .expect("profile");
-    let provider = sprintdeck::llm::provider(&profile, None).expect("provider");
-    let request = sprintdeck::generator::run::Request::new(
-        sprintdeck::generator::run::TEMPLATE.to_owned(),
-        "invoice export".to_owned(),
-        "OPS".to_owned(),
-    );
-    let mut streamed = String::new();
-    let outcome = sprintdeck::generator::run::generate(
-        provider.as_ref(),
-        store.pool(),
-        &request,
-        &Rules::default(),
-        &sprintdeck::sync::http::tokio_sleeper(),
-        &mut |p| {
-            if let sprintdeck::generator::run::Progress::Text(t) = p {
-                streamed.push_str(&t);
-            }
-        },
-    )
-    .await
-    .expect("generated");
+    let (outcome, streamed) = generate_in_process(&store, "openai", &url).await;
     assert_eq!(streamed, answer, "the answer streamed as it came");
     let sprintdeck::generator::run::Outcome::Backlog(g) = outcome else {
         panic!("a backlog");
@@ -769,31 +780,7 @@ async fn anthropic_gives_the_backlog_as_the_input_of_a_tool_it_must_call() {
         crate::chat_tool::anthropic_tool_stream_named("json_answer", &answer),
     )])
     .await;
-    let profile: sprintdeck::config::LlmProfile = toml::from_str(&format!(
-        "provider = \"anthropic\"\nbase_url = \"{url}\"\nmodel = \"claude\""
-    ))
-    .expect("profile");
-    let provider = sprintdeck::llm::provider(&profile, None).expect("provider");
-    let request = sprintdeck::generator::run::Request::new(
-        sprintdeck::generator::run::TEMPLATE.to_owned(),
-        "invoice export".to_owned(),
-        "OPS".to_owned(),
-    );
-    let mut streamed = String::new();
-    let outcome = sprintdeck::generator::run::generate(
-        provider.as_ref(),
-        store.pool(),
-        &request,
-        &Rules::default(),
-        &sprintdeck::sync::http::tokio_sleeper(),
-        &mut |p| {
-            if let sprintdeck::generator::run::Progress::Text(t) = p {
-                streamed.push_str(&t);
-            }
-        },
-    )
-    .await
-    .expect("generated");
+    let (outcome, streamed) = generate_in_process(&store, "anthropic", &url).await;
     let sprintdeck::generator::run::Outcome::Backlog(g) = outcome else {
         panic!("a backlog");
     };
