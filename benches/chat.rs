@@ -56,7 +56,7 @@ async fn mock(gap: Option<Duration>, times: usize) -> String {
     }
     body.extend(tail.iter().cloned());
     let body = Arc::new(body);
-    let app = Router::new().fallback(post(move || {
+    let app = Router::new().fallback(post(move |_request: Bytes| {
         let body = Arc::clone(&body);
         async move {
             let stream = futures_util::stream::unfold(0, move |i| {
