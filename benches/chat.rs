@@ -189,7 +189,9 @@ fn first_token(db: &Path, dir: &Path, url: &str) -> Vec<Duration> {
         pty.wait("the end", |s| s.contains("tokens in"));
         // Esc to the conversation, n for a new one (which goes back to the input).
         pty.send("\x1b");
-        pty.wait("the conversation keys", |s| s.contains("i writes · r again"));
+        pty.wait("the conversation keys", |s| {
+            s.contains("i writes · r again")
+        });
         pty.send("n");
         pty.wait("an empty pane", |s| !s.contains("you  "));
     }
@@ -202,7 +204,9 @@ fn key_latency(db: &Path, dir: &Path, url: &str) -> Vec<Duration> {
     pty.open_chat();
     // The pane reopens the last conversation: start a new one.
     pty.send("\x1b");
-    pty.wait("the conversation keys", |s| s.contains("i writes · r again"));
+    pty.wait("the conversation keys", |s| {
+        s.contains("i writes · r again")
+    });
     pty.send("n");
     pty.wait("an empty pane", |s| !s.contains("you  "));
     pty.send(QUESTION);
