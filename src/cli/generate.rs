@@ -66,6 +66,7 @@ pub async fn run(ctx: &Context, command: &Command) -> Result<(), Error> {
         let idea = idea.ok_or_else(|| Error::Usage("give --idea or --idea-file".to_owned()))?;
         (new_request(ctx, command, idea)?, None)
     };
+    pair_answers(pool, &mut request).await?;
     request.files = docs
         .iter()
         .map(|d| (d.name.clone(), d.text.clone()))
@@ -93,7 +94,8 @@ pub async fn run(ctx: &Context, command: &Command) -> Result<(), Error> {
     .map_err(Error::Llm)?;
     let generation = match outcome {
         Outcome::Backlog(g) => g,
-        Outcome::Questions { questions, .. } => {
+        Outcome::Questions { questions, usage } => {
+            keep_questions(ctx, &ws.store, &request, &profile, &docs, &questions, usage).await?;
             ws.store.close().await?;
             return questions_asked(&questions);
         }
@@ -260,4 +262,51 @@ fn new_request(ctx: &Context, command: &Command, idea: String) -> Result<Request
         .map(|(n, a)| (format!("your question {}", n + 1), a.clone()))
         .collect();
     Ok(request)
+}
+
+/// Keeps the model's questions as a run, so the next run's `--answer` texts go with them.
+async fn keep_questions(
+    ctx: &Context,
+    store: &crate::store::Store,
+    request: &Request,
+    profile: &crate::config::LlmProfile,
+    docs: &[documents::Document],
+    questions: &[String],
+    usage: (u64, u64),
+) -> Result<(), Error> {
+    let mut brief = request.brief();
+    brief["questions"] = serde_json::json!(questions);
+    let run = runs::NewRun {
+        kind: "questions",
+        author: crate::prompt::author(ctx.config.ui.me.as_deref()),
+        model: profile.model.clone(),
+        template_hash: crate::store::prompts::sha256(request.template.as_bytes()),
+        files: docs.iter().map(|d| d.fingerprint.clone()).collect(),
+        input_tokens: usage.0,
+        output_tokens: usage.1,
+        attempts: 1,
+        brief,
+        ..runs::NewRun::default()
+    };
+    let now = ctx.clock.now();
+    store
+        .writer()
+        .transaction(move |c| Box::pin(async move { runs::record(c, None, &run, now).await }))
+        .await?;
+    Ok(())
+}
+
+/// Answers go with the questions the model asked about this idea, when they were kept.
+async fn pair_answers(pool: &sqlx::SqlitePool, request: &mut Request) -> Result<(), Error> {
+    if request.answers.is_empty() {
+        return Ok(());
+    }
+    if let Some(asked) = runs::last_questions(pool, &request.idea, &request.project).await? {
+        for (n, (question, _)) in request.answers.iter_mut().enumerate() {
+            if let Some(q) = asked.get(n) {
+                question.clone_from(q);
+            }
+        }
+    }
+    Ok(())
 }

@@ -117,3 +117,22 @@ pub async fn brief_of(pool: &SqlitePool, proposal: i64) -> Result<Option<serde_j
     .await?;
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
+
+/// The questions the model last asked about `idea` for `project` (kept by a `questions` run),
+/// so answers given on the command line can be paired with them.
+pub async fn last_questions(
+    pool: &SqlitePool,
+    idea: &str,
+    project: &str,
+) -> Result<Option<Vec<String>>> {
+    let briefs: Vec<String> = sqlx::query_scalar(
+        "SELECT brief_json FROM generator_runs WHERE kind = 'questions' ORDER BY id DESC LIMIT 50",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(briefs
+        .iter()
+        .filter_map(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        .find(|b| b["idea"] == idea && b["project"] == project)
+        .and_then(|b| serde_json::from_value(b["questions"].clone()).ok()))
+}
