@@ -580,7 +580,12 @@ pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
                 all: state.proposals.all,
             }];
         }
-        LlmEvent::Done { .. } => {
+        LlmEvent::Done { stop_reason } => {
+            if matches!(stop_reason.as_deref(), Some("length" | "max_tokens")) {
+                t.answer.push_str(
+                    "\n\n_(cut at the model's token limit: raise `max_tokens` in [llm])_",
+                );
+            }
             t.status = TurnStatus::Done;
             c.phase = ChatPhase::Idle;
             return finish_last(state).into_iter().collect();

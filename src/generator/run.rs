@@ -237,6 +237,7 @@ impl Session<'_> {
     async fn ask(&mut self, messages: Vec<Message>, stream: bool) -> Result<String, String> {
         let mut text = String::new();
         let mut failed = None;
+        let mut cut = false;
         let mut request = ChatRequest::new(messages);
         request.json_schema = schema().ok().map(|s| ("backlog".to_owned(), s));
         let progress = &mut self.progress;
@@ -254,11 +255,20 @@ impl Session<'_> {
             }
             LlmEvent::Waiting { seconds, .. } => progress(Progress::Waiting(seconds)),
             LlmEvent::Error(e) => failed = Some(e.to_string()),
+            LlmEvent::Done { stop_reason } => {
+                cut = matches!(stop_reason.as_deref(), Some("length" | "max_tokens"));
+            }
             _ => {}
         })
         .await;
         match failed {
             Some(e) => Err(e),
+            // A repair would be cut at the same place: say what to change instead.
+            None if cut && problems(&text).is_err() => Err(format!(
+                "the model's answer was cut at its token limit after {} characters: raise \
+                 max_tokens in [llm] (or ask for less: a smaller depth, fewer documents)",
+                text.chars().count()
+            )),
             None => Ok(text),
         }
     }

@@ -73,6 +73,9 @@ pub(crate) fn event_events(
             }
         }
         "message_delta" => {
+            if let Some(reason) = v.pointer("/delta/stop_reason").and_then(Value::as_str) {
+                calls.stop_reason = Some(reason.to_owned());
+            }
             let mut out = Vec::new();
             if let Some(u) = v.get("usage") {
                 let input_here = u
@@ -86,7 +89,9 @@ pub(crate) fn event_events(
             }
             out
         }
-        "message_stop" => vec![LlmEvent::Done { stop_reason: None }],
+        "message_stop" => vec![LlmEvent::Done {
+            stop_reason: calls.stop_reason.take(),
+        }],
         "error" => {
             let message = v
                 .pointer("/error/message")
@@ -124,7 +129,8 @@ impl Provider for Anthropic {
         let mut body = json!({
             "model": e.model,
             "stream": true,
-            "max_tokens": e.max_tokens.unwrap_or(1024),
+            // Required here; a JSON answer (a whole backlog) needs far more than a chat reply.
+            "max_tokens": e.max_tokens.unwrap_or(if request.json_schema.is_some() { 16_384 } else { 1024 }),
             "messages": messages,
         });
         if !system.is_empty() {

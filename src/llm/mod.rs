@@ -81,7 +81,7 @@ pub enum LlmEvent {
         name: String,
         arguments: String,
     },
-    /// The answer is complete.
+    /// The answer is complete; `stop_reason` says when it was cut (`length`, `max_tokens`).
     Done {
         stop_reason: Option<String>,
     },
@@ -332,6 +332,8 @@ pub(crate) struct PendingCalls {
     calls: std::collections::BTreeMap<u64, (String, String, String)>,
     /// Blocks of the forced JSON-answer tool: their input is the answer, streamed as text.
     answers: Vec<u64>,
+    /// Why the model stopped, as a chunk before the end said (`length`, `max_tokens`, …).
+    pub stop_reason: Option<String>,
 }
 
 /// The tool an Anthropic model is made to call when a JSON answer is asked for: its input is

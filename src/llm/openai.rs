@@ -72,7 +72,8 @@ pub(crate) fn chunk_events(v: &Value, calls: &mut PendingCalls) -> Vec<LlmEvent>
             calls.start(index, text("/id"), text("/function/name"));
             calls.push(index, text("/function/arguments"));
         }
-        if choice.get("finish_reason").is_some_and(|r| !r.is_null()) {
+        if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
+            calls.stop_reason = Some(reason.to_owned());
             out.extend(calls.finish_all());
         }
     }
@@ -159,7 +160,9 @@ fn decode(events: Events) -> BoxStream<'static, LlmEvent> {
                         let data = event.data.trim();
                         if data == "[DONE]" {
                             let mut out = calls.finish_all();
-                            out.push(LlmEvent::Done { stop_reason: None });
+                            out.push(LlmEvent::Done {
+                                stop_reason: calls.stop_reason.take(),
+                            });
                             return Some((out, (events, calls, true)));
                         }
                         if data.is_empty() {

@@ -800,3 +800,37 @@ async fn anthropic_gives_the_backlog_as_the_input_of_a_tool_it_must_call() {
     assert_eq!(body["tools"][0]["name"], "json_answer");
     assert!(body["tools"][0]["input_schema"]["properties"]["epics"].is_object());
 }
+
+#[tokio::test]
+async fn an_answer_cut_at_the_token_limit_says_so_instead_of_repairing() {
+    let text = text_of("valid");
+    let cut = &text[..text.len() / 2];
+    // The recorded stream's last content chunk, finishing for "length" as a cut answer does.
+    let recorded = std::fs::read_to_string(fixture("llm/chat-stream.gpt-4.1-nano.DERIVED.sse"))
+        .expect("fixture");
+    let finish = recorded
+        .split("\n\n")
+        .find(|e| e.contains("\"finish_reason\":\"stop\""))
+        .expect("a finishing chunk")
+        .replace("\"finish_reason\":\"stop\"", "\"finish_reason\":\"length\"");
+    let body = openai_stream(cut).replacen("data: [DONE]", &format!("{finish}\n\ndata: [DONE]"), 1);
+    let (url, seen) = crate::llm::serve(vec![crate::llm::Reply::new(
+        200,
+        &[("content-type", "text/event-stream")],
+        body,
+    )])
+    .await;
+    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let out = env
+        .run(&["generate", "--project", "OPS", "--idea", "invoice export"])
+        .await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cut at its token limit"), "{stderr}");
+    assert!(stderr.contains("raise max_tokens"), "{stderr}");
+    assert_eq!(
+        seen.requests.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "no repair is asked for"
+    );
+}
