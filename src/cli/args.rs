@@ -194,10 +194,13 @@ pub enum Command {
         /// How deep to go: `epics`, `stories` or `tasks`.
         #[arg(long, default_value = "tasks", value_parser = ["epics", "stories", "tasks"])]
         depth: String,
+        /// How many people will do the work.
         #[arg(long, value_name = "PEOPLE")]
         team_size: Option<u32>,
+        /// How long a sprint is.
         #[arg(long, value_name = "DAYS")]
         sprint_days: Option<u32>,
+        /// When everything must be done.
         #[arg(long, value_name = "YYYY-MM-DD")]
         deadline: Option<chrono::NaiveDate>,
         /// Other constraints to respect, in words.
@@ -215,6 +218,7 @@ pub enum Command {
         /// A named profile from [llm.profiles.NAME] instead of [llm].
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
+        /// Print the proposal as JSON.
         #[arg(long)]
         json: bool,
     },
