@@ -136,3 +136,30 @@ pub async fn last_questions(
         .find(|b| b["idea"] == idea && b["project"] == project)
         .and_then(|b| serde_json::from_value(b["questions"].clone()).ok()))
 }
+
+/// A model run's audit detail in one line: model, template version, documents, tokens, cost.
+/// `None` for other audit rows.
+pub fn summary(action: &str, detail_json: &str) -> Option<String> {
+    if !action.starts_with("model run") {
+        return None;
+    }
+    let d: serde_json::Value = serde_json::from_str(detail_json).ok()?;
+    let mut parts = Vec::new();
+    if let Some(m) = d["model"].as_str() {
+        parts.push(format!("model {m}"));
+    }
+    if let Some(t) = d["template"].as_str() {
+        parts.push(format!("template {}", &t[..t.len().min(8)]));
+    }
+    let files = d["files"].as_array().map_or(0, Vec::len);
+    if files > 0 {
+        parts.push(format!("{files} document(s)"));
+    }
+    if let (Some(i), Some(o)) = (d["tokens"][0].as_u64(), d["tokens"][1].as_u64()) {
+        parts.push(format!("{i} tokens in, {o} out"));
+    }
+    if let Some(c) = d["cost"].as_f64() {
+        parts.push(format!("${c:.4}"));
+    }
+    Some(parts.join(" · "))
+}

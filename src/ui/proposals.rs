@@ -277,6 +277,13 @@ fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut 
                 sanitize(r.title.as_deref().unwrap_or(""), false)
             )),
         ]));
+        // A model run says what ran: model, prompt version, documents, tokens, cost.
+        if let Some(run) = crate::store::runs::summary(&r.action, &r.detail_json) {
+            lines.push(Line::styled(
+                format!("      {}", sanitize(&run, false)),
+                theme.dim,
+            ));
+        }
     }
     frame.render_widget(
         Paragraph::new(lines)

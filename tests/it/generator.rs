@@ -604,6 +604,14 @@ async fn refining_replaces_the_pending_proposal_and_shows_what_changed() {
         .collect();
     assert!(actions.contains(&"model run: generate"), "{actions:?}");
     assert!(actions.contains(&"model run: refine"), "{actions:?}");
+    // The text form says what each run used.
+    let audit = env.run(&["proposals", "audit"]).await;
+    let text = String::from_utf8_lossy(&audit.stdout);
+    let own = sprintdeck::store::prompts::sha256(sprintdeck::generator::run::TEMPLATE.as_bytes());
+    assert!(
+        text.contains(&format!("model gpt-4.1-nano · template {}", &own[..8])),
+        "{text}"
+    );
 }
 
 #[test]

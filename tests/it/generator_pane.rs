@@ -159,6 +159,11 @@ async fn the_form_then_a_violation_fixed_by_editing_then_applied() {
             ("story".to_owned(), "Invoice export".to_owned())
         ]
     );
+    // The audit log shows the run behind it: the model and the template's version.
+    h.key(KeyCode::Char('x')).await;
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains("model run: generate"), "{screen}");
+    assert!(screen.contains("model gpt-4.1-nano · template "), "{screen}");
 }
 
 #[tokio::test]
