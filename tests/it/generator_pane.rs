@@ -163,7 +163,10 @@ async fn the_form_then_a_violation_fixed_by_editing_then_applied() {
     h.key(KeyCode::Char('x')).await;
     let screen = text(&draw(&h.state));
     assert!(screen.contains("model run: generate"), "{screen}");
-    assert!(screen.contains("model gpt-4.1-nano · template "), "{screen}");
+    assert!(
+        screen.contains("model gpt-4.1-nano · template "),
+        "{screen}"
+    );
 }
 
 #[tokio::test]
