@@ -74,15 +74,30 @@ pub(crate) async fn write(
 
 /// Creates with `create` unless `find` sees the marker already; a transient failure is looked
 /// for again before the next attempt, so a create that timed out but happened is kept once.
-pub(crate) async fn create_once<'a, F, C>(
+/// The POST is listed in `writes`; a dry run only looks for the marker. `key_of` reads the
+/// created issue's remote id and key from the tracker's answer.
+pub(crate) async fn create_once<'a, F>(
     http: &super::http::Http,
+    (url, body): (reqwest::Url, Value),
+    dry_run: bool,
+    writes: &mut Vec<String>,
     find: F,
-    create: C,
+    key_of: fn(&Value) -> Option<(String, String)>,
 ) -> Result<(String, String), SyncError>
 where
     F: Fn() -> futures_util::future::BoxFuture<'a, Result<Option<(String, String)>, SyncError>>,
-    C: Fn() -> futures_util::future::BoxFuture<'a, Result<(String, String), SyncError>>,
 {
+    writes.push(format!("POST {} {body}", super::http::redact_url(&url)));
+    if dry_run {
+        return Ok(find().await?.unwrap_or_default());
+    }
+    let create = || async {
+        let answer = http.post_once(url.clone(), body.clone()).await?;
+        let created: Value = answer.json()?;
+        key_of(&created).ok_or_else(|| {
+            SyncError::Data("the tracker answered without the new issue's id and key".into())
+        })
+    };
     let mut delays = http.delays();
     loop {
         if let Some(found) = find().await? {

@@ -226,25 +226,8 @@ impl Gitlab {
                 Ok(found.first().and_then(key_of))
             })
         };
-        writes.push(format!(
-            "POST {} {body}",
-            crate::sync::http::redact_url(&url)
-        ));
-        if dry_run {
-            return Ok(find().await?.unwrap_or_default());
-        }
-        let create =
-            || -> futures_util::future::BoxFuture<'_, Result<(String, String), SyncError>> {
-                let (url, body) = (url.clone(), body.clone());
-                Box::pin(async move {
-                    let answer = self.http.post_once(url, body).await?;
-                    let issue: Value = answer.json()?;
-                    key_of(&issue).ok_or_else(|| {
-                        SyncError::Data("GitLab answered without the issue's id".into())
-                    })
-                })
-            };
-        let made = writeback::create_once(&self.http, find, create).await?;
+        let made =
+            writeback::create_once(&self.http, (url, body), dry_run, writes, find, key_of).await?;
         // The parent link: the new issue relates to its parent (GitLab Free has no hierarchy).
         if let Some(p) = &parent
             && let (Some((path, number)), Some((_, iid))) =

@@ -344,27 +344,11 @@ impl Jira {
                 Ok(found.pointer("/issues/0").and_then(id_and_key))
             })
         };
-        writes.push(format!(
-            "POST {} {body}",
-            crate::sync::http::redact_url(&url)
-        ));
-        if dry_run {
-            return Ok(find().await?.unwrap_or_default());
-        }
-        let create =
-            || -> futures_util::future::BoxFuture<'_, Result<(String, String), SyncError>> {
-                let (url, body) = (url.clone(), body.clone());
-                Box::pin(async move {
-                    let answer = self.http.post_once(url, body).await?;
-                    let created: Value = answer.json()?;
-                    id_and_key(&created).ok_or_else(|| {
-                        SyncError::Data("Jira answered without the issue's key".into())
-                    })
-                })
-            };
-        let made = writeback::create_once(&self.http, find, create).await?;
-        // The sprint is the Agile API's to set, once the issue exists.
-        if let Some(sprint) = text(payload, "sprint") {
+        let made =
+            writeback::create_once(&self.http, (url, body), dry_run, writes, find, id_and_key)
+                .await?;
+        // The sprint is the Agile API's to set, once the issue exists (not in a dry run).
+        if let Some(sprint) = text(payload, "sprint").filter(|_| !dry_run) {
             let id = jira_sprint(store, &row.source_name, &sprint).await?;
             let url = self.url(&format!("/rest/agile/1.0/sprint/{id}/issue"));
             write(
