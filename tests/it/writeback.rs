@@ -235,6 +235,20 @@ pub async fn jira_store(dir: &tempfile::TempDir) -> Store {
     store
 }
 
+/// Applies `changes` as a proposal and pushes them to the fake Jira.
+async fn apply_and_push(
+    store: &Store,
+    server: &MockServer,
+    changes: Vec<Change>,
+) -> Vec<writeback::Outcome> {
+    proposals::create_and_apply(store, proposal(changes), true, now())
+        .await
+        .expect("applies");
+    writeback::push(store, &jira_config(&server.uri()), None, false, now(), None)
+        .await
+        .expect("pushes")
+}
+
 pub fn jira_config(url: &str) -> sprintdeck::config::Config {
     toml::from_str(&format!(
         "[[jira]]\nname = \"cloud\"\nbase_url = \"{url}\"\ndeployment = \"cloud\"\nemail = \"a@example.com\"\nprojects = [\"SCRUM\"]\ntoken = \"t\"\n"
@@ -415,19 +429,7 @@ async fn a_status_the_workflow_cannot_reach_fails_the_row_and_says_why() {
         to: "Done".into(),
         to_category: "done".into(),
     };
-    proposals::create_and_apply(&store, proposal(vec![change]), true, now())
-        .await
-        .expect("applies");
-    let outcomes = writeback::push(
-        &store,
-        &jira_config(&server.uri()),
-        None,
-        false,
-        now(),
-        None,
-    )
-    .await
-    .expect("pushes");
+    let outcomes = apply_and_push(&store, &server, vec![change]).await;
     let err = outcomes[0].result.clone().expect_err("no way there");
     assert!(
         err.contains("no transition to \"Done\"") && err.contains("In Progress"),
@@ -488,19 +490,7 @@ async fn a_status_changed_on_the_tracker_since_is_a_conflict_not_an_overwrite() 
         to: "In Review".into(),
         to_category: "in_progress".into(),
     };
-    proposals::create_and_apply(&store, proposal(vec![change]), true, now())
-        .await
-        .expect("applies");
-    let outcomes = writeback::push(
-        &store,
-        &jira_config(&server.uri()),
-        None,
-        false,
-        now(),
-        None,
-    )
-    .await
-    .expect("pushes");
+    let outcomes = apply_and_push(&store, &server, vec![change]).await;
     let err = outcomes[0].result.clone().expect_err("a conflict");
     assert!(
         err.contains("conflict") && err.contains("\"Done\""),
@@ -785,19 +775,7 @@ async fn an_unlink_deletes_the_blocks_link_jira_lists_for_the_issue() {
         from: "SCRUM-1".into(),
         to: "SCRUM-9".into(),
     };
-    proposals::create_and_apply(&store, proposal(vec![unlink]), true, now())
-        .await
-        .expect("applies");
-    let outcomes = writeback::push(
-        &store,
-        &jira_config(&server.uri()),
-        None,
-        false,
-        now(),
-        None,
-    )
-    .await
-    .expect("pushes");
+    let outcomes = apply_and_push(&store, &server, vec![unlink]).await;
     assert!(outcomes[0].result.is_ok(), "{outcomes:?}");
     let deleted: Vec<String> = server
         .received_requests()
