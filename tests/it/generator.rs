@@ -376,6 +376,14 @@ fn story_titles(p: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The binary, configured for a mock provider answering with these generator fixtures in turn.
+async fn cli_env(answers: &[&str]) -> (crate::common::BinaryEnv, std::sync::Arc<crate::llm::Seen>) {
+    let (url, seen) =
+        crate::llm::serve(answers.iter().map(|a| sse_reply(&text_of(a))).collect()).await;
+    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    (env, seen)
+}
+
 /// The text of the `n`-th request's last user message.
 fn last_user(seen: &crate::llm::Seen, n: usize) -> String {
     let bodies = seen.bodies.lock().expect("bodies");
@@ -392,12 +400,7 @@ fn last_user(seen: &crate::llm::Seen, n: usize) -> String {
 
 #[tokio::test]
 async fn an_oversized_story_is_sent_back_to_be_split() {
-    let (url, seen) = crate::llm::serve(vec![
-        sse_reply(&text_of("too-big")),
-        sse_reply(&text_of("split")),
-    ])
-    .await;
-    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let (env, seen) = cli_env(&["too-big", "split"]).await;
     let p = generate_json(&env, &["--project", "OPS", "--idea", "invoice export"]).await;
     assert_eq!(
         story_titles(&p),
@@ -429,12 +432,7 @@ async fn an_oversized_story_is_sent_back_to_be_split() {
 
 #[tokio::test]
 async fn a_split_that_still_breaks_the_size_rule_leaves_the_story_needing_a_split() {
-    let (url, _) = crate::llm::serve(vec![
-        sse_reply(&text_of("too-big")),
-        sse_reply(&text_of("still-too-big")),
-    ])
-    .await;
-    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let (env, _) = cli_env(&["too-big", "still-too-big"]).await;
     let p = generate_json(&env, &["--project", "OPS", "--idea", "invoice export"]).await;
     assert_eq!(story_titles(&p), ["Export a month of invoices as CSV"]);
     let explanation = p["explanation"].as_str().expect("explanation");
@@ -461,12 +459,7 @@ async fn a_split_that_still_breaks_the_size_rule_leaves_the_story_needing_a_spli
 
 #[tokio::test]
 async fn questions_come_first_and_their_answers_go_with_the_next_request() {
-    let (url, seen) = crate::llm::serve(vec![
-        sse_reply(&text_of("questions")),
-        sse_reply(&text_of("valid")),
-    ])
-    .await;
-    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let (env, seen) = cli_env(&["questions", "valid"]).await;
     let asked = env
         .run(&["generate", "--project", "OPS", "--idea", "invoice export"])
         .await;
@@ -513,12 +506,7 @@ async fn questions_come_first_and_their_answers_go_with_the_next_request() {
 
 #[tokio::test]
 async fn refining_replaces_the_pending_proposal_and_shows_what_changed() {
-    let (url, seen) = crate::llm::serve(vec![
-        sse_reply(&text_of("valid")),
-        sse_reply(&text_of("refined")),
-    ])
-    .await;
-    let env = crate::common::BinaryEnv::new(&llm_config(&url), ("SPRINTDECK_UNUSED", ""));
+    let (env, seen) = cli_env(&["valid", "refined"]).await;
     let first = generate_json(
         &env,
         &[
