@@ -89,7 +89,7 @@ pub async fn run(ctx: &Context, command: &ProposalsCommand) -> Result<(), Error>
                             .map_or_else(|| "-".to_owned(), |i| i.to_string()),
                         r.title.as_deref().unwrap_or("")
                     );
-                    if let Some(run) = crate::store::runs::summary(&r.action, &r.detail_json) {
+                    if let Some(run) = &r.run {
                         let _ = writeln!(text, "    {run}");
                     }
                 }

@@ -228,17 +228,25 @@ pub struct AuditRow {
     pub proposal_id: Option<i64>,
     pub title: Option<String>,
     pub detail_json: String,
+    /// For a model run: what it used, in one line (model, template, documents, tokens, cost).
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 /// The audit log, newest first.
 pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditRow>> {
-    Ok(sqlx::query_as(
+    let mut rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT a.id, a.at, a.actor, a.action, a.proposal_id, p.title, a.detail_json \
          FROM audit_log a LEFT JOIN proposals p ON p.id = a.proposal_id ORDER BY a.id DESC LIMIT ?",
     )
     .bind(limit)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    for r in &mut rows {
+        r.run = super::runs::summary(&r.action, &r.detail_json);
+    }
+    Ok(rows)
 }
 
 /// What applying wrote.

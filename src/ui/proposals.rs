@@ -278,9 +278,9 @@ fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut 
             )),
         ]));
         // A model run says what ran: model, prompt version, documents, tokens, cost.
-        if let Some(run) = crate::store::runs::summary(&r.action, &r.detail_json) {
+        if let Some(run) = &r.run {
             lines.push(Line::styled(
-                format!("      {}", sanitize(&run, false)),
+                format!("      {}", sanitize(run, false)),
                 theme.dim,
             ));
         }
