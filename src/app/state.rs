@@ -798,9 +798,7 @@ pub struct LlmChoice {
 impl LlmChoice {
     /// What `input` and `output` tokens cost, when both prices are known.
     pub fn cost(&self, input: u64, output: u64) -> Option<f64> {
-        #[allow(clippy::cast_precision_loss)]
-        let (i, o) = (input as f64, output as f64);
-        Some(i / 1000.0 * self.price_per_1k.0? + o / 1000.0 * self.price_per_1k.1?)
+        crate::llm::cost((input, output), self.price_per_1k)
     }
 }
 

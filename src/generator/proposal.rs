@@ -25,14 +25,9 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
+    /// What the run cost, as the chat counts it (both prices known).
     pub fn cost(&self, usage: (u64, u64)) -> Option<f64> {
-        let (i, o) = self.prices;
-        if i.is_none() && o.is_none() {
-            return None;
-        }
-        #[allow(clippy::cast_precision_loss)]
-        let per = |tokens: u64, price: Option<f64>| tokens as f64 / 1000.0 * price.unwrap_or(0.0);
-        Some(per(usage.0, i) + per(usage.1, o))
+        crate::llm::cost(usage, self.prices)
     }
 
     /// The run's record (`generate`, `refine`, `split`).

@@ -6,7 +6,7 @@ use eventsource_stream::Eventsource;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use serde_json::{Value, json};
 
-use super::{ChatRequest, Endpoint, LlmError, LlmEvent, PendingCalls, Provider, Role};
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, Role, StreamState};
 
 pub struct Anthropic {
     pub endpoint: Endpoint,
@@ -19,7 +19,7 @@ pub(crate) fn event_events(
     kind: &str,
     v: &Value,
     input: &mut u64,
-    calls: &mut PendingCalls,
+    calls: &mut StreamState,
 ) -> Vec<LlmEvent> {
     let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
     match kind {
@@ -173,7 +173,7 @@ impl Provider for Anthropic {
 fn decode_response(response: reqwest::Response) -> BoxStream<'static, LlmEvent> {
     let events = response.bytes_stream().eventsource();
     stream::unfold(
-        (events.boxed(), 0u64, PendingCalls::default(), false),
+        (events.boxed(), 0u64, StreamState::default(), false),
         |(mut events, mut input, mut calls, finished)| async move {
             if finished {
                 return None;

@@ -190,6 +190,16 @@ pub fn provider(profile: &LlmProfile, key: Option<Secret>) -> Result<Box<dyn Pro
     })
 }
 
+/// What `input` and `output` tokens cost at these prices per 1,000, when both are known.
+pub fn cost(
+    (input, output): (u64, u64),
+    (per_in, per_out): (Option<f64>, Option<f64>),
+) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    let (i, o) = (input as f64, output as f64);
+    Some(i / 1000.0 * per_in? + o / 1000.0 * per_out?)
+}
+
 /// The profile's key, when it names one (a local Ollama needs none).
 pub async fn key(profile: &LlmProfile) -> Result<Option<Secret>, String> {
     let secret = profile.secret();
@@ -325,10 +335,11 @@ pub(crate) fn functions_json(tools: &[Tool]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Tool calls whose arguments arrive in pieces (`OpenAI` by index, Anthropic by content
-/// block): gathered until the call is complete.
+/// What a stream decoder carries between chunks: tool calls whose arguments arrive in pieces
+/// (`OpenAI` by index, Anthropic by content block), gathered until complete; the blocks of a
+/// forced JSON answer; and why the model stopped.
 #[derive(Debug, Default)]
-pub(crate) struct PendingCalls {
+pub(crate) struct StreamState {
     calls: std::collections::BTreeMap<u64, (String, String, String)>,
     /// Blocks of the forced JSON-answer tool: their input is the answer, streamed as text.
     answers: Vec<u64>,
@@ -340,7 +351,7 @@ pub(crate) struct PendingCalls {
 /// the answer (the Messages API has no response format, but enforces a tool's input schema).
 pub const JSON_ANSWER_TOOL: &str = "json_answer";
 
-impl PendingCalls {
+impl StreamState {
     pub fn answer_block(&mut self, index: u64) {
         self.answers.push(index);
     }

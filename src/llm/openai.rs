@@ -7,7 +7,7 @@ use eventsource_stream::Eventsource;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use serde_json::{Value, json};
 
-use super::{ChatRequest, Endpoint, LlmError, LlmEvent, PendingCalls, Provider};
+use super::{ChatRequest, Endpoint, LlmError, LlmEvent, Provider, StreamState};
 
 pub struct OpenAi {
     pub endpoint: Endpoint,
@@ -29,7 +29,7 @@ impl OpenAi {
 }
 
 /// What one chunk adds; tool-call pieces gather in `calls` until the choice finishes.
-pub(crate) fn chunk_events(v: &Value, calls: &mut PendingCalls) -> Vec<LlmEvent> {
+pub(crate) fn chunk_events(v: &Value, calls: &mut StreamState) -> Vec<LlmEvent> {
     let mut out = Vec::new();
     if let Some(err) = v.get("error") {
         let message = err
@@ -138,7 +138,7 @@ type Events = BoxStream<
 
 /// SSE events into [`LlmEvent`]s; the end without `[DONE]` is a cut connection.
 fn decode(events: Events) -> BoxStream<'static, LlmEvent> {
-    let calls = PendingCalls::default();
+    let calls = StreamState::default();
     stream::unfold(
         (events, calls, false),
         |(mut events, mut calls, finished)| async move {

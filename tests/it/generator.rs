@@ -474,7 +474,7 @@ async fn questions_come_first_and_their_answers_go_with_the_next_request() {
         "{stdout}"
     );
     assert!(String::from_utf8_lossy(&asked.stderr).contains("--answer"));
-    let none: i64 = {
+    let kept: i64 = {
         let p = generate_json(
             &env,
             &[
@@ -492,7 +492,7 @@ async fn questions_come_first_and_their_answers_go_with_the_next_request() {
         assert_eq!(p["state"], "pending");
         p["id"].as_i64().expect("id")
     };
-    assert!(none > 0);
+    assert!(kept > 0);
     let sent = last_user(&seen, 1);
     assert!(sent.contains("Answers to your questions:"), "{sent}");
     assert!(
