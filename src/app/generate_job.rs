@@ -19,14 +19,7 @@ pub async fn run_job(
 ) -> Result<Generation, String> {
     let config = io.llm.as_ref().ok_or("no [llm] configured")?;
     let llm = config.llm.as_ref().ok_or("no [llm] configured")?;
-    let profile = match &job.profile {
-        None => llm.default_profile(),
-        Some(name) => llm
-            .profiles
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("no [llm.profiles.{name}] in the config"))?,
-    };
+    let profile = llm.profile(job.profile.as_deref())?;
     let docs = job
         .files
         .iter()

@@ -976,14 +976,11 @@ async fn chat_answer(
     let Some(llm) = &config.llm else {
         return;
     };
-    let profile = match &ask.profile {
-        None => llm.default_profile(),
-        Some(name) => {
-            let Some(p) = llm.profiles.get(name) else {
-                emit(fail(format!("no [llm.profiles.{name}] in the config")));
-                return;
-            };
-            p.clone()
+    let profile = match llm.profile(ask.profile.as_deref()) {
+        Ok(p) => p,
+        Err(message) => {
+            emit(fail(message));
+            return;
         }
     };
     let provider = match crate::llm::key(&profile)

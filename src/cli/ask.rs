@@ -26,20 +26,7 @@ pub const NOT_CONFIGURED: &str = "no AI provider configured: add an [llm] sectio
     model = \"llama3.2\"\n";
 
 pub(super) fn profile(config: &LlmConfig, name: Option<&str>) -> Result<LlmProfile, Error> {
-    match name {
-        None => Ok(config.default_profile()),
-        Some(n) => config.profiles.get(n).cloned().ok_or_else(|| {
-            let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
-            Error::Usage(format!(
-                "no [llm.profiles.{n}]; profiles: {}",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ))
-        }),
-    }
+    config.profile(name).map_err(Error::Usage)
 }
 
 pub async fn run(

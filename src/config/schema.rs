@@ -255,6 +255,25 @@ pub struct LlmConfig {
 }
 
 impl LlmConfig {
+    /// `[llm.profiles.NAME]`, or the keys under `[llm]` for `None`; an unknown name is an
+    /// error listing the profiles there are.
+    pub fn profile(&self, name: Option<&str>) -> Result<LlmProfile, String> {
+        let Some(n) = name else {
+            return Ok(self.default_profile());
+        };
+        self.profiles.get(n).cloned().ok_or_else(|| {
+            let known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+            format!(
+                "no [llm.profiles.{n}]; profiles: {}",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )
+        })
+    }
+
     /// The keys written directly under `[llm]`, as a profile.
     pub fn default_profile(&self) -> LlmProfile {
         LlmProfile {
