@@ -47,10 +47,7 @@ pub async fn run_job(
         .map(|(_, backlog, instruction)| (backlog.clone(), instruction.clone()));
     let key = crate::llm::key(&profile).await?;
     let provider = crate::llm::provider(&profile, key)?;
-    let sleeper = io
-        .llm_sleeper
-        .clone()
-        .unwrap_or_else(crate::sync::http::tokio_sleeper);
+    let sleeper = io.llm_sleeper();
     let outcome = run::generate(
         provider.as_ref(),
         store.pool(),

@@ -459,6 +459,15 @@ pub struct EffectIo {
     pub config: Arc<crate::config::Config>,
 }
 
+impl EffectIo {
+    /// How a model request waits out a rate limit: the test's sleeper, else a real sleep.
+    pub fn llm_sleeper(&self) -> crate::sync::http::Sleeper {
+        self.llm_sleeper
+            .clone()
+            .unwrap_or_else(crate::sync::http::tokio_sleeper)
+    }
+}
+
 /// Runs one store or file effect and returns the message it answers with. The runtime calls
 /// it in tasks; tests call it directly to drive `update` against a real database.
 pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg> {
@@ -1036,10 +1045,7 @@ async fn chat_answer(
         role: Role::User,
         content: ask.question.clone(),
     });
-    let sleeper = io
-        .llm_sleeper
-        .clone()
-        .unwrap_or_else(crate::sync::http::tokio_sleeper);
+    let sleeper = io.llm_sleeper();
     let mut request = ChatRequest::new(messages);
     let run = ChatRun {
         model: profile.model.clone(),
