@@ -12,6 +12,7 @@ mod board_workflow;
 mod chat;
 mod chat_tool;
 mod cli;
+mod cli_input;
 mod common;
 mod config;
 mod dashboard_view;

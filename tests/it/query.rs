@@ -63,6 +63,12 @@ fn one(filter: Filter) -> Query {
 )]
 #[case("due:<2w", one(Filter::Date(DateField::Due, DateCondition::Age(Cmp::Lt, 14 * 86_400))))]
 #[case("in-progress:>5d", one(Filter::InProgress(Cmp::Gt, 5 * 86_400)))]
+#[case("updated:<30m", one(Filter::Date(DateField::Updated, DateCondition::Age(Cmp::Lt, 30 * 60))))]
+#[case(
+    "created:>1h30m",
+    one(Filter::Date(DateField::Created, DateCondition::Age(Cmp::Gt, 5400)))
+)]
+#[case("in-progress:>90m", one(Filter::InProgress(Cmp::Gt, 90 * 60)))]
 #[case("key:OPS-1,web/shop#2", one(Filter::Keys(vec!["OPS-1".into(), "web/shop#2".into()])))]
 #[case("-label:x", Query { terms: vec![Term { negated: true, filter: Filter::Label("x".into()) }], sort: None })]
 #[case("sort:updated-desc", Query { terms: vec![], sort: Some(Sort { field: SortField::Updated, descending: true }) })]
@@ -81,9 +87,9 @@ fn parses_each_operator(#[case] input: &str, #[case] expected: Query) {
 )]
 #[case("points:>=lots", 10, "expected a number of points, e.g. points:>=5")]
 #[case(
-    "created:>7y",
+    "created:>7x",
     10,
-    "expected a date (2026-01-31), an age (>7d, <2w) or a range (2026-01-01..2026-02-01)"
+    "expected a date (2026-01-31), an age (>7d, <2w, <30m) or a range (2026-01-01..2026-02-01)"
 )]
 #[case("closed:2026-02-01..2026-01-01", 20, "the range ends before it starts")]
 #[case("a \"unterminated", 3, "unterminated quote: add a closing `\"`")]
