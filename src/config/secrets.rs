@@ -102,6 +102,13 @@ pub struct OsKeyring;
 
 impl OsKeyring {
     fn entry(entry: &KeyringEntry) -> Result<keyring::Entry, String> {
+        // A process started without a session keyring (cron, a container, SSH without
+        // pam_keyinit) gets one here, with the user's persistent keyring linked in, before the
+        // keyring crate looks the session up: otherwise it writes into the user-session keyring,
+        // which it may not (EACCES, reported as "no entry"), and cannot read what another
+        // process stored.
+        #[cfg(target_os = "linux")]
+        let _ = linux_keyutils::KeyRing::get_persistent(linux_keyutils::KeyRingIdentifier::Session);
         keyring::Entry::new(&entry.service, &entry.account).map_err(|e| e.to_string())
     }
 }
