@@ -188,6 +188,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         idea_file: Option<PathBuf>,
         /// A document to give as context (repeatable): Markdown, plain text or PDF.
+        #[cfg_attr(
+            not(feature = "pdf"),
+            arg(
+                help = "A document to give as context (repeatable): Markdown or plain text (this build reads no PDF: cargo feature `pdf`)"
+            )
+        )]
         #[arg(long = "file", value_name = "FILE")]
         files: Vec<PathBuf>,
         /// `classic` ("As a … I want … so that …"), `bdd` (Given/When/Then criteria), or the

@@ -34,6 +34,7 @@ mod keymap;
 mod llm;
 mod logging;
 mod metrics;
+mod model_json;
 mod panes;
 mod planning;
 mod prompt;
