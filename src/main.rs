@@ -9,7 +9,8 @@ use sprintdeck::cli::{self, Cli, output};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // A shell asking what to complete (`COMPLETE=bash sprintdeck -- …`) is answered, then exits.
+    // A shell asking what to complete (`SPRINTDECK_COMPLETE=bash sprintdeck -- …`) is answered,
+    // then the process exits.
     cli::complete::answer_if_asked();
     install_panic_hook();
     let cli = Cli::parse();

@@ -1,7 +1,7 @@
 //! Shell completion that knows the workspace: issue keys, source names, `[llm]` profiles and
-//! prompt templates. The shell runs `COMPLETE=<shell> sprintdeck -- <words>` on each tab (see
-//! `sprintdeck completions`); the config and the database are read only then, and only what the
-//! word being completed needs. Anything unreadable completes to nothing rather than an error.
+//! prompt templates. The shell runs `SPRINTDECK_COMPLETE=<shell> sprintdeck -- <words>` on each
+//! tab (see `sprintdeck completions`); the config and the database are read only then, and only
+//! what the word being completed needs. Anything unreadable completes to nothing, not an error.
 
 use std::ffi::OsStr;
 use std::io::Write as _;
@@ -13,9 +13,15 @@ use clap_complete::engine::CompletionCandidate;
 use super::args::Cli;
 use crate::config::{self, Config, Paths};
 
-/// Answers a completion request and exits, when the shell made one (`COMPLETE` is set).
+/// The variable the shell sets to ask for completions (named for sprintdeck, so that a
+/// `COMPLETE` set for something else cannot divert a normal run).
+pub const VAR: &str = "SPRINTDECK_COMPLETE";
+
+/// Answers a completion request and exits, when the shell made one ([`VAR`] is set).
 pub fn answer_if_asked() {
-    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(VAR)
+        .complete();
 }
 
 /// The shell code that asks `sprintdeck` for completions (what `completions SHELL` prints).
@@ -26,13 +32,7 @@ pub fn registration(shell: clap_complete::Shell) -> Result<Vec<u8>, crate::Error
         .completer(&name)
         .ok_or_else(|| crate::Error::Usage(format!("no dynamic completion for {name}")))?;
     let mut buf = Vec::new();
-    completer.write_registration(
-        "COMPLETE",
-        "sprintdeck",
-        "sprintdeck",
-        "sprintdeck",
-        &mut buf,
-    )?;
+    completer.write_registration(VAR, "sprintdeck", "sprintdeck", "sprintdeck", &mut buf)?;
     buf.flush()?;
     Ok(buf)
 }

@@ -199,3 +199,15 @@ fn man_prints_the_manual_page() {
     assert!(page.contains(".TH sprintdeck 1"), "{page:.400}");
     assert!(page.contains("report"), "subcommands listed");
 }
+
+#[test]
+fn demo_out_may_fill_an_empty_file_but_db_may_not_open_one() {
+    let env = Env::new();
+    let fresh = env.path("fresh.db");
+    std::fs::write(&fresh, b"").expect("empty file, as mktemp makes");
+    let made = env.run(&["demo", "--out", db_arg(&fresh), "--issues", "50"]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let out = env.run(&["--db", db_arg(&fresh), "export", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 51, "a header and 50 issues");
+}

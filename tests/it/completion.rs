@@ -80,7 +80,7 @@ impl Env {
         args.extend_from_slice(words);
         let out = self
             .command(&args)
-            .env("COMPLETE", "fish")
+            .env("SPRINTDECK_COMPLETE", "fish")
             .output()
             .expect("runs");
         assert!(
