@@ -58,6 +58,7 @@ impl Error {
             Self::Config(_) | Self::Clock(_) | Self::Paths(_) | Self::Query(_) | Self::Usage(_) => {
                 2
             }
+            Self::Store(e) if e.is_input() => 2,
             Self::Store(_)
             | Self::Io(_)
             | Self::Unhealthy

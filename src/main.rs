@@ -9,6 +9,9 @@ use sprintdeck::cli::{self, Cli, output};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // A shell asking what to complete (`SPRINTDECK_COMPLETE=bash sprintdeck -- …`) is answered,
+    // then the process exits.
+    cli::complete::answer_if_asked();
     install_panic_hook();
     let cli = Cli::parse();
     let ctx = match cli::commands_context(cli) {

@@ -1,6 +1,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
+
+use super::complete;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,7 +89,7 @@ pub enum Command {
         project: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
-        /// Fail when the data is older than this (e.g. 30m, 2h, 1d).
+        /// Fail when the data is older than this (e.g. 30m, 2h, 1d, 1w, 1h30m).
         #[arg(long, value_name = "AGE")]
         max_age: Option<String>,
         /// Write to this file instead of standard output.
@@ -100,7 +103,7 @@ pub enum Command {
     )]
     Sync {
         /// Only this source (its `name` in the config).
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete::sources))]
         source: Option<String>,
         /// One pass, then exit (default: keep syncing at the configured interval).
         #[arg(long)]
@@ -134,7 +137,7 @@ pub enum Command {
         /// The question.
         question: String,
         /// A named profile from [llm.profiles.NAME] instead of [llm].
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete::profiles))]
         profile: Option<String>,
         /// Print the context sent to the model (on standard error) before the answer.
         #[arg(long)]
@@ -185,6 +188,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         idea_file: Option<PathBuf>,
         /// A document to give as context (repeatable): Markdown, plain text or PDF.
+        #[cfg_attr(
+            not(feature = "pdf"),
+            arg(
+                help = "A document to give as context (repeatable): Markdown or plain text (this build reads no PDF: cargo feature `pdf`)"
+            )
+        )]
         #[arg(long = "file", value_name = "FILE")]
         files: Vec<PathBuf>,
         /// `classic` ("As a … I want … so that …"), `bdd` (Given/When/Then criteria), or the
@@ -216,7 +225,7 @@ pub enum Command {
         #[arg(long)]
         instruction: Option<String>,
         /// A named profile from [llm.profiles.NAME] instead of [llm].
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete::profiles))]
         profile: Option<String>,
         /// Print the proposal as JSON.
         #[arg(long)]
@@ -228,7 +237,7 @@ pub enum Command {
         after_help = "Examples:\n  sprintdeck push                 send what applied proposals changed\n  sprintdeck push --dry-run       print the requests instead of sending them\n  sprintdeck push --source work   one source\n\nA created issue is never made twice: its description carries a marker the tracker is\nsearched for before any second attempt. [proposals] write_back = false keeps changes local."
     )]
     Push {
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete::sources))]
         source: Option<String>,
         /// Print the HTTP requests that would be sent; send nothing (reads still happen).
         #[arg(long)]
@@ -238,10 +247,61 @@ pub enum Command {
     /// Check the config, the database and each source, and say what to fix.
     Doctor,
 
-    /// Print shell completions, e.g. `sprintdeck completions bash > /etc/bash_completion.d/sprintdeck`.
+    /// Print the shell code that completes commands, options, issue keys, sources, profiles and
+    /// templates (asking sprintdeck as you type), e.g. `source <(sprintdeck completions bash)`.
+    #[command(
+        after_help = "Install (each reads the workspace on every tab, so keys stay current):\n  bash  echo 'source <(sprintdeck completions bash)' >> ~/.bashrc\n  zsh   echo 'source <(sprintdeck completions zsh)' >> ~/.zshrc\n  fish  sprintdeck completions fish > ~/.config/fish/completions/sprintdeck.fish\n\nCompletion reads the config from SPRINTDECK_CONFIG or the default place, and the\ndatabase the config names (a --config or --db typed on the same line is not seen)."
+    )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+
+    /// Print the manual page (roff), made from this help: `sprintdeck man | man -l -`.
+    #[command(
+        after_help = "Examples:\n  sprintdeck man | man -l -                          read it now\n  sprintdeck man > ~/.local/share/man/man1/sprintdeck.1\n  sprintdeck man report                              one command's page\n  sprintdeck man --dir ~/.local/share/man/man1       every page"
+    )]
+    Man {
+        /// A command's own page (`report`, `prompt render`) instead of the main one.
+        command: Vec<String>,
+        /// Write sprintdeck.1 and a page per command into this directory instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
+
+    /// Keep a source's token (or an [llm] key) in the OS keyring, read through `token_keyring`.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Store a token in the OS keyring: typed without echo, or piped on standard input.
+    #[command(
+        after_help = "Examples:\n  sprintdeck auth login work                 prompts for the token of source \"work\"\n  pass show gitlab | sprintdeck auth login work\n  sprintdeck auth login --llm                the key of [llm]\n  sprintdeck auth login --llm local          the key of [llm.profiles.local]\n\nThe token goes where the source's token_keyring (\"SERVICE/ACCOUNT\") points, by\ndefault sprintdeck/NAME; add that line to the source if it is not there yet. The OS\nkeyring is the macOS Keychain, the Windows Credential Manager, or on Linux the\nkernel's keyring (kept until reboot or logout: log in again then)."
+    )]
+    Login {
+        /// The source's `name` (or, with --llm, a profile name).
+        #[arg(
+            value_name = "SOURCE",
+            required_unless_present = "llm",
+            add = ArgValueCompleter::new(complete::sources)
+        )]
+        name: Option<String>,
+        /// The API key of [llm] (or of [llm.profiles.NAME]) instead of a source's token.
+        #[arg(long)]
+        llm: bool,
+    },
+    /// Remove a stored token from the OS keyring.
+    Logout {
+        #[arg(
+            value_name = "SOURCE",
+            required_unless_present = "llm",
+            add = ArgValueCompleter::new(complete::sources)
+        )]
+        name: Option<String>,
+        #[arg(long)]
+        llm: bool,
     },
 }
 
@@ -287,8 +347,15 @@ pub enum PromptCommand {
     )]
     Render {
         /// The issue key, e.g. OPS-12 or web/shop#12.
+        #[arg(add = ArgValueCompleter::new(complete::issue_keys))]
         key: String,
-        #[arg(long, short, default_value = "implement", value_name = "NAME")]
+        #[arg(
+            long,
+            short,
+            default_value = "implement",
+            value_name = "NAME",
+            add = ArgValueCompleter::new(complete::templates)
+        )]
         template: String,
         /// A value for an input the template declares (repeatable).
         #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
@@ -307,7 +374,10 @@ pub enum PromptCommand {
     /// The variables templates can use, and the filters.
     Vars,
     /// An issue's prompt versions, newest first.
-    Versions { key: String },
+    Versions {
+        #[arg(add = ArgValueCompleter::new(complete::issue_keys))]
+        key: String,
+    },
     /// One version's text.
     Show { version: i64 },
     /// Attach the agent's answer (a text file of at most 5 MiB, or - for standard input) to a

@@ -1,9 +1,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
-
-use super::args::{Cli, Command, ExportFormat};
+use super::args::{AuthCommand, Cli, Command, ExportFormat};
 use super::output;
 use super::workspace::{self, Kind, Workspace};
 use crate::Error;
@@ -117,12 +115,24 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
             };
             super::report::run(&ctx, args).await
         }
-        Some(Command::Completions { shell }) => {
-            let mut buf = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "sprintdeck", &mut buf);
-            output::out(&String::from_utf8_lossy(&buf))?;
-            Ok(())
+        Some(Command::Completions { shell }) => super::docs::completions(*shell),
+        Some(Command::Man { command, dir }) => super::docs::man(command, dir.as_deref()),
+        Some(Command::Auth(command)) => {
+            let (owner, logging_out) = match command {
+                AuthCommand::Login { name, llm } => (owner(name.as_deref(), *llm), false),
+                AuthCommand::Logout { name, llm } => (owner(name.as_deref(), *llm), true),
+            };
+            super::auth::run(&ctx.config, &ctx.paths.config_file, &owner, logging_out)
         }
+    }
+}
+
+/// Whose token `auth` handles: a source, or with `--llm` a profile (none: `[llm]` itself).
+fn owner(name: Option<&str>, llm: bool) -> super::auth::Owner {
+    if llm {
+        super::auth::Owner::Llm(name.map(str::to_owned))
+    } else {
+        super::auth::Owner::Source(name.unwrap_or_default().to_owned())
     }
 }
 
@@ -198,8 +208,12 @@ async fn demo_command(
     Ok(())
 }
 
-/// `demo --out` replaces demo data only: a synced database is somebody's work.
+/// `demo --out` replaces demo data only: a synced database is somebody's work. An empty file
+/// (a fresh temp file) holds nothing to lose.
 async fn refuse_non_demo(path: &Path) -> Result<(), Error> {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+        return Ok(());
+    }
     let store = Store::open(path, Create::MustExist).await?;
     let is_demo = read::meta(store.pool(), "demo").await?.is_some();
     let summary = read::summary(store.pool()).await?;

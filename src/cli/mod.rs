@@ -3,7 +3,10 @@
 
 pub mod args;
 mod ask;
+pub mod auth;
 mod commands;
+pub mod complete;
+mod docs;
 mod generate;
 pub mod output;
 mod prompt;

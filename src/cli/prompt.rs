@@ -95,8 +95,9 @@ async fn render(
         .await
         .map_err(|e| Error::Usage(e.to_string()))?;
     let v = &rendered.version;
+    let mut copied = String::new();
     if copy {
-        copy_to_terminal(&v.text)?;
+        copied = copy_to_terminal(&v.text, "the prompt")?;
     } else if let Some(path) = out {
         std::fs::write(path, &v.text)?;
     } else {
@@ -116,7 +117,7 @@ async fn render(
         v.tokenizer,
         rendered.chars,
         if copy {
-            " · copied".to_owned()
+            format!(" · {copied}")
         } else if let Some(p) = out {
             format!(" · written to {}", p.display())
         } else {
@@ -260,15 +261,15 @@ pub fn stats_text(s: &prompts::Stats) -> String {
     text
 }
 
-/// OSC 52 to the controlling terminal (not stdout, which may be a pipe).
-fn copy_to_terminal(text: &str) -> Result<(), Error> {
-    use std::io::Write as _;
-    let seq = crate::clipboard::sequence(text.as_bytes(), crate::clipboard::inside_tmux());
+/// OSC 52 to the controlling terminal (not stdout, which may be a pipe), or through tmux: what
+/// happened to `what`, said honestly.
+fn copy_to_terminal(text: &str, what: &str) -> Result<String, Error> {
+    use crate::clipboard::{self, SystemTmux, Tmux};
     let mut tty = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/tty")
         .map_err(|e| Error::Usage(format!("no terminal to copy through ({e}); use --out FILE")))?;
-    tty.write_all(seq.as_bytes())?;
-    tty.flush()?;
-    Ok(())
+    let tmux = clipboard::inside_tmux().then_some(SystemTmux);
+    let copied = clipboard::copy_with(&mut tty, text, tmux.as_ref().map(|t| t as &dyn Tmux))?;
+    Ok(copied.status(what))
 }

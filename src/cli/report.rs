@@ -34,23 +34,14 @@ fn date(flag: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, Error> 
     .transpose()
 }
 
-/// `30m`, `2h`, `1d`.
+/// `30m`, `2h`, `1d`, `1w`: the grammar queries use too.
 fn age(text: &str) -> Result<Duration, Error> {
-    let bad = || {
+    crate::domain::duration::parse(text).map_err(|why| {
         Error::Usage(format!(
-            "--max-age {text:?} is not a duration: use e.g. 30m, 2h or 1d"
+            "--max-age {text:?} is not a duration ({why}): use e.g. {}",
+            crate::domain::duration::EXAMPLES
         ))
-    };
-    let unit = text.chars().last().ok_or_else(bad)?;
-    let n: i64 = text[..text.len() - unit.len_utf8()]
-        .parse()
-        .map_err(|_| bad())?;
-    match unit {
-        'm' => Ok(Duration::minutes(n)),
-        'h' => Ok(Duration::hours(n)),
-        'd' => Ok(Duration::days(n)),
-        _ => Err(bad()),
-    }
+    })
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<(), Error> {

@@ -87,7 +87,16 @@ impl Config {
 pub struct SecretRef<'a> {
     pub env: Option<&'a str>,
     pub cmd: Option<&'a str>,
+    /// `SERVICE/ACCOUNT` in the OS keyring (`sprintdeck auth login` stores it).
+    pub keyring: Option<&'a str>,
     pub literal: Option<&'a str>,
+}
+
+impl SecretRef<'_> {
+    /// Whether any source of the secret is named (a local Ollama needs none).
+    pub fn is_configured(&self) -> bool {
+        self.env.is_some() || self.cmd.is_some() || self.keyring.is_some() || self.literal.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -123,6 +132,8 @@ pub struct GitlabSource {
     pub token_env: Option<String>,
     /// A shell command whose standard output is the token (`pass show gitlab`).
     pub token_cmd: Option<String>,
+    /// `SERVICE/ACCOUNT` of the token in the OS keyring (`sprintdeck auth login NAME`).
+    pub token_keyring: Option<String>,
     /// Accepted so that a pasted token is reported, not silently used: start-up warns.
     pub token: Option<String>,
     /// PEM file with an extra CA certificate for self-managed instances.
@@ -160,6 +171,8 @@ pub struct JiraSource {
     pub token_env: Option<String>,
     /// A shell command whose standard output is the token (`pass show gitlab`).
     pub token_cmd: Option<String>,
+    /// `SERVICE/ACCOUNT` of the token in the OS keyring (`sprintdeck auth login NAME`).
+    pub token_keyring: Option<String>,
     /// Accepted so that a pasted token is reported, not silently used: start-up warns.
     pub token: Option<String>,
     pub ca_file: Option<PathBuf>,
@@ -212,6 +225,8 @@ pub struct LlmProfile {
     pub model: Option<String>,
     pub api_key_env: Option<String>,
     pub api_key_cmd: Option<String>,
+    /// `SERVICE/ACCOUNT` of the key in the OS keyring (`sprintdeck auth login --llm NAME`).
+    pub api_key_keyring: Option<String>,
     /// Accepted so that a pasted key is reported, not silently used: start-up warns.
     pub api_key: Option<String>,
     pub api_version: Option<String>,
@@ -234,6 +249,7 @@ pub struct LlmConfig {
     pub model: Option<String>,
     pub api_key_env: Option<String>,
     pub api_key_cmd: Option<String>,
+    pub api_key_keyring: Option<String>,
     pub api_key: Option<String>,
     pub api_version: Option<String>,
     #[serde(default)]
@@ -282,6 +298,7 @@ impl LlmConfig {
             model: self.model.clone(),
             api_key_env: self.api_key_env.clone(),
             api_key_cmd: self.api_key_cmd.clone(),
+            api_key_keyring: self.api_key_keyring.clone(),
             api_key: self.api_key.clone(),
             api_version: self.api_version.clone(),
             headers: self.headers.clone(),
@@ -408,6 +425,7 @@ impl GitlabSource {
         SecretRef {
             env: self.token_env.as_deref(),
             cmd: self.token_cmd.as_deref(),
+            keyring: self.token_keyring.as_deref(),
             literal: self.token.as_deref(),
         }
     }
@@ -418,6 +436,7 @@ impl JiraSource {
         SecretRef {
             env: self.token_env.as_deref(),
             cmd: self.token_cmd.as_deref(),
+            keyring: self.token_keyring.as_deref(),
             literal: self.token.as_deref(),
         }
     }
@@ -428,6 +447,7 @@ impl LlmProfile {
         SecretRef {
             env: self.api_key_env.as_deref(),
             cmd: self.api_key_cmd.as_deref(),
+            keyring: self.api_key_keyring.as_deref(),
             literal: self.api_key.as_deref(),
         }
     }

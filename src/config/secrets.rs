@@ -1,8 +1,9 @@
-//! Tokens and API keys: read from the environment or a command at the moment they are needed,
-//! registered with the log redactor, never stored or displayed.
+//! Tokens and API keys: read from the environment, a command or the OS keyring at the moment
+//! they are needed, registered with the log redactor, never stored by sprintdeck or displayed.
 
 use std::fmt;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::schema::{Config, SecretRef};
@@ -43,15 +44,112 @@ pub enum SecretError {
     EnvMissing(String),
     #[error("token_cmd `{cmd}` failed: {reason}")]
     Command { cmd: String, reason: String },
-    #[error("no token configured: set token_env or token_cmd")]
+    #[error("no token configured: set token_env, token_cmd or token_keyring")]
     NotConfigured,
+    #[error("{0:?} should be SERVICE/ACCOUNT, e.g. \"sprintdeck/work\" (named by token_keyring)")]
+    KeyringName(String),
+    #[error(
+        "nothing is stored in the OS keyring under {0} (named by token_keyring); store it with `sprintdeck auth login`"
+    )]
+    KeyringEmpty(KeyringEntry),
+    #[error("the OS keyring entry {entry}: {reason}")]
+    Keyring { entry: KeyringEntry, reason: String },
+}
+
+/// An entry in the OS keyring, written `SERVICE/ACCOUNT` in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyringEntry {
+    pub service: String,
+    pub account: String,
+}
+
+impl KeyringEntry {
+    /// `sprintdeck/work` → service `sprintdeck`, account `work` (the account may hold `/`).
+    pub fn parse(text: &str) -> Result<Self, SecretError> {
+        match text.split_once('/') {
+            Some((service, account))
+                if !service.trim().is_empty() && !account.trim().is_empty() =>
+            {
+                Ok(Self {
+                    service: service.trim().to_owned(),
+                    account: account.trim().to_owned(),
+                })
+            }
+            _ => Err(SecretError::KeyringName(text.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for KeyringEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}/{}\"", self.service, self.account)
+    }
+}
+
+/// Where `token_keyring` entries live: the OS keyring, or a stand-in in tests. Calls may block
+/// (a desktop keyring can ask the user), so they run off the async threads.
+pub trait KeyStore: Send + Sync {
+    /// The secret stored under `entry`, if any.
+    fn get(&self, entry: &KeyringEntry) -> Result<Option<String>, String>;
+    fn set(&self, entry: &KeyringEntry, secret: &str) -> Result<(), String>;
+    /// Whether there was something to delete.
+    fn delete(&self, entry: &KeyringEntry) -> Result<bool, String>;
+}
+
+/// The operating system's keyring through the `keyring` crate: the Keychain on macOS, the
+/// Credential Manager on Windows, the kernel's keyutils keyring on Linux.
+pub struct OsKeyring;
+
+impl OsKeyring {
+    fn entry(entry: &KeyringEntry) -> Result<keyring::Entry, String> {
+        // A process started without a session keyring (cron, a container, SSH without
+        // pam_keyinit) gets one here, with the user's persistent keyring linked in, before the
+        // keyring crate looks the session up: otherwise it writes into the user-session keyring,
+        // which it may not (EACCES, reported as "no entry"), and cannot read what another
+        // process stored.
+        #[cfg(target_os = "linux")]
+        let _ = linux_keyutils::KeyRing::get_persistent(linux_keyutils::KeyRingIdentifier::Session);
+        keyring::Entry::new(&entry.service, &entry.account).map_err(|e| e.to_string())
+    }
+}
+
+impl KeyStore for OsKeyring {
+    fn get(&self, entry: &KeyringEntry) -> Result<Option<String>, String> {
+        match Self::entry(entry)?.get_password() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn set(&self, entry: &KeyringEntry, secret: &str) -> Result<(), String> {
+        Self::entry(entry)?
+            .set_password(secret)
+            .map_err(|e| e.to_string())
+    }
+
+    fn delete(&self, entry: &KeyringEntry) -> Result<bool, String> {
+        match Self::entry(entry)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(e.to_string()),
+        }
+    }
 }
 
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Resolves a secret: environment variable first, then command, then (with a warning at start)
-/// a literal value.
+/// Resolves a secret: environment variable first, then command, then the OS keyring, then
+/// (with a warning at start) a literal value.
 pub async fn resolve(secret: SecretRef<'_>) -> Result<Secret, SecretError> {
+    resolve_with(secret, Arc::new(OsKeyring)).await
+}
+
+/// [`resolve`] with `token_keyring` read from `store`.
+pub async fn resolve_with(
+    secret: SecretRef<'_>,
+    store: Arc<dyn KeyStore>,
+) -> Result<Secret, SecretError> {
     let value = if let Some(name) = secret.env {
         std::env::var(name)
             .ok()
@@ -59,6 +157,8 @@ pub async fn resolve(secret: SecretRef<'_>) -> Result<Secret, SecretError> {
             .ok_or_else(|| SecretError::EnvMissing(name.to_owned()))?
     } else if let Some(cmd) = secret.cmd {
         run_command(cmd).await?
+    } else if let Some(name) = secret.keyring {
+        from_keyring(KeyringEntry::parse(name)?, store).await?
     } else if let Some(literal) = secret.literal {
         literal.to_owned()
     } else {
@@ -67,6 +167,22 @@ pub async fn resolve(secret: SecretRef<'_>) -> Result<Secret, SecretError> {
     let value = value.trim().to_owned();
     redact::register(&value);
     Ok(Secret(value))
+}
+
+async fn from_keyring(
+    entry: KeyringEntry,
+    store: Arc<dyn KeyStore>,
+) -> Result<String, SecretError> {
+    let asked = entry.clone();
+    let found = tokio::task::spawn_blocking(move || store.get(&asked))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+    match found {
+        Ok(Some(value)) if !value.trim().is_empty() => Ok(value),
+        Ok(_) => Err(SecretError::KeyringEmpty(entry)),
+        Err(reason) => Err(SecretError::Keyring { entry, reason }),
+    }
 }
 
 async fn run_command(cmd: &str) -> Result<String, SecretError> {
@@ -111,6 +227,28 @@ async fn run_command(cmd: &str) -> Result<String, SecretError> {
 pub fn warnings(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
     let mut check = |place: String, secret: SecretRef<'_>, literal_key: &str, env_key: &str| {
+        let prefix = env_key.trim_end_matches("_env");
+        if let Some(Err(e)) = secret.keyring.map(KeyringEntry::parse) {
+            out.push(format!("{place}.{prefix}_keyring: {e}"));
+        }
+        let named: Vec<String> = [
+            (secret.env.is_some(), "_env"),
+            (secret.cmd.is_some(), "_cmd"),
+            (secret.keyring.is_some(), "_keyring"),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, suffix)| format!("{prefix}{suffix}"))
+        .collect();
+        if let [first, rest @ ..] = named.as_slice()
+            && !rest.is_empty()
+        {
+            out.push(format!(
+                "{place} names {} and {}: only {first} is read",
+                named[..named.len() - 1].join(", "),
+                named[named.len() - 1]
+            ));
+        }
         if let Some(value) = secret.literal {
             out.push(format!(
                 "{place}.{literal_key} holds a secret in plain text ({}); move it to an environment variable ({env_key}) or a command",
@@ -189,6 +327,7 @@ mod tests {
         let from_cmd = resolve(SecretRef {
             env: None,
             cmd: Some("printf 'tok-from-cmd\\n'"),
+            keyring: None,
             literal: None,
         })
         .await
@@ -197,6 +336,7 @@ mod tests {
         let err = resolve(SecretRef {
             env: Some("SPRINTDECK_TEST_SURELY_UNSET_VAR"),
             cmd: None,
+            keyring: None,
             literal: None,
         })
         .await
@@ -208,6 +348,7 @@ mod tests {
         let failing = resolve(SecretRef {
             env: None,
             cmd: Some("echo nope >&2; exit 3"),
+            keyring: None,
             literal: None,
         })
         .await

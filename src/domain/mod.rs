@@ -1,6 +1,7 @@
 //! Pure types and logic, no I/O: the normalised model both trackers map into, and the query
 //! language used by the backlog filter and `export --query`.
 
+pub mod duration;
 pub mod issue;
 pub mod metrics;
 pub mod overrides;

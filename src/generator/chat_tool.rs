@@ -31,6 +31,7 @@ pub fn tool() -> Tool {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Call {
     title: String,
     #[serde(default)]
@@ -39,7 +40,7 @@ struct Call {
 }
 
 #[derive(Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 enum Requested {
     Create {
         temp_key: String,
@@ -62,6 +63,8 @@ enum Requested {
     SetField {
         key: String,
         field: Field,
+        /// Present, and `null` to empty the field.
+        #[serde(deserialize_with = "nullable")]
         to: Option<String>,
     },
     MoveToSprint {
@@ -85,18 +88,62 @@ enum Requested {
     },
 }
 
-/// What is wrong with the arguments, from the schema (every message, with where).
-fn schema_problems(value: &Value) -> Vec<String> {
-    let Ok(schema) = serde_json::from_str::<Value>(SCHEMA) else {
-        return vec!["the tool's schema does not parse".to_owned()];
-    };
-    match jsonschema::validator_for(&schema) {
-        Ok(v) => v
-            .iter_errors(value)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect(),
-        Err(e) => vec![e.to_string()],
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
+}
+
+/// The limits of the tool's schema that types do not carry.
+const MAX_TITLE_CHARS: usize = 150;
+const MAX_CHANGES: usize = 200;
+const ISSUE_TYPES: &[&str] = &["epic", "story", "task", "bug"];
+
+/// The arguments as a call, or what is wrong with them (every limit broken, with where).
+fn checked(arguments: &str) -> Result<Call, Vec<String>> {
+    let call: Call = super::strict::parse(arguments).map_err(|e| vec![e])?;
+    let mut p = super::strict::Problems::default();
+    p.non_empty("title", &call.title);
+    if call.title.chars().count() > MAX_TITLE_CHARS {
+        p.push(format!("longer than {MAX_TITLE_CHARS} characters at title"));
     }
+    if call.changes.is_empty() || call.changes.len() > MAX_CHANGES {
+        p.push(format!(
+            "{} changes at changes: give 1 to {MAX_CHANGES}",
+            call.changes.len()
+        ));
+    }
+    for (n, change) in call.changes.iter().enumerate() {
+        let at = format!("changes[{n}]");
+        match change {
+            Requested::Create {
+                temp_key,
+                issue_type,
+                title,
+                points,
+                ..
+            } => {
+                let number = temp_key.strip_prefix("new-").unwrap_or_default();
+                if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+                    p.push(format!("{temp_key:?} is not new-N at {at}.temp_key"));
+                }
+                if !ISSUE_TYPES.contains(&issue_type.as_str()) {
+                    p.push(format!(
+                        "{issue_type:?} is not one of {} at {at}.issue_type",
+                        ISSUE_TYPES.join(", ")
+                    ));
+                }
+                p.non_empty(&format!("{at}.title"), title);
+                p.not_negative(&format!("{at}.points"), *points);
+            }
+            Requested::Comment { body, .. } => p.non_empty(&format!("{at}.body"), body),
+            _ => {}
+        }
+    }
+    if p.0.is_empty() { Ok(call) } else { Err(p.0) }
+}
+
+/// What is wrong with a call's arguments (none: the tool takes them).
+pub fn problems(arguments: &str) -> Vec<String> {
+    checked(arguments).err().unwrap_or_default()
 }
 
 /// A call's arguments as a pending proposal by `author`, or why it cannot be one (the model's
@@ -106,16 +153,14 @@ pub async fn proposal(
     arguments: &str,
     author: &str,
 ) -> Result<NewProposal, String> {
-    let value: Value = serde_json::from_str(arguments)
+    serde_json::from_str::<serde::de::IgnoredAny>(arguments)
         .map_err(|e| format!("the model's changes are not JSON: {e}"))?;
-    let problems = schema_problems(&value);
-    if !problems.is_empty() {
-        return Err(format!(
+    let call = checked(arguments).map_err(|problems| {
+        format!(
             "the model's changes do not match the tool: {}",
             problems.join("; ")
-        ));
-    }
-    let call: Call = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        )
+    })?;
     let mut changes = Vec::with_capacity(call.changes.len());
     let mut created: Vec<(String, String)> = Vec::new();
     for (n, requested) in call.changes.into_iter().enumerate() {

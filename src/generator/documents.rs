@@ -1,5 +1,6 @@
 //! Documents given to the generator as context: Markdown or plain text as is, PDF as its text
-//! (pdf-extract). Each is named by its file name and kept in the run by its hash only.
+//! (pdf-extract, behind the default cargo feature `pdf`). Each is named by its file name and kept
+//! in the run by its hash only.
 
 use std::path::Path;
 
@@ -34,16 +35,7 @@ pub fn read(path: &Path) -> Result<Document, String> {
         .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
         || bytes.starts_with(b"%PDF-");
     let text = if pdf {
-        // A damaged PDF must not take the app down with it.
-        let extracted = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(&bytes))
-            .map_err(|_| format!("{shown}: the PDF could not be read"))?
-            .map_err(|e| format!("{shown}: the PDF could not be read: {e}"))?;
-        if extracted.trim().is_empty() {
-            return Err(format!(
-                "{shown} holds no text (a scanned PDF?); give its text as a .txt or .md file"
-            ));
-        }
-        extracted
+        pdf_text(&bytes, &shown.to_string())?
     } else {
         String::from_utf8(bytes.clone()).map_err(|_| format!("{shown} is not UTF-8 text"))?
     };
@@ -61,4 +53,29 @@ pub fn read(path: &Path) -> Result<Document, String> {
         name,
         text,
     })
+}
+
+/// Whether this build reads PDF documents (the cargo feature `pdf`).
+pub const PDF: bool = cfg!(feature = "pdf");
+
+#[cfg(feature = "pdf")]
+fn pdf_text(bytes: &[u8], shown: &str) -> Result<String, String> {
+    // A damaged PDF must not take the app down with it.
+    let extracted = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes))
+        .map_err(|_| format!("{shown}: the PDF could not be read"))?
+        .map_err(|e| format!("{shown}: the PDF could not be read: {e}"))?;
+    if extracted.trim().is_empty() {
+        return Err(format!(
+            "{shown} holds no text (a scanned PDF?); give its text as a .txt or .md file"
+        ));
+    }
+    Ok(extracted)
+}
+
+#[cfg(not(feature = "pdf"))]
+fn pdf_text(_bytes: &[u8], shown: &str) -> Result<String, String> {
+    Err(format!(
+        "{shown} is a PDF, and this sprintdeck was built without PDF support (cargo feature \
+         `pdf`); give its text as a .txt or .md file, or build with the default features"
+    ))
 }

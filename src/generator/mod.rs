@@ -11,6 +11,7 @@ pub mod live;
 pub mod proposal;
 pub mod rules;
 pub mod run;
+pub mod strict;
 
 pub use backlog::{Backlog, Epic, Story, Task};
 pub use rules::{Level, Rules, Violation};

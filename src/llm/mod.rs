@@ -203,7 +203,7 @@ pub fn cost(
 /// The profile's key, when it names one (a local Ollama needs none).
 pub async fn key(profile: &LlmProfile) -> Result<Option<Secret>, String> {
     let secret = profile.secret();
-    if secret.env.is_none() && secret.cmd.is_none() && secret.literal.is_none() {
+    if !secret.is_configured() {
         return Ok(None);
     }
     crate::config::secrets::resolve(secret)

@@ -2,6 +2,7 @@
 //! Queries are runtime `query_as` + `FromRow`, so building needs no database.
 
 pub mod chat;
+pub mod completion;
 pub mod detail;
 pub mod filter;
 pub mod import;
@@ -40,6 +41,10 @@ pub enum StoreError {
     },
     #[error("cannot open database {}: {source}", path.display())]
     Open { path: PathBuf, source: sqlx::Error },
+    /// A file that is not ours: opening it would turn it into a database (or migrate another
+    /// program's), so it is refused before anything is written.
+    #[error("{} is not a sprintdeck database ({why}); it was left as it is", path.display())]
+    NotSprintdeck { path: PathBuf, why: String },
     #[error(
         "database {} was written by a newer sprintdeck (schema {found}, this build knows {known}); upgrade sprintdeck",
         path.display()
@@ -85,6 +90,9 @@ impl Store {
     pub async fn open(path: &Path, create: Create) -> Result<Self> {
         if create == Create::MustExist && !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        if path.exists() {
+            check_existing(path, create).await?;
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
@@ -132,6 +140,68 @@ impl Store {
         self.pool.close().await;
         self.writer.shutdown().await
     }
+}
+
+impl StoreError {
+    /// Whether the user named the wrong thing (exit status 2), not a fault while running.
+    pub fn is_input(&self) -> bool {
+        matches!(self, Self::NotSprintdeck { .. })
+    }
+}
+
+/// The first 16 bytes of every `SQLite` database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuses an existing file that is not a sprintdeck database, before the writer's connection
+/// (which switches the file to WAL) or a migration touches it: an empty file where one must
+/// exist, a file that is not `SQLite`, or `SQLite` holding another program's tables.
+async fn check_existing(path: &Path, create: Create) -> Result<()> {
+    use std::io::Read as _;
+    let refuse = |why: String| StoreError::NotSprintdeck {
+        path: path.to_path_buf(),
+        why,
+    };
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut head = Vec::with_capacity(SQLITE_HEADER.len());
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SQLITE_HEADER.len() as u64).read_to_end(&mut head))
+        .map_err(|e| open_err(sqlx::Error::Io(e)))?;
+    if head.is_empty() {
+        // A new file made for us (a temp file) may become the database; a named one may not.
+        return match create {
+            Create::IfMissing => Ok(()),
+            Create::MustExist => Err(refuse("the file is empty".to_owned())),
+        };
+    }
+    if head != SQLITE_HEADER {
+        return Err(refuse("the file is not a SQLite database".to_owned()));
+    }
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(open_err)?;
+    let tables: Vec<String> = sqlx::query_scalar(queries::USER_TABLES)
+        .fetch_all(&mut conn)
+        .await?;
+    let _ = sqlx::Connection::close(conn).await;
+    if tables.is_empty() || tables.iter().any(|t| t == "_sqlx_migrations") {
+        return Ok(());
+    }
+    let shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
+    Err(refuse(format!(
+        "it holds another program's tables: {}{}",
+        shown.join(", "),
+        if tables.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        }
+    )))
 }
 
 fn options(path: &Path) -> SqliteConnectOptions {

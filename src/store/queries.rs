@@ -46,6 +46,14 @@ pub const META_GET: &str = "SELECT value FROM workspace_meta WHERE key = ?";
 
 pub const SCHEMA_VERSION: &str = "SELECT coalesce(max(version), 0) FROM _sqlx_migrations";
 
+/// The tables of a database file before it is opened as ours (`SQLite`'s own left out).
+pub const USER_TABLES: &str = "SELECT name FROM sqlite_master WHERE type = 'table' \
+    AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+
+/// Issue keys for shell completion: a `LIKE` prefix, then the most issues to offer.
+pub const COMPLETE_KEYS: &str = "SELECT key, title FROM issues WHERE gone_at IS NULL \
+    AND key LIKE ? ESCAPE '\\' ORDER BY updated_at DESC LIMIT ?";
+
 pub const LAST_SYNC: &str = "SELECT source_name, max(finished_at) AS finished_at FROM sync_runs \
     WHERE state = 'ok' GROUP BY source_name ORDER BY source_name";
 
@@ -117,6 +125,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("summary", SUMMARY),
     ("meta_get", META_GET),
     ("schema_version", SCHEMA_VERSION),
+    ("user_tables", USER_TABLES),
+    ("complete_keys", COMPLETE_KEYS),
     ("last_sync", LAST_SYNC),
     ("detail_extra", DETAIL_EXTRA),
     ("detail_links", DETAIL_LINKS),

@@ -635,6 +635,7 @@ fn the_tree_fills_in_while_the_answer_streams() {
     assert_eq!(sprintdeck::generator::live::partial("Sure! Here"), None);
 }
 
+#[cfg(feature = "pdf")]
 #[test]
 fn a_pdf_document_is_read_as_text_and_a_broken_one_is_refused() {
     use lopdf::content::{Content, Operation};
@@ -688,6 +689,21 @@ fn a_pdf_document_is_read_as_text_and_a_broken_one_is_refused() {
     std::fs::write(&broken, b"%PDF-1.5\nthis is not a pdf").expect("write");
     let err = sprintdeck::generator::documents::read(&broken).expect_err("refused");
     assert!(err.contains("broken.pdf"), "{err}");
+}
+
+/// Built without the `pdf` feature (`cargo test --no-default-features`), a PDF is refused with
+/// what to do instead.
+#[cfg(not(feature = "pdf"))]
+#[test]
+fn without_the_pdf_feature_a_pdf_is_refused_saying_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("brief.pdf");
+    std::fs::write(&path, b"%PDF-1.5\n").expect("write");
+    let err = sprintdeck::generator::documents::read(&path).expect_err("refused");
+    assert!(
+        err.contains("brief.pdf is a PDF, and this sprintdeck was built without PDF support"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -8,11 +8,14 @@
     clippy::many_single_char_names
 )]
 
+mod auth;
 mod board_workflow;
 mod chat;
 mod chat_tool;
 mod cli;
+mod cli_input;
 mod common;
+mod completion;
 mod config;
 mod dashboard_view;
 mod demo;
@@ -31,6 +34,7 @@ mod keymap;
 mod llm;
 mod logging;
 mod metrics;
+mod model_json;
 mod panes;
 mod planning;
 mod prompt;

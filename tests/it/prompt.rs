@@ -376,12 +376,15 @@ impl TapVars for Request {
 fn osc52_sequence_and_tmux_passthrough() {
     let seq = clipboard::osc52("hi ✓".as_bytes());
     assert_eq!(seq, "\x1b]52;c;aGkg4pyT\x1b\\", "{seq:?}");
-    let wrapped = clipboard::sequence("hi ✓".as_bytes(), true);
+    let wrapped = clipboard::tmux_passthrough(&seq);
     assert_eq!(
         wrapped, "\x1bPtmux;\x1b\x1b]52;c;aGkg4pyT\x1b\x1b\\\x1b\\",
         "{wrapped:?}"
     );
-    assert_eq!(clipboard::sequence(b"hi", false), clipboard::osc52(b"hi"));
+    // Outside tmux the plain sequence goes to the terminal.
+    let mut out = Vec::new();
+    clipboard::copy_with(&mut out, "hi", None).expect("written");
+    assert_eq!(out, clipboard::osc52(b"hi").as_bytes());
 }
 
 #[tokio::test]

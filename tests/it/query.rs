@@ -63,6 +63,12 @@ fn one(filter: Filter) -> Query {
 )]
 #[case("due:<2w", one(Filter::Date(DateField::Due, DateCondition::Age(Cmp::Lt, 14 * 86_400))))]
 #[case("in-progress:>5d", one(Filter::InProgress(Cmp::Gt, 5 * 86_400)))]
+#[case("updated:<30m", one(Filter::Date(DateField::Updated, DateCondition::Age(Cmp::Lt, 30 * 60))))]
+#[case(
+    "created:>1h30m",
+    one(Filter::Date(DateField::Created, DateCondition::Age(Cmp::Gt, 5400)))
+)]
+#[case("in-progress:>90m", one(Filter::InProgress(Cmp::Gt, 90 * 60)))]
 #[case("key:OPS-1,web/shop#2", one(Filter::Keys(vec!["OPS-1".into(), "web/shop#2".into()])))]
 #[case("-label:x", Query { terms: vec![Term { negated: true, filter: Filter::Label("x".into()) }], sort: None })]
 #[case("sort:updated-desc", Query { terms: vec![], sort: Some(Sort { field: SortField::Updated, descending: true }) })]
@@ -81,9 +87,9 @@ fn parses_each_operator(#[case] input: &str, #[case] expected: Query) {
 )]
 #[case("points:>=lots", 10, "expected a number of points, e.g. points:>=5")]
 #[case(
-    "created:>7y",
+    "created:>7x",
     10,
-    "expected a date (2026-01-31), an age (>7d, <2w) or a range (2026-01-01..2026-02-01)"
+    "expected a date (2026-01-31), an age (>7d, <2w, <30m) or a range (2026-01-01..2026-02-01)"
 )]
 #[case("closed:2026-02-01..2026-01-01", 20, "the range ends before it starts")]
 #[case("a \"unterminated", 3, "unterminated quote: add a closing `\"`")]
@@ -333,4 +339,84 @@ fn at_me_without_identity_is_a_clear_error() {
     .expect_err("no me");
     assert_eq!(err, FilterError::UnknownMe);
     assert!(err.to_string().contains("[ui]"));
+}
+
+#[test]
+fn the_term_limit_points_at_the_first_term_over_it() {
+    let at_limit = vec!["status:doing"; query::MAX_TERMS].join(" ");
+    assert_eq!(
+        query::parse(&at_limit).expect("at the limit").terms.len(),
+        query::MAX_TERMS
+    );
+    let over = format!("{at_limit} label:x");
+    let err = query::parse(&over).expect_err("over");
+    assert_eq!(err.column, at_limit.chars().count() + 2, "the 257th term");
+    assert_eq!(
+        err.message,
+        "too many terms (257); a query holds at most 256"
+    );
+    let ors = vec!["x"; 200].join(" OR ");
+    let err = query::parse(&ors).expect_err("over");
+    assert!(
+        err.message
+            .ends_with("(`OR` is searched as a word: every term must hold)")
+    );
+    // Cut to the part around the column, which the message then names.
+    let shown = err.caret(&ors);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(
+        lines[0].starts_with('…') && lines[0].ends_with('…'),
+        "{shown}"
+    );
+    assert!(lines[0].chars().count() < 90, "{shown}");
+    assert_eq!(lines[1].find('^'), Some(41), "{shown}");
+    assert!(
+        lines[1].contains(&format!("^ column {}: too many terms", err.column)),
+        "{shown}"
+    );
+}
+
+#[test]
+fn the_length_and_key_limits() {
+    let long = "x".repeat(query::MAX_CHARS + 1);
+    let err = query::parse(&long).expect_err("too long");
+    assert_eq!(err.column, query::MAX_CHARS + 1);
+    assert_eq!(
+        err.message,
+        "the query is too long (65537 characters); at most 65536 are read"
+    );
+    assert!(query::parse(&"y".repeat(query::MAX_CHARS)).is_ok());
+    // Short keys, so that the list is within the length limit.
+    let keys = vec!["K-1"; query::MAX_KEYS + 1].join(",");
+    let err = query::parse(&format!("key:{keys}")).expect_err("too many keys");
+    assert_eq!(
+        (err.column, err.message.as_str()),
+        (5, "too many keys (10001); `key:` names at most 10000")
+    );
+}
+
+/// The heaviest terms, as many as a query may hold, still run: the limit keeps every query the
+/// parser accepts within what `SQLite` can nest.
+#[tokio::test]
+async fn a_query_at_the_term_limit_runs_on_the_demo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(&dir).await;
+    let heavy = [
+        "-epic:OPS-3",
+        "-sprint:next",
+        "-is:blocked",
+        "-assignee:nobody.here",
+        "-project:nothing",
+        "-in-progress:>90d",
+        "-due:<1w",
+        "-points:>=100",
+    ];
+    let terms: Vec<&str> = heavy
+        .iter()
+        .copied()
+        .cycle()
+        .take(query::MAX_TERMS)
+        .collect();
+    let rows = rows(&store, &terms.join(" ")).await;
+    assert!(!rows.is_empty());
 }

@@ -1,11 +1,11 @@
 use chrono::NaiveDate;
 
-use super::QueryError;
 use super::ast::{
     Cmp, DateCondition, DateField, Filter, IsFlag, PersonMatch, Query, Sort, SortField,
     SprintMatch, StatusMatch, Term,
 };
 use super::lexer::{RawTerm, lex};
+use super::{MAX_CHARS, MAX_KEYS, MAX_TERMS, QueryError};
 use crate::domain::{IssueType, StatusCategory};
 
 /// Every field the language knows, in the order help lists them.
@@ -30,8 +30,34 @@ pub const FIELDS: &[&str] = &[
 ];
 
 pub fn parse(input: &str) -> Result<Query, QueryError> {
+    if let Some((past, _)) = input.char_indices().nth(MAX_CHARS) {
+        let length = past + input[past..].chars().count();
+        return Err(QueryError::new(
+            MAX_CHARS + 1,
+            format!("the query is too long ({length} characters); at most {MAX_CHARS} are read"),
+        ));
+    }
+    let raw_terms = lex(input)?;
+    if let Some(extra) = raw_terms.get(MAX_TERMS) {
+        // A common reason for thousands of terms: `OR` typed as an operator (it is a word).
+        let or = if raw_terms
+            .iter()
+            .any(|t| t.field.is_none() && !t.quoted && t.value == "OR")
+        {
+            " (`OR` is searched as a word: every term must hold)"
+        } else {
+            ""
+        };
+        return Err(QueryError::new(
+            extra.column,
+            format!(
+                "too many terms ({}); a query holds at most {MAX_TERMS}{or}",
+                raw_terms.len()
+            ),
+        ));
+    }
     let mut query = Query::default();
-    for raw in lex(input)? {
+    for raw in raw_terms {
         let Some(field) = raw.field.clone() else {
             query.terms.push(Term {
                 negated: raw.negated,
@@ -78,14 +104,7 @@ fn field_filter(field: &str, raw: &RawTerm) -> Result<Filter, QueryError> {
             _ => PersonMatch::Name(value.trim_start_matches('@').to_owned()),
         }),
         "label" => Filter::Label(value.to_owned()),
-        "key" => Filter::Keys(
-            value
-                .split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        ),
+        "key" => Filter::Keys(keys(value, at)?),
         "project" => Filter::Project(value.to_owned()),
         "type" => Filter::Type(
             value
@@ -136,7 +155,10 @@ fn field_filter(field: &str, raw: &RawTerm) -> Result<Filter, QueryError> {
         "in-progress" | "in_progress" => {
             let (cmp, rest, offset) = comparison(value);
             let secs = duration(rest).ok_or_else(|| {
-                QueryError::new(at + offset, "expected a duration such as >5d, 2w or 12h")
+                QueryError::new(
+                    at + offset,
+                    "expected a duration such as >5d, 2w, 12h or 30m",
+                )
             })?;
             Filter::InProgress(cmp, secs)
         }
@@ -159,6 +181,26 @@ fn field_filter(field: &str, raw: &RawTerm) -> Result<Filter, QueryError> {
     })
 }
 
+/// `OPS-1,web/shop#2`: the keys of a `key:` list, at most [`MAX_KEYS`] of them.
+fn keys(value: &str, at: usize) -> Result<Vec<String>, QueryError> {
+    let keys: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if keys.len() > MAX_KEYS {
+        return Err(QueryError::new(
+            at,
+            format!(
+                "too many keys ({}); `key:` names at most {MAX_KEYS}",
+                keys.len()
+            ),
+        ));
+    }
+    Ok(keys)
+}
+
 /// Splits a leading comparison operator; returns the operator, the rest, and the rest's offset.
 fn comparison(value: &str) -> (Cmp, &str, usize) {
     for (op, cmp) in [
@@ -175,17 +217,9 @@ fn comparison(value: &str) -> (Cmp, &str, usize) {
     (Cmp::Eq, value, 0)
 }
 
-/// `7d`, `2w`, `12h` → seconds.
+/// An age such as `30m`, `12h`, `7d` or `2w` in seconds: the grammar every flag uses too.
 fn duration(text: &str) -> Option<i64> {
-    let unit = text.chars().last()?;
-    let count: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
-    let unit_secs = match unit {
-        'h' => 3600,
-        'd' => 86_400,
-        'w' => 7 * 86_400,
-        _ => return None,
-    };
-    (count >= 0).then(|| count.checked_mul(unit_secs)).flatten()
+    crate::domain::duration::seconds(text).ok()
 }
 
 fn day(text: &str) -> Option<NaiveDate> {
@@ -212,7 +246,7 @@ fn date_condition(value: &str, at: usize) -> Result<DateCondition, QueryError> {
     }
     Err(QueryError::new(
         at + offset,
-        "expected a date (2026-01-31), an age (>7d, <2w) or a range (2026-01-01..2026-02-01)",
+        "expected a date (2026-01-31), an age (>7d, <2w, <30m) or a range (2026-01-01..2026-02-01)",
     ))
 }
 

@@ -213,6 +213,7 @@ async fn secret_from(source: &str, env: &str) -> Result<Secret, String> {
     crate::config::secrets::resolve(crate::config::SecretRef {
         env: Some(env),
         cmd: None,
+        keyring: None,
         literal: None,
     })
     .await
