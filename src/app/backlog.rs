@@ -1,11 +1,11 @@
 //! Backlog behaviour: queries, paging through a window of rows, groups, sorting.
 
+use super::layout;
 use super::msg::{BacklogPage, BacklogRequest, Effect};
 use super::state::{GroupRow, Item, State, Window};
 use crate::domain::query::{self, Query, QueryError, Sort};
 use crate::store::filter::{self, FilterContext};
 use crate::store::read::IssueRow;
-use crate::ui::layout;
 
 /// Builds the store request for the current query, sort and grouping.
 pub fn request(state: &State) -> Result<BacklogRequest, String> {

@@ -10,11 +10,10 @@ use ratatui_textarea::TextArea;
 
 use super::msg::Effect;
 use super::state::{ChatPhase, ChatTurn, ConversationList, State, TurnStatus};
-use ratatui::text::{Line, Span};
 
+use crate::domain::markdown::{self, MdLine, MdSpan};
 use crate::domain::text::sanitize;
 use crate::llm::LlmEvent;
-use crate::ui::markdown;
 
 /// Keys typed in the chat pane; `None` lets the key through to the keymap (tab switching,
 /// help, quit). The input has the keys while a question is written; Esc moves to the
@@ -207,20 +206,19 @@ fn browse_history(state: &mut State, step: isize) {
     c.input.move_cursor(ratatui_textarea::CursorMove::End);
 }
 
-/// Each turn's cited keys, in order and once per turn.
-pub fn citations(state: &State) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    for (i, turn) in state.chat.turns.iter().enumerate() {
-        for key in crate::llm::context::citations(&turn.answer) {
-            out.push((i, key));
-        }
-    }
-    out
+/// Each turn's cited keys, in order and once per turn (found when the answer arrived).
+pub fn citations(state: &State) -> impl Iterator<Item = (usize, &str)> {
+    state
+        .chat
+        .turns
+        .iter()
+        .enumerate()
+        .flat_map(|(i, turn)| turn.cites.iter().map(move |key| (i, key.as_str())))
 }
 
 /// Tab selects the next citation; after the last one it lets tab switch panes.
 fn next_citation(state: &mut State) -> Option<Vec<Effect>> {
-    let count = citations(state).len();
+    let count = citations(state).count();
     let next = state.chat.citation.map_or(0, |i| i + 1);
     if next >= count {
         state.chat.citation = None;
@@ -232,8 +230,12 @@ fn next_citation(state: &mut State) -> Option<Vec<Effect>> {
 }
 
 fn open_citation(state: &mut State) -> Vec<Effect> {
-    let all = citations(state);
-    let Some((_, key)) = state.chat.citation.and_then(|i| all.into_iter().nth(i)) else {
+    let Some(key) = state
+        .chat
+        .citation
+        .and_then(|i| citations(state).nth(i))
+        .map(|(_, key)| key.to_owned())
+    else {
         return Vec::new();
     };
     vec![Effect::FindIssue(key)]
@@ -359,9 +361,8 @@ pub fn stop(state: &mut State) -> Vec<Effect> {
 /// incomplete unless it finished) — except in read-only mode, which writes nothing.
 fn finish_last(state: &mut State) -> Option<Effect> {
     let profile = profile(state);
-    let theme = state.settings.theme.clone();
     let t = state.chat.turns.last_mut()?;
-    t.rendered = Some(answer_lines(&t.answer, &theme));
+    reparse(t);
     if state.settings.read_only {
         return None;
     }
@@ -382,66 +383,75 @@ fn finish_last(state: &mut State) -> Option<Effect> {
     })
 }
 
-/// An answer as screen lines: markdown rendered, control sequences removed.
-pub fn answer_lines(answer: &str, theme: &crate::ui::theme::Theme) -> Vec<Line<'static>> {
-    let clean = sanitize(answer, true);
-    let parsed = markdown::parse(&clean);
-    markdown::to_lines(&parsed, theme)
+/// An answer as markdown lines (control sequences removed), each `[OPS-12]` (or
+/// `[OPS-1, OPS-2]`) cut into a span of its own that names the keys it cites.
+pub fn answer_lines(answer: &str) -> Vec<MdLine> {
+    markdown::parse(answer)
         .into_iter()
-        .map(|line| {
-            // The parser cuts text at brackets: runs of one style are joined again first.
-            let mut runs: Vec<(String, ratatui::style::Style)> = Vec::new();
-            for s in line.spans {
-                match runs.last_mut() {
-                    Some((text, style)) if *style == s.style => text.push_str(&s.content),
-                    _ => runs.push((s.content.into_owned(), s.style)),
-                }
-            }
-            let mut spans = Vec::new();
-            for (text, style) in runs {
-                split_citations(&text, style, theme.accent, &mut spans);
-            }
-            Line::from(spans)
+        .map(|line| MdLine {
+            kind: line.kind,
+            spans: split_citations(join_runs(line.spans)),
         })
         .collect()
 }
 
-/// Cuts `[OPS-12]` (or `[OPS-1, OPS-2]`) out of a span into a span of its own, styled
-/// `cited`, so that the pane can highlight and select it.
-fn split_citations(
-    text: &str,
-    style: ratatui::style::Style,
-    cited: ratatui::style::Style,
-    out: &mut Vec<Span<'static>>,
-) {
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        let Some(len) = rest[open..].find(']') else {
-            break;
+/// The parser cuts text at brackets: runs of one look are joined again first.
+fn join_runs(spans: Vec<MdSpan>) -> Vec<MdSpan> {
+    let mut out: Vec<MdSpan> = Vec::new();
+    for s in spans {
+        match out.last_mut() {
+            Some(last) if last.same_look(&s) => last.text.push_str(&s.text),
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+fn split_citations(spans: Vec<MdSpan>) -> Vec<MdSpan> {
+    let mut out = Vec::new();
+    for span in spans {
+        let piece = |text: &str, cites: Vec<String>| MdSpan {
+            text: text.to_owned(),
+            cites,
+            ..span.clone()
         };
-        let candidate = &rest[open..=open + len];
-        if cited_keys(candidate).is_empty() {
-            out.push(Span::styled(rest[..=open].to_owned(), style));
-            rest = &rest[open + 1..];
-            continue;
+        let mut rest = span.text.as_str();
+        while let Some(open) = rest.find('[') {
+            let Some(len) = rest[open..].find(']') else {
+                break;
+            };
+            let candidate = &rest[open..=open + len];
+            let keys = cited_keys(candidate);
+            if keys.is_empty() {
+                out.push(piece(&rest[..=open], Vec::new()));
+                rest = &rest[open + 1..];
+                continue;
+            }
+            if open > 0 {
+                out.push(piece(&rest[..open], Vec::new()));
+            }
+            out.push(piece(candidate, keys));
+            rest = &rest[open + len + 1..];
         }
-        if open > 0 {
-            out.push(Span::styled(rest[..open].to_owned(), style));
+        if !rest.is_empty() {
+            out.push(piece(rest, Vec::new()));
         }
-        out.push(Span::styled(candidate.to_owned(), cited));
-        rest = &rest[open + len + 1..];
     }
-    if !rest.is_empty() {
-        out.push(Span::styled(rest.to_owned(), style));
-    }
+    out
 }
 
 /// The keys a `[...]` span cites (none when it is not a citation).
-pub fn cited_keys(span: &str) -> Vec<String> {
+fn cited_keys(span: &str) -> Vec<String> {
     span.strip_prefix('[')
         .and_then(|s| s.strip_suffix(']'))
         .map(crate::llm::context::named_keys)
         .unwrap_or_default()
+}
+
+/// The turn's answer changed: its lines and citations follow (the only parse of it).
+fn reparse(turn: &mut ChatTurn) {
+    turn.lines = answer_lines(&turn.answer);
+    turn.cites = crate::llm::context::citations(&turn.answer);
 }
 
 /// The pane's first showing: the last conversation comes back.
@@ -454,9 +464,19 @@ pub fn on_enter(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn on_events(state: &mut State, turn: u64, events: Vec<LlmEvent>) -> Vec<Effect> {
+    let before = state.chat.turns.last().map(|t| t.answer.len());
     let mut effects = Vec::new();
     for event in events {
         effects.extend(on_event(state, turn, event));
+    }
+    // Only the streaming turn is parsed again, once per batch of pieces; a finished one was
+    // parsed for the last time when it finished.
+    if turn == state.chat.turn
+        && let Some(t) = state.chat.turns.last_mut()
+        && t.status == TurnStatus::Streaming
+        && Some(t.answer.len()) != before
+    {
+        reparse(t);
     }
     effects
 }
@@ -490,7 +510,6 @@ pub fn on_loaded(
     if !reopen && (state.chat.turn != 0 || !state.chat.turns.is_empty()) {
         return Vec::new();
     }
-    let theme = state.settings.theme.clone();
     let choices = state.settings.llm_choices();
     let c = &mut state.chat;
     c.conversation = Some(conversation.id);
@@ -505,7 +524,8 @@ pub fn on_loaded(
     c.turns = saved
         .into_iter()
         .map(|t| ChatTurn {
-            rendered: Some(answer_lines(&t.answer, &theme)),
+            lines: answer_lines(&t.answer),
+            cites: crate::llm::context::citations(&t.answer),
             proposals: proposal_ids(&t.answer),
             question: t.question,
             answer: t.answer,

@@ -7,9 +7,9 @@ use super::msg::Effect;
 use super::state::{Detail, Editor, State, TimelineEntry};
 use super::update::flash;
 use crate::clock::parse_instant;
+use crate::domain::markdown;
 use crate::domain::overrides::OverrideField;
 use crate::store::detail::{EventRow, IssueDetail};
-use crate::ui::markdown;
 
 pub fn open(state: &mut State, issue_id: i64, trail: Vec<i64>) -> Vec<Effect> {
     state.detail_generation += 1;

@@ -9,6 +9,7 @@ mod detail;
 mod editor;
 mod generate_job;
 pub mod generator;
+pub mod layout;
 pub mod msg;
 mod prompt;
 pub mod proposals;

@@ -26,7 +26,12 @@ use crate::store::{Store, StoreError, detail, read, snapshots};
 
 const FRAME: Duration = Duration::from_millis(33);
 
+/// Draws the state into a frame: the UI's `render`, handed in by the caller so that the
+/// application never names the layer that draws it.
+pub type Render = fn(&State, &mut ratatui::Frame);
+
 pub struct Options {
+    pub render: Render,
     pub clock: Clock,
     pub history_path: PathBuf,
     /// Configured source names, in config order.
@@ -131,7 +136,7 @@ async fn event_loop(
     for effect in init(state) {
         exec.run(effect);
     }
-    terminal.draw(|f| crate::ui::render(state, f))?;
+    terminal.draw(|f| (options.render)(state, f))?;
     state.dirty = false;
     let mut last_draw = Instant::now();
     let mut events = EventStream::new();
@@ -189,7 +194,7 @@ async fn event_loop(
             return Ok(());
         }
         if state.dirty && (typed || state.urgent || last_draw.elapsed() >= FRAME) {
-            terminal.draw(|f| crate::ui::render(state, f))?;
+            terminal.draw(|f| (options.render)(state, f))?;
             state.dirty = false;
             state.urgent = false;
             last_draw = Instant::now();

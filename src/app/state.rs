@@ -5,6 +5,7 @@ use ratatui_textarea::TextArea;
 
 use super::msg::SourceFreshness;
 use crate::config::SavedView;
+use crate::config::theme::Theme;
 use crate::domain::StatusCategory;
 use crate::domain::overrides::OverrideField;
 use crate::domain::query::{Query, QueryError, Sort, SortField};
@@ -12,7 +13,6 @@ use crate::keymap::{Key, Keymap};
 use crate::store::detail::IssueDetail;
 use crate::store::filter::Grouping;
 use crate::store::read::IssueRow;
-use crate::ui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -249,7 +249,7 @@ pub struct Detail {
     /// Issues left by following links, for Back.
     pub trail: Vec<i64>,
     pub timeline: Vec<TimelineEntry>,
-    pub description: Vec<crate::ui::markdown::MdLine>,
+    pub description: Vec<crate::domain::markdown::MdLine>,
 }
 
 impl Detail {
@@ -645,9 +645,11 @@ pub struct ChatTurn {
     pub context: Option<String>,
     /// Rate limited: the request goes again at this time (attempt number).
     pub waiting: Option<(DateTime<Utc>, u32)>,
-    /// The answer as screen lines once it is final, so that long conversations are not
-    /// re-parsed on every frame.
-    pub rendered: Option<Vec<ratatui::text::Line<'static>>>,
+    /// The answer parsed (markdown, citations cut out), kept up to date by `update`: a
+    /// finished turn is never parsed again, the streaming one once per batch of pieces.
+    pub lines: Vec<crate::domain::markdown::MdLine>,
+    /// The issue keys the answer cites, in order, each once.
+    pub cites: Vec<String>,
     /// Proposals the model made in this answer (`p` opens the last).
     pub proposals: Vec<i64>,
 }

@@ -7,12 +7,12 @@ use crossterm::event::{
 };
 use ratatui_textarea::TextArea;
 
+use super::layout;
 use super::msg::{Effect, Msg};
 use super::state::{Item, State, Tab};
 use super::{backlog, board, chat, dashboard, detail, prompt, proposals, sync};
 use crate::domain::query;
 use crate::keymap::{Action, Context, Key, Lookup};
-use crate::ui::layout;
 
 /// Effects to run when the UI starts: the first query (from `SQLite`) and source freshness.
 pub fn init(state: &mut State) -> Vec<Effect> {

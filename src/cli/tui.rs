@@ -8,8 +8,8 @@ use crate::Error;
 use crate::app::state::{Column, Settings, Tab};
 use crate::app::{State, runtime};
 use crate::config::StartPane;
+use crate::config::theme::{ColorDepth, Theme};
 use crate::keymap::Keymap;
-use crate::ui::theme::{ColorDepth, Theme};
 
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
@@ -130,6 +130,7 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
         ws.store,
         state,
         runtime::Options {
+            render: crate::ui::render,
             clock: ctx.clock,
             history_path,
             sources,

@@ -2,6 +2,7 @@
 //! language used by the backlog filter and `export --query`.
 
 pub mod issue;
+pub mod markdown;
 pub mod metrics;
 pub mod overrides;
 pub mod proposal;

@@ -3,9 +3,9 @@ use ratatui::layout::Constraint;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::layout::Areas;
-use super::theme::symbols;
+use super::symbols;
 use crate::app::State;
+use crate::app::layout::Areas;
 use crate::app::state::{Column, Item};
 use crate::clock::parse_instant;
 use crate::domain::text::sanitize;
@@ -157,7 +157,7 @@ fn issue_row<'a>(state: &State, issue: &'a IssueRow, columns: &[Column], today: 
             Column::Type => Cell::from(issue.issue_type.clone()),
             Column::Title => Cell::from(sanitize(&issue.title, false)),
             Column::Status => {
-                let (style, symbol) = theme.category(&issue.status_category);
+                let (style, symbol) = symbols::category(theme, &issue.status_category);
                 Cell::from(Span::styled(
                     format!("{symbol} {}", sanitize(&issue.status, false)),
                     style,

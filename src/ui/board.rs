@@ -5,9 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::theme::{Theme, symbols};
+use super::symbols;
 use crate::app::State;
 use crate::app::state::BoardColumn;
+use crate::config::theme::Theme;
 use crate::domain::text::sanitize;
 use crate::store::read::IssueRow;
 
@@ -127,7 +128,7 @@ fn card_lines(
 
 /// Key, points, first assignee, and the blocked and pending-push marks.
 fn card_line(theme: &Theme, card: &IssueRow, pending: bool) -> Line<'static> {
-    let (style, symbol) = theme.category(&card.status_category);
+    let (style, symbol) = symbols::category(theme, &card.status_category);
     let points = card
         .story_points
         .map(|p| format!(" {p}p"))

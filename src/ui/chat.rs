@@ -10,9 +10,10 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use ratatui::style::Style;
 
-use super::theme::Theme;
+use super::markdown;
 use crate::app::State;
 use crate::app::state::{ChatPane, ChatPhase, ChatTurn, ConversationList, LlmChoice, TurnStatus};
+use crate::config::theme::Theme;
 use crate::domain::text::sanitize;
 
 const NOT_CONFIGURED: &str = "No AI provider is configured. Add one to the config file, e.g.\n\n\
@@ -49,30 +50,17 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         if !turn.reasoning.is_empty() {
             reasoning_lines(&turn.reasoning, c.show_reasoning, theme, &mut lines);
         }
-        let fresh;
-        let answer = if let Some(cached) = &turn.rendered {
-            cached
-        } else {
-            fresh = crate::app::chat::answer_lines(&turn.answer, theme);
-            &fresh
-        };
         let cited = selected
             .as_ref()
             .filter(|(i, _)| *i == index)
-            .map(|(_, key)| key.as_str());
-        for line in answer {
-            let mut spans = vec![Span::raw("     ")];
-            for s in &line.spans {
-                let keys = crate::app::chat::cited_keys(&s.content);
-                let style = if cited.is_some_and(|k| keys.iter().any(|c| c == k)) {
-                    focus_line.get_or_insert(lines.len());
-                    theme.selected
-                } else {
-                    s.style
-                };
-                spans.push(Span::styled(s.content.clone(), style));
+            .map(|(_, key)| *key);
+        for line in &turn.lines {
+            if cited.is_some_and(|k| markdown::cites(line, k)) {
+                focus_line.get_or_insert(lines.len());
             }
-            lines.push(Line::from(spans));
+            let mut styled = markdown::styled(line, theme, cited);
+            styled.spans.insert(0, Span::raw("     "));
+            lines.push(styled);
         }
         if let Some((text, style)) = turn_note(state, turn, &choice) {
             lines.push(Line::from(Span::styled(text, style)));
@@ -133,9 +121,9 @@ pub fn current_choice(state: &State) -> LlmChoice {
         .unwrap_or_default()
 }
 
-fn selected_citation(state: &State) -> Option<(usize, String)> {
+fn selected_citation(state: &State) -> Option<(usize, &str)> {
     let i = state.chat.citation?;
-    crate::app::chat::citations(state).into_iter().nth(i)
+    crate::app::chat::citations(state).nth(i)
 }
 
 /// The first row to show: the newest text while following, the selected citation when there

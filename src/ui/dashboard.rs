@@ -9,9 +9,10 @@ use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Borders, Chart, Dataset, GraphType, Paragraph, Row, Table,
 };
 
-use super::theme::{Theme, symbols};
+use super::symbols;
 use crate::app::State;
 use crate::app::state::TILES;
+use crate::config::theme::Theme;
 use crate::domain::text::sanitize;
 use crate::report::Report;
 

@@ -4,9 +4,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::markdown;
-use super::theme::Theme;
+use super::symbols;
 use crate::app::State;
 use crate::app::state::Detail;
+use crate::config::theme::Theme;
 use crate::domain::overrides::OverrideField;
 use crate::domain::text::sanitize;
 use crate::store::detail::IssueDetail;
@@ -89,7 +90,7 @@ fn fields<'a>(theme: &Theme, data: &'a IssueDetail) -> Vec<Line<'a>> {
             Span::raw(value),
         ])
     };
-    let (cat_style, symbol) = theme.category(&row.status_category);
+    let (cat_style, symbol) = symbols::category(theme, &row.status_category);
     vec![
         field("type", row.issue_type.clone()),
         Line::from(vec![
@@ -134,7 +135,7 @@ fn links<'a>(theme: &Theme, d: &Detail, data: &'a IssueDetail) -> Vec<Line<'a>> 
         lines.push(Line::from(Span::styled("  none", theme.dim)));
     }
     for (i, link) in data.links.iter().enumerate() {
-        let (style, symbol) = theme.category(&link.status_category);
+        let (style, symbol) = symbols::category(theme, &link.status_category);
         let mut line = Line::from(vec![
             Span::raw(if d.cursor == i { "› " } else { "  " }),
             Span::styled(format!("{:<11}", link.relation), theme.dim),
@@ -190,7 +191,7 @@ fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled("status history", theme.header)));
     for entry in &d.timeline {
-        let (style, symbol) = theme.category(&entry.category);
+        let (style, symbol) = symbols::category(theme, &entry.category);
         lines.push(Line::from(vec![
             Span::styled(format!("{}  ", entry.at), theme.dim),
             Span::styled(format!("{symbol} {:<18}", clean(&entry.status)), style),

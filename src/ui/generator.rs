@@ -8,9 +8,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::theme::Theme;
 use crate::app::State;
 use crate::app::generator::{FIELDS, GeneratorPane, InputKind, Step, items};
+use crate::config::theme::Theme;
 use crate::domain::text::sanitize;
 use crate::generator::Level;
 use crate::generator::diff::Mark;

@@ -9,9 +9,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::ProposalEdit;
+use crate::config::theme::Theme;
 use crate::domain::proposal::{Change, ProposalState};
 use crate::domain::text::sanitize;
 use crate::store::proposals::Proposal;
