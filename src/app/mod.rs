@@ -6,8 +6,6 @@ mod board;
 pub mod chat;
 mod dashboard;
 mod detail;
-mod editor;
-mod generate_job;
 pub mod generator;
 pub mod layout;
 pub mod msg;

@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod detail;
+pub mod failed_pushes;
 pub mod filter;
 pub mod import;
 pub mod metrics;

@@ -17,6 +17,7 @@ mod config;
 mod dashboard_view;
 mod demo;
 mod e2e;
+mod executor;
 mod export;
 mod fake_gitlab;
 mod fake_jira;
