@@ -3,7 +3,9 @@
 use super::layout;
 use super::msg::{BacklogPage, BacklogRequest, Effect};
 use super::state::{GroupRow, Item, State, Window};
+use super::update::flash;
 use crate::domain::query::{self, Query, QueryError, Sort};
+use crate::keymap::Action;
 use crate::store::filter::{self, FilterContext};
 use crate::store::read::IssueRow;
 
@@ -304,4 +306,69 @@ pub fn apply_view(state: &mut State, n: u8) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The backlog's keys; `None`: not one of them.
+pub fn act(state: &mut State, action: Action) -> Option<Vec<Effect>> {
+    Some(match action {
+        Action::Down => move_by(state, 1),
+        Action::Up => move_by(state, -1),
+        Action::Top => select(state, 0),
+        Action::Bottom => {
+            let last = state.backlog.display_len().saturating_sub(1);
+            select(state, last)
+        }
+        Action::PageDown => {
+            let page = page(state);
+            move_by(state, page)
+        }
+        Action::PageUp => {
+            let page = page(state);
+            move_by(state, -page)
+        }
+        Action::Open => match state.backlog.item(state.backlog.selected) {
+            Some(Item::Header(_)) => toggle_group(state),
+            Some(Item::Row(_)) => match state.backlog.selected_row() {
+                Some(row) => {
+                    let id = row.id;
+                    super::detail::open(state, id, Vec::new())
+                }
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        },
+        Action::Filter => super::filter::open(state),
+        Action::ClearFilter => {
+            if state.backlog.query_text.is_empty() {
+                return Some(Vec::new());
+            }
+            set_query(state, "").unwrap_or_default()
+        }
+        Action::SortNext => sort_next(state),
+        Action::SortReverse => sort_reverse(state),
+        Action::GroupNext => {
+            let effects = group_next(state);
+            let label = state.backlog.grouping.by.label();
+            flash(state, &format!("group by {label}"), false);
+            effects
+        }
+        Action::ToggleGroup => toggle_group(state),
+        Action::View(n) => apply_view(state, n),
+        Action::OpenUrl | Action::CopyKey | Action::CopyUrl => {
+            let target = state
+                .backlog
+                .selected_row()
+                .map(|r| (r.key.clone(), r.web_url.clone()));
+            super::detail::issue_output(state, action, target)
+        }
+        Action::Prompt => {
+            let Some((id, key)) = state.backlog.selected_row().map(|r| (r.id, r.key.clone()))
+            else {
+                flash(state, "no issue selected", true);
+                return Some(Vec::new());
+            };
+            super::prompt::open(state, id, key)
+        }
+        _ => return None,
+    })
 }

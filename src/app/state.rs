@@ -205,7 +205,7 @@ impl Backlog {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct FilterInput {
     pub open: bool,
     pub input: TextArea<'static>,
@@ -231,12 +231,14 @@ pub struct TimelineEntry {
     pub duration: String,
 }
 
+#[derive(Clone)]
 pub struct Editor {
     pub field: OverrideField,
     pub input: TextArea<'static>,
     pub error: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct Detail {
     pub issue_id: i64,
     pub generation: u64,
@@ -854,6 +856,7 @@ impl Settings {
 
 // Independent flags (help shown, quit asked, redraw wanted, redraw now).
 #[allow(clippy::struct_excessive_bools)]
+#[derive(Clone)]
 pub struct State {
     pub settings: Settings,
     pub tab: Tab,

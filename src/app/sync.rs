@@ -26,7 +26,8 @@ pub fn schedule_first(state: &mut State) {
 }
 
 pub fn start(state: &mut State) -> Vec<Effect> {
-    if state.settings.sync_every.is_none() || state.sync.running {
+    // A read-only UI reads what another one's sync writes.
+    if state.settings.sync_every.is_none() || state.settings.read_only || state.sync.running {
         return Vec::new();
     }
     state.sync.running = true;
@@ -85,7 +86,9 @@ pub fn on_done(
         effects.push(Effect::WarmChat);
     }
     // And the analyst looks at it (new findings only; a read-only UI does not sync).
-    effects.push(Effect::RunAnalyst);
+    if !state.settings.read_only {
+        effects.push(Effect::RunAnalyst);
+    }
     effects
 }
 

@@ -35,9 +35,15 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
     }
     if b.display_len() == 0 {
         let text = if b.query_text.is_empty() {
-            " no issues yet: configure a source and sync, or run `sprintdeck demo`"
+            " no issues yet: configure a source and sync, or run `sprintdeck demo`".to_owned()
         } else {
-            " no issues match this filter (esc clears it)"
+            let clear = super::hints::key(
+                state,
+                crate::keymap::Context::Backlog,
+                crate::keymap::Action::ClearFilter,
+            )
+            .unwrap_or_default();
+            format!(" no issues match this filter ({clear} clears it)")
         };
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), table_area);
         return;

@@ -10,11 +10,13 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use ratatui::style::Style;
 
+use super::hints::{item, key, line};
 use super::markdown;
 use crate::app::State;
 use crate::app::state::{ChatPane, ChatPhase, ChatTurn, ConversationList, LlmChoice, TurnStatus};
 use crate::config::theme::Theme;
 use crate::domain::text::sanitize;
+use crate::keymap::{Action, Context};
 
 const NOT_CONFIGURED: &str = "No AI provider is configured. Add one to the config file, e.g.\n\n\
     [llm]\nprovider = \"openai\"      # or any OpenAI-compatible server\nmodel = \"gpt-4o-mini\"\napi_key_env = \"OPENAI_API_KEY\"\n\n\
@@ -48,7 +50,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             context_lines(turn.context.as_deref(), theme, &mut lines);
         }
         if !turn.reasoning.is_empty() {
-            reasoning_lines(&turn.reasoning, c.show_reasoning, theme, &mut lines);
+            let toggle = key(state, Context::Chat, Action::ToggleReasoning).unwrap_or_default();
+            reasoning_lines(
+                (&turn.reasoning, &toggle),
+                c.show_reasoning,
+                theme,
+                &mut lines,
+            );
         }
         let cited = selected
             .as_ref()
@@ -69,7 +77,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     if c.turns.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!("Ask about this backlog ({}). Enter sends, alt-enter breaks the line, ↑ earlier questions; esc stops an answer and leaves the input for the conversation, where r asks again, n starts a new one, o lists older ones, m switches model, c shows the context sent, t the reasoning, tab the cited issues (enter opens one), i writes again.", choice.label),
+            welcome(state, &choice.label),
             theme.dim,
         )));
     }
@@ -86,15 +94,38 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         paragraph.scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         talk,
     );
+    frame.render_widget(&input_box(state, &choice), input);
+    if let Some(list) = &c.conversations {
+        conversations(state, list, frame, area);
+    }
+}
+
+/// The question being written (or, in the conversation, its keys in the border).
+fn input_box(state: &State, choice: &LlmChoice) -> ratatui_textarea::TextArea<'static> {
+    let theme = &state.settings.theme;
+    let c = &state.chat;
     let mut textarea = c.input.clone();
     let model = sanitize(&choice.label, false);
     let title = if c.writing {
-        format!(" ask {model} · enter sends · esc leaves the input ")
+        let keys = line([
+            item(state, Context::ChatInput, Action::Send, "sends"),
+            item(state, Context::ChatInput, Action::Back, "leaves the input"),
+        ]);
+        format!(" ask {model} ·{keys} ")
     } else {
         textarea.set_cursor_style(Style::default());
-        format!(
-            " {model} · i writes · r again · n new · o older · m model · c context · t reasoning · tab citations · p proposal "
-        )
+        let keys = line([
+            item(state, Context::Chat, Action::Write, "writes"),
+            item(state, Context::Chat, Action::Retry, "again"),
+            item(state, Context::Chat, Action::New, "new"),
+            item(state, Context::Chat, Action::Conversations, "older"),
+            item(state, Context::Chat, Action::NextModel, "model"),
+            item(state, Context::Chat, Action::ToggleContext, "context"),
+            item(state, Context::Chat, Action::ToggleReasoning, "reasoning"),
+            item(state, Context::Chat, Action::NextIssue, "citations"),
+            item(state, Context::Chat, Action::OpenProposal, "proposal"),
+        ]);
+        format!(" {model} ·{keys} ")
     };
     textarea.set_block(
         Block::default()
@@ -106,10 +137,36 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             })
             .title(title),
     );
-    frame.render_widget(&textarea, input);
-    if let Some(list) = &c.conversations {
-        conversations(state, list, frame, area);
+    textarea
+}
+
+/// What the empty pane says: how to ask, and the conversation's keys.
+fn welcome(state: &State, label: &str) -> String {
+    let k = |context: Context, action: Action| key(state, context, action).unwrap_or_default();
+    let (i, c) = (Context::ChatInput, Context::Chat);
+    let mut send = k(i, Action::Send);
+    // The sentence starts with it.
+    if let Some(first) = send.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
+    let up = match k(i, Action::HistoryPrev).as_str() {
+        "up" => "↑".to_owned(),
+        other => other.to_owned(),
+    };
+    format!(
+        "Ask about this backlog ({label}). {send} sends, {} breaks the line, {up} earlier questions; {} stops an answer and leaves the input for the conversation, where {} asks again, {} starts a new one, {} lists older ones, {} switches model, {} shows the context sent, {} the reasoning, {} the cited issues ({} opens one), {} writes again.",
+        k(i, Action::Newline),
+        k(i, Action::Back),
+        k(c, Action::Retry),
+        k(c, Action::New),
+        k(c, Action::Conversations),
+        k(c, Action::NextModel),
+        k(c, Action::ToggleContext),
+        k(c, Action::ToggleReasoning),
+        k(c, Action::NextIssue),
+        k(c, Action::Open),
+        k(c, Action::Write),
+    )
 }
 
 pub fn current_choice(state: &State) -> LlmChoice {
@@ -156,11 +213,16 @@ fn context_lines(sent: Option<&str>, theme: &Theme, lines: &mut Vec<Line>) {
 }
 
 /// The model's reasoning, dimmed: its start, or all of it with `t`.
-fn reasoning_lines(reasoning: &str, whole: bool, theme: &Theme, lines: &mut Vec<Line>) {
+fn reasoning_lines(
+    (reasoning, toggle): (&str, &str),
+    whole: bool,
+    theme: &Theme,
+    lines: &mut Vec<Line>,
+) {
     let clean = sanitize(reasoning, true);
     if whole {
         lines.push(Line::from(Span::styled(
-            "     reasoning (t hides):",
+            format!("     reasoning ({toggle} hides):"),
             theme.dim,
         )));
         for l in clean.lines() {
@@ -169,7 +231,7 @@ fn reasoning_lines(reasoning: &str, whole: bool, theme: &Theme, lines: &mut Vec<
     } else {
         let start: String = clean.replace('\n', " ").chars().take(120).collect();
         lines.push(Line::from(Span::styled(
-            format!("     (reasoning: {start}… t shows all)"),
+            format!("     (reasoning: {start}… {toggle} shows all)"),
             theme.dim,
         )));
     }
@@ -180,13 +242,15 @@ fn reasoning_lines(reasoning: &str, whole: bool, theme: &Theme, lines: &mut Vec<
 fn turn_note(state: &State, turn: &ChatTurn, choice: &LlmChoice) -> Option<(String, Style)> {
     let theme = &state.settings.theme;
     let c = &state.chat;
+    let again = key(state, Context::Chat, Action::Retry).unwrap_or_default();
+    let stop = key(state, Context::ChatInput, Action::Back).unwrap_or_default();
     Some(match &turn.status {
         TurnStatus::Streaming => match turn.waiting {
             Some((until, attempt)) => {
                 let left = (until - state.now).num_seconds().max(0);
                 (
                     format!(
-                        "     rate limited: asking again in {left}s (attempt {attempt} of {}; esc stops)",
+                        "     rate limited: asking again in {left}s (attempt {attempt} of {}; {stop} stops)",
                         crate::llm::RATE_LIMIT_RETRIES
                     ),
                     theme.accent,
@@ -204,9 +268,9 @@ fn turn_note(state: &State, turn: &ChatTurn, choice: &LlmChoice) -> Option<(Stri
             let (i, o) = turn.usage?;
             (format!("     {}", usage_text(i, o, choice)), theme.dim)
         }
-        TurnStatus::Stopped => ("     (stopped; r asks again)".to_owned(), theme.dim),
+        TurnStatus::Stopped => (format!("     (stopped; {again} asks again)"), theme.dim),
         TurnStatus::Failed(e) => (
-            format!("     {} (r asks again)", sanitize(e, false)),
+            format!("     {} ({again} asks again)", sanitize(e, false)),
             theme.error,
         ),
     })
@@ -240,7 +304,11 @@ fn conversations(state: &State, list: &ConversationList, frame: &mut Frame, area
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" conversations (enter opens, esc closes) ");
+        .title(format!(
+            " conversations ({} opens, {} closes) ",
+            key(state, Context::ChatList, Action::Open).unwrap_or_default(),
+            key(state, Context::ChatList, Action::Close).unwrap_or_default()
+        ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let lines: Vec<Line> = if !list.loaded {

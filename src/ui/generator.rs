@@ -8,6 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::hints::{every, item, key, line, pair};
 use crate::app::State;
 use crate::app::generator::{FIELDS, GeneratorPane, InputKind, Step, items};
 use crate::config::theme::Theme;
@@ -18,24 +19,15 @@ use crate::generator::diff::Mark;
 pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let [body, hint] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let keys = match (g.step, &g.input) {
-        (_, Some(_)) => " enter saves · esc drops it",
-        (Step::Form, _) => {
-            " tab next field · ctrl-e idea in $EDITOR · ctrl-s or F5 generates · esc hides (g shows it again)"
-        }
-        (Step::Running, _) => " esc stops",
-        (Step::Questions, _) => {
-            " tab next answer · enter on the last (or ctrl-s) sends · esc back to the form"
-        }
-        (Step::Review, _) => {
-            " j/k move · +/- points · e title · d drop · f refine · o/enter open the proposal · n new · esc hide"
-        }
-    };
-    frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hint);
+    frame.render_widget(
+        Paragraph::new(Span::styled(keys(state, g), theme.dim)),
+        hint,
+    );
     match g.step {
         Step::Form => {
             let model = sanitize(&super::chat::current_choice(state).label, false);
-            form(theme, g, &model, frame, body);
+            let idea = idea_title(state);
+            form(theme, g, (&model, &idea), frame, body);
         }
         Step::Questions => questions(theme, g, frame, body),
         Step::Running | Step::Review => {
@@ -71,7 +63,89 @@ pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn form(theme: &Theme, g: &GeneratorPane, model: &str, frame: &mut Frame, area: Rect) {
+/// The keys of the step the generator is at, along its bottom line, from the keymap.
+fn keys(state: &State, g: &GeneratorPane) -> String {
+    use crate::keymap::{Action as A, Context as C};
+    if g.input.is_some() {
+        return line([
+            item(state, C::GeneratorInput, A::Save, "saves"),
+            item(state, C::GeneratorInput, A::Cancel, "drops it"),
+        ]);
+    }
+    match g.step {
+        Step::Form => {
+            let again = key(state, C::Proposals, A::Generator).map_or_else(
+                || "hides".to_owned(),
+                |k| format!("hides ({k} shows it again)"),
+            );
+            line([
+                item(state, C::Generator, A::NextField, "next field"),
+                item(state, C::Generator, A::ExternalEditor, "idea in $EDITOR"),
+                every(state, C::Generator, A::Generate, " or ", "generates"),
+                item(state, C::Generator, A::Back, &again),
+            ])
+        }
+        Step::Running => line([item(state, C::GeneratorRunning, A::Stop, "stops")]),
+        Step::Questions => {
+            let send = match (
+                key(state, C::GeneratorQuestions, A::Confirm),
+                key(state, C::GeneratorQuestions, A::Generate),
+            ) {
+                (Some(confirm), Some(send)) => {
+                    Some(format!("{confirm} on the last (or {send}) sends"))
+                }
+                (confirm, send) => confirm
+                    .map(|k| format!("{k} on the last sends"))
+                    .or(send.map(|k| format!("{k} sends"))),
+            };
+            line([
+                item(state, C::GeneratorQuestions, A::NextField, "next answer"),
+                send,
+                item(state, C::GeneratorQuestions, A::Back, "back to the form"),
+            ])
+        }
+        Step::Review => line([
+            pair(state, C::GeneratorReview, (A::Down, A::Up), "move"),
+            pair(
+                state,
+                C::GeneratorReview,
+                (A::MorePoints, A::FewerPoints),
+                "points",
+            ),
+            item(state, C::GeneratorReview, A::Edit, "title"),
+            item(state, C::GeneratorReview, A::Drop, "drop"),
+            item(state, C::GeneratorReview, A::Refine, "refine"),
+            every(
+                state,
+                C::GeneratorReview,
+                A::OpenProposal,
+                "/",
+                "open the proposal",
+            ),
+            item(state, C::GeneratorReview, A::New, "new"),
+            item(state, C::GeneratorReview, A::Back, "hide"),
+        ]),
+    }
+}
+
+/// The idea field's title: what to write, and the keys that help.
+fn idea_title(state: &State) -> String {
+    use crate::keymap::{Action as A, Context as C};
+    let newline = key(state, C::Generator, A::Confirm).unwrap_or_default();
+    let editor = key(state, C::Generator, A::ExternalEditor).unwrap_or_default();
+    format!(
+        " {} · what to build ({newline}: new line · {editor}: in $EDITOR) ",
+        FIELDS[0].0
+    )
+}
+
+fn form(
+    theme: &Theme,
+    g: &GeneratorPane,
+    (model, idea_title): (&str, &str),
+    frame: &mut Frame,
+    area: Rect,
+) {
     let outer = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -103,7 +177,7 @@ fn form(theme: &Theme, g: &GeneratorPane, model: &str, frame: &mut Frame, area: 
             } else {
                 theme.border
             })
-            .title(format!(" {} · {} ", FIELDS[0].0, FIELDS[0].1)),
+            .title(idea_title.to_owned()),
     );
     if !focused(0) {
         idea.set_cursor_style(Style::default());

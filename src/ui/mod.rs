@@ -8,6 +8,7 @@ mod dashboard;
 mod detail;
 mod generator;
 mod help;
+mod hints;
 mod markdown;
 mod prompt;
 mod proposals;

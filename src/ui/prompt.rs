@@ -6,9 +6,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::hints::{item, key as first_key, line, pair};
 use crate::app::State;
 use crate::app::state::{PromptPane, PromptStage};
 use crate::domain::text::sanitize;
+use crate::keymap::{Action as A, Context as C};
+
+/// The first key of `action` in `context`, for the pane's sentences.
+fn hint(state: &State, context: C, action: A) -> String {
+    first_key(state, context, action).unwrap_or_default()
+}
 
 pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
@@ -49,10 +56,16 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
                 ));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "enter renders · j/k choose · esc closes · templates: the config dir's prompts/issue/*.md (sprintdeck prompt vars)",
-                theme.dim,
-            ));
+            let keys = line([
+                item(state, C::Prompt, A::Open, "renders"),
+                pair(state, C::Prompt, (A::Down, A::Up), "choose"),
+                item(state, C::Prompt, A::Close, "closes"),
+                Some(
+                    "templates: the config dir's prompts/issue/*.md (sprintdeck prompt vars)"
+                        .to_owned(),
+                ),
+            ]);
+            lines.push(Line::styled(keys.trim_start().to_owned(), theme.dim));
             frame.render_widget(
                 Paragraph::new(lines)
                     .wrap(Wrap { trim: false })
@@ -66,8 +79,12 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
             values,
             field,
         } => {
+            let k = |action| hint(state, C::PromptInputs, action);
             let outer = block(format!(
-                " {key} · {template}: inputs (enter on the last renders, tab moves, esc back) "
+                " {key} · {template}: inputs ({} on the last renders, {} moves, {} back) ",
+                k(A::Confirm),
+                k(A::NextField),
+                k(A::Back)
             ));
             let inner = outer.inner(area);
             frame.render_widget(outer, area);
@@ -105,7 +122,13 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
             Paragraph::new(vec![
                 Line::styled(sanitize(message, false), theme.error),
                 Line::raw(""),
-                Line::styled("any key: choose another template · esc closes", theme.dim),
+                Line::styled(
+                    format!(
+                        "any key: choose another template · {} closes",
+                        hint(state, C::PromptFailed, A::Close)
+                    ),
+                    theme.dim,
+                ),
             ])
             .wrap(Wrap { trim: false })
             .block(block(format!(" prompt for {key} "))),
@@ -133,7 +156,20 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
             );
             frame.render_widget(
                 Paragraph::new(Span::styled(
-                    " y copy · w write file · | pipe · o attach the agent's answer · t other template · j/k scroll · esc close",
+                    line([
+                        item(state, C::PromptPreview, A::Copy, "copy"),
+                        item(state, C::PromptPreview, A::WriteFile, "write file"),
+                        item(state, C::PromptPreview, A::Pipe, "pipe"),
+                        item(
+                            state,
+                            C::PromptPreview,
+                            A::AttachOutput,
+                            "attach the agent's answer",
+                        ),
+                        item(state, C::PromptPreview, A::Templates, "other template"),
+                        pair(state, C::PromptPreview, (A::Down, A::Up), "scroll"),
+                        item(state, C::PromptPreview, A::Close, "close"),
+                    ]),
                     theme.dim,
                 )),
                 help,
@@ -142,8 +178,10 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
         PromptStage::Output { rendered, editor } => {
             let mut editor = (**editor).clone();
             editor.set_block(block(format!(
-                " paste the agent's answer to version {} (ctrl-s keeps it, esc back) ",
-                rendered.version.id
+                " paste the agent's answer to version {} ({} keeps it, {} back) ",
+                rendered.version.id,
+                hint(state, C::PromptOutput, A::Attach),
+                hint(state, C::PromptOutput, A::Back)
             )));
             frame.render_widget(&editor, area);
         }

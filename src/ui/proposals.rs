@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::hints::{every, item, key, keys as keys_of, line, pair, spoken};
 use crate::app::State;
 use crate::app::state::ProposalEdit;
 use crate::config::theme::Theme;
@@ -16,7 +17,64 @@ use crate::domain::proposal::{Change, ProposalState};
 use crate::domain::text::sanitize;
 use crate::store::proposals::Proposal;
 
-const KEYS: &str = " a apply · r reject · e edit · u undo · x audit · g generate backlog · P plan · A analyse · R push again · s all";
+/// The pane's keys along its bottom line, from the keymap.
+fn keys(state: &State) -> String {
+    use crate::keymap::{Action as A, Context as C};
+    let pane = &state.proposals;
+    if state.settings.read_only {
+        return line([
+            Some("read-only: proposals are shown, not decided".to_owned()),
+            item(state, C::Proposals, A::AuditLog, "audit log"),
+            item(state, C::Proposals, A::ShowAll, "all/pending"),
+        ]);
+    }
+    if pane.editing.is_some() {
+        return line([
+            item(state, C::ProposalEdit, A::ToggleChange, "keep/drop"),
+            pair(
+                state,
+                C::ProposalEdit,
+                (A::MorePoints, A::FewerPoints),
+                "points",
+            ),
+            every(
+                state,
+                C::ProposalEdit,
+                A::ApplyProposal,
+                " or ",
+                "apply the kept changes",
+            ),
+            item(state, C::ProposalEdit, A::Cancel, "cancel"),
+        ]);
+    }
+    line([
+        item(state, C::Proposals, A::ApplyProposal, "apply"),
+        item(state, C::Proposals, A::Reject, "reject"),
+        item(state, C::Proposals, A::Edit, "edit"),
+        item(state, C::Proposals, A::Undo, "undo"),
+        item(state, C::Proposals, A::AuditLog, "audit"),
+        item(state, C::Proposals, A::Generator, "generate backlog"),
+        item(state, C::Proposals, A::PlanSprint, "plan"),
+        item(state, C::Proposals, A::FindRisks, "analyse"),
+        item(state, C::Proposals, A::Push, "push again"),
+        item(state, C::Proposals, A::ShowAll, "all"),
+    ])
+}
+
+/// The rejection's input title: how to send it or keep the proposal.
+fn reject_title(state: &State) -> String {
+    use crate::keymap::{Action as A, Context as C};
+    format!(
+        " reject: why? ({} rejects, {} cancels) ",
+        key(state, C::ProposalReject, A::Reject).unwrap_or_default(),
+        key(state, C::ProposalReject, A::Cancel).unwrap_or_default()
+    )
+}
+
+/// The first key of `action` in the queue, for the pane's sentences ("R tries again").
+fn queue_key(state: &State, action: crate::keymap::Action) -> String {
+    key(state, crate::keymap::Context::Proposals, action).unwrap_or_default()
+}
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
@@ -28,14 +86,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     let [body, help] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let keys = if state.settings.read_only {
-        " read-only: proposals are shown, not decided · x audit log · s all/pending"
-    } else if pane.editing.is_some() {
-        " space keep/drop · +/- points · a or enter apply the kept changes · esc cancel"
-    } else {
-        KEYS
-    };
-    frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), help);
+    frame.render_widget(Paragraph::new(Span::styled(keys(state), theme.dim)), help);
     if let Some(rows) = &pane.audit {
         audit(state, rows, frame, body);
         return;
@@ -49,9 +100,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!(
-                    " {} change(s) not pushed: {} (R tries again)",
+                    " {} change(s) not pushed: {} ({} tries again)",
                     pane.failed_pushes.len(),
-                    sanitize(&pane.failed_pushes[0], false)
+                    sanitize(&pane.failed_pushes[0], false),
+                    queue_key(state, crate::keymap::Action::Push)
                 ),
                 theme.error,
             )),
@@ -72,7 +124,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if pane.loaded && pane.list.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled(
-                " nothing to decide: P plans the next sprint, A looks for risks (and sync runs the analyst)",
+                format!(
+                    " nothing to decide: {} plans the next sprint, {} looks for risks (and sync runs the analyst)",
+                    queue_key(state, crate::keymap::Action::PlanSprint),
+                    queue_key(state, crate::keymap::Action::FindRisks)
+                ),
                 theme.dim,
             )),
             body,
@@ -85,7 +141,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if let Some(p) = pane.list.get(pane.selected) {
         frame.render_widget(
             Paragraph::new(diff(
-                theme,
+                state,
                 p,
                 pane.editing.as_ref(),
                 pane.rejecting.is_some(),
@@ -108,7 +164,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(theme.accent)
-                    .title(" reject: why? (enter rejects, esc cancels) "),
+                    .title(reject_title(state)),
             );
             frame.render_widget(ratatui::widgets::Clear, area);
             frame.render_widget(&input, area);
@@ -124,17 +180,24 @@ fn age(state: &State, p: &Proposal) -> String {
 
 /// The selected proposal: what, why, evidence, and its changes as a diff (new issues as a tree).
 fn diff<'a>(
-    theme: &Theme,
+    state: &State,
     p: &Proposal,
     edit: Option<&ProposalEdit>,
     rejecting: bool,
     key_cursor: Option<usize>,
 ) -> Vec<Line<'a>> {
+    use crate::keymap::Action;
+    let theme = &state.settings.theme;
     let mut lines = vec![Line::styled(sanitize(&p.title, false), theme.header)];
     if let Some(key) = key_cursor.and_then(|i| crate::app::proposals::keys_of(p).into_iter().nth(i))
     {
         lines.push(Line::styled(
-            format!("issue {} (enter opens, tab next)", sanitize(&key, false)),
+            format!(
+                "issue {} ({} opens, {} next)",
+                sanitize(&key, false),
+                queue_key(state, Action::Open),
+                queue_key(state, Action::NextIssue)
+            ),
             theme.selected,
         ));
     }
@@ -292,7 +355,14 @@ fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut 
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(theme.border)
-                    .title(" audit log (x or esc closes) "),
+                    .title(format!(
+                        " audit log ({} closes) ",
+                        spoken(&keys_of(
+                            state,
+                            crate::keymap::Context::Audit,
+                            crate::keymap::Action::Close
+                        ))
+                    )),
             ),
         area,
     );

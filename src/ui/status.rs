@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::State;
-use crate::app::context;
+use crate::app::hint_context;
 use crate::app::state::Tab;
 use crate::domain::text::sanitize;
 use crate::domain::time::relative;
@@ -120,7 +120,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 /// first, so help and quit stay.
 fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
     let theme = &state.settings.theme;
-    let ctx = context(state);
+    let ctx = hint_context(state);
     // While a question is written, letters go to the input: only tab keeps its meaning.
     let actions: &[Action] = if state.tab == Tab::Chat && state.chat.writing {
         &[Action::NextTab]

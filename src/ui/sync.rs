@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 
 use crate::app::State;
 use crate::domain::text::sanitize;
+use crate::keymap::{Action, Context};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let Some(view) = &state.sync.view else {
@@ -18,7 +19,17 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" sync runs (esc closes, j/k scroll) ");
+        .title(format!(
+            " sync runs ({} closes, {}) ",
+            super::hints::key(state, Context::SyncRuns, Action::Close).unwrap_or_default(),
+            super::hints::pair(
+                state,
+                Context::SyncRuns,
+                (Action::Down, Action::Up),
+                "scroll"
+            )
+            .unwrap_or_default()
+        ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let message = if let Some(e) = &view.error {

@@ -82,7 +82,7 @@ fn a_user_file_overrides_by_context_and_chord() {
 #[rstest]
 #[case(
     "unknown-action.toml",
-    "keymap error in tests/fixtures/keymap/unknown-action.toml, line 3: unknown action `explode` for `x` in [backlog]; actions are quit, help, next-tab, prev-tab, refresh, up, down, top, bottom, page-up, page-down, open, back, filter, clear-filter, sort-next, sort-reverse, group-next, toggle-group, open-url, copy-key, copy-url, edit, apply, cancel, history-prev, history-next, burndown, left, right, move-left, move-right, prev-sprint, next-sprint, next-range, prev-range, next-project, sync-view, prompt, view-0 … view-9"
+    "keymap error in tests/fixtures/keymap/unknown-action.toml, line 3: unknown action `explode` for `x` in [backlog]; actions are quit, help, next-tab, prev-tab, refresh, up, down, top, bottom, page-up, page-down, open, back, close, filter, clear-filter, sort-next, sort-reverse, group-next, toggle-group, open-url, copy-key, copy-url, edit, save, apply, cancel, confirm, history-prev, history-next, burndown, left, right, move-left, move-right, prev-sprint, next-sprint, next-range, prev-range, next-project, sync-view, prompt, next-field, prev-field, send, newline, follow, write, next-issue, retry, new, toggle-context, toggle-reasoning, next-model, conversations, open-proposal, show-all, audit-log, apply-proposal, reject, undo, plan-sprint, find-risks, push, toggle-change, more-points, fewer-points, generator, generate, external-editor, stop, drop, refine, templates, copy, write-file, pipe, attach-output, attach, view-0 … view-9"
 )]
 #[case(
     "duplicate-chord.toml",
@@ -102,7 +102,7 @@ fn a_user_file_overrides_by_context_and_chord() {
 )]
 #[case(
     "unknown-context.toml",
-    "keymap error in tests/fixtures/keymap/unknown-context.toml, line 1: unknown context [backlogs]; contexts are global, backlog, detail, filter, dashboard, board, chat, proposals"
+    "keymap error in tests/fixtures/keymap/unknown-context.toml, line 1: unknown context [backlogs]; contexts are global, backlog, detail, detail-edit, filter, dashboard, board, chat, chat-input, chat-list, proposals, proposal-reject, proposal-edit, audit, generator, generator-running, generator-questions, generator-review, generator-input, prompt, prompt-inputs, prompt-rendering, prompt-preview, prompt-output, prompt-failed, help, sync-runs"
 )]
 #[case(
     "not-toml.toml",

@@ -37,6 +37,7 @@ mod planning;
 mod prompt;
 mod proposals;
 mod query;
+mod read_only;
 mod report;
 mod store;
 mod theme;

@@ -32,6 +32,8 @@ pub struct Harness {
     pub outside: Vec<Effect>,
     /// Every message the executor answered with, by kind, in arrival order.
     pub received: Vec<&'static str>,
+    /// Every effect handed to the executor or the desktop, in order.
+    pub dispatched: Vec<Effect>,
     exec: Executor,
     rx: tokio::sync::mpsc::Receiver<Msg>,
     dir: tempfile::TempDir,
@@ -82,6 +84,7 @@ impl Harness {
             io,
             outside: Vec::new(),
             received: Vec::new(),
+            dispatched: Vec::new(),
             exec,
             rx,
             dir,
@@ -102,6 +105,7 @@ impl Harness {
         // A test may have changed what effects need since the last ones.
         self.exec.io = self.io.clone();
         for effect in effects {
+            self.dispatched.push(effect.clone());
             if is_desktop(&effect) {
                 self.outside.push(effect);
             } else {
