@@ -1,0 +1,71 @@
+//! The approval queue's state, and issue-to-prompt's.
+
+use ratatui_textarea::TextArea;
+
+/// The approval queue: pending proposals, the selected one as a diff, the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalsPane {
+    pub list: Vec<crate::store::proposals::Proposal>,
+    pub selected: usize,
+    pub loaded: bool,
+    pub error: Option<String>,
+    /// Show every proposal, not only pending ones (`s`).
+    pub all: bool,
+    /// The audit log instead of the queue (`x`).
+    pub audit: Option<Vec<crate::store::proposals::AuditRow>>,
+    /// Asking for a reason before rejecting (`r`).
+    pub rejecting: Option<TextArea<'static>>,
+    /// Editing the selected proposal's changes before applying (`e`).
+    pub editing: Option<ProposalEdit>,
+    pub scroll: u16,
+    /// Changes the trackers refused, as "KEY operation: reason" (`R` pushes again).
+    pub failed_pushes: Vec<String>,
+    /// Which of the selected proposal's issue keys tab has reached (Enter opens it).
+    pub key_cursor: Option<usize>,
+    /// Select this proposal when the list arrives (opened from the chat or the generator).
+    pub focus: Option<i64>,
+    /// The backlog generator (`g`), kept while hidden so nothing typed is lost.
+    pub generator: Option<Box<crate::app::generator::GeneratorPane>>,
+    pub generator_shown: bool,
+}
+
+/// The selected proposal's changes being edited: which are kept, and the cursor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProposalEdit {
+    pub changes: Vec<crate::domain::proposal::Change>,
+    pub keep: Vec<bool>,
+    pub cursor: usize,
+}
+
+/// Issue-to-prompt over the backlog: pick a template, fill its inputs, see the preview.
+#[derive(Debug, Clone)]
+pub struct PromptPane {
+    pub issue_id: i64,
+    pub issue_key: String,
+    pub stage: PromptStage,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone)]
+pub enum PromptStage {
+    Pick {
+        selected: usize,
+    },
+    /// The template's declared inputs, one editor each.
+    Inputs {
+        template: String,
+        names: Vec<String>,
+        values: Vec<TextArea<'static>>,
+        field: usize,
+    },
+    Rendering {
+        template: String,
+    },
+    Preview(Box<crate::prompt::Rendered>),
+    /// Pasting the agent's answer to attach to the version shown.
+    Output {
+        rendered: Box<crate::prompt::Rendered>,
+        editor: Box<TextArea<'static>>,
+    },
+    Failed(String),
+}
