@@ -5,6 +5,7 @@ use super::msg::{BacklogPage, BacklogRequest, Effect};
 use super::state::{GroupRow, Item, State, Window};
 use super::update::flash;
 use crate::domain::query::{self, Query, QueryError, Sort};
+use crate::domain::text::{Safe, SafeText};
 use crate::keymap::Action;
 use crate::store::filter::{self, FilterContext};
 use crate::store::read::IssueRow;
@@ -48,7 +49,7 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
             }]
         }
         Err(e) => {
-            state.backlog.error = Some(e);
+            state.backlog.error = Some(e.into());
             state.dirty = true;
             Vec::new()
         }
@@ -59,7 +60,7 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
 pub fn set_query(state: &mut State, text: &str) -> Result<Vec<Effect>, QueryError> {
     let parsed = query::parse(text)?;
     let b = &mut state.backlog;
-    text.trim().clone_into(&mut b.query_text);
+    b.query_text = SafeText::line(text.trim());
     b.query = parsed;
     b.error = None;
     b.selected = 0;
@@ -79,7 +80,7 @@ pub fn on_loaded(
     let page = match result {
         Ok(page) => page,
         Err(e) => {
-            state.backlog.error = Some(e);
+            state.backlog.error = Some(e.into());
             return Vec::new();
         }
     };
@@ -93,6 +94,7 @@ pub fn on_loaded(
     for (key, count) in page.groups {
         let collapsed = b.grouping.collapsed.contains(&key);
         b.groups.push(GroupRow {
+            label: key.as_deref().map(SafeText::line),
             key,
             count,
             collapsed,
@@ -112,7 +114,7 @@ pub fn on_loaded(
     };
     b.window = Window {
         start: page.window_start,
-        rows: page.rows,
+        rows: page.rows.into_iter().map(Safe::new).collect(),
     };
     if let Some(id) = b.keep_selected.take()
         && !b.grouped()
@@ -140,8 +142,13 @@ pub fn on_window(
         b.window_pending = None;
     }
     match result {
-        Ok(rows) => b.window = Window { start, rows },
-        Err(e) => b.error = Some(e),
+        Ok(rows) => {
+            b.window = Window {
+                start,
+                rows: rows.into_iter().map(Safe::new).collect(),
+            };
+        }
+        Err(e) => b.error = Some(e.into()),
     }
     state.dirty = true;
     ensure_window(state)

@@ -10,6 +10,7 @@ use super::update::flash;
 use crate::clock::parse_instant;
 use crate::domain::markdown;
 use crate::domain::overrides::OverrideField;
+use crate::domain::text::{Safe, SafeText};
 use crate::keymap::{Action, Context};
 use crate::store::detail::{EventRow, IssueDetail};
 
@@ -47,10 +48,10 @@ pub fn on_loaded(state: &mut State, generation: u64, result: Result<Box<IssueDet
             d.cursor = d
                 .cursor
                 .min(data.links.len() + OverrideField::ALL.len() - 1);
-            d.data = Some(data);
+            d.data = Some(Safe::new(data));
             d.error = None;
         }
-        Err(e) => d.error = Some(e),
+        Err(e) => d.error = Some(e.into()),
     }
     state.dirty = true;
 }
@@ -76,7 +77,7 @@ pub fn timeline(events: &[EventRow], now: DateTime<Utc>) -> Vec<TimelineEntry> {
                     .get(..16)
                     .unwrap_or(&e.at)
                     .to_owned(),
-                status: e.to_status.clone(),
+                status: SafeText::line(&e.to_status),
                 category: e.to_category.clone(),
                 duration: if i + 1 == events.len() {
                     format!("{duration} so far")

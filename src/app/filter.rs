@@ -14,8 +14,8 @@ use crate::keymap::{Action, Key, KeyName};
 pub fn open(state: &mut State) -> Vec<Effect> {
     let f = &mut state.filter;
     f.open = true;
-    f.previous = state.backlog.query_text.clone();
-    f.input = TextArea::new(vec![state.backlog.query_text.clone()]);
+    f.previous = state.backlog.query_text.to_string();
+    f.input = TextArea::new(vec![state.backlog.query_text.to_string()]);
     f.input.move_cursor(ratatui_textarea::CursorMove::End);
     f.error = None;
     f.history_pos = None;
@@ -54,7 +54,7 @@ fn decide(state: &mut State, action: Action) -> Vec<Effect> {
             f.open = false;
             f.error = None;
             let previous = f.previous.clone();
-            if previous == state.backlog.query_text {
+            if state.backlog.query_text == previous {
                 return Vec::new();
             }
             backlog::set_query(state, &previous).unwrap_or_default()

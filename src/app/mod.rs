@@ -4,6 +4,7 @@
 mod backlog;
 mod board;
 pub mod chat;
+mod clean;
 mod dashboard;
 mod detail;
 mod filter;

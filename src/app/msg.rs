@@ -155,7 +155,7 @@ pub struct BacklogPage {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFreshness {
-    pub name: String,
+    pub name: crate::domain::text::SafeText,
     pub last_ok: Option<DateTime<Utc>>,
 }
 

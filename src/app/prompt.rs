@@ -10,13 +10,15 @@ use ratatui_textarea::TextArea;
 use super::msg::Effect;
 use super::state::{PromptPane, PromptStage, State};
 use super::update::flash;
+use crate::domain::text::SafeText;
 use crate::keymap::{Action, Context};
 
 pub fn open(state: &mut State, issue_id: i64, issue_key: String) -> Vec<Effect> {
     state.prompt = Some(PromptPane {
         issue_id,
-        issue_key,
+        issue_key: issue_key.into(),
         stage: PromptStage::Pick { selected: 0 },
+        text: SafeText::default(),
         scroll: 0,
     });
     state.dirty = true;
@@ -176,23 +178,22 @@ fn render_with_inputs(state: &mut State) -> Vec<Effect> {
     let vars = names
         .iter()
         .zip(values)
-        .map(|(n, v)| (n.clone(), v.lines().join("\n")))
+        .map(|(n, v)| (n.to_string(), v.lines().join("\n")))
         .collect();
     let template = template.clone();
     render(state, template, vars)
 }
 
-fn render(state: &mut State, template: String, vars: BTreeMap<String, String>) -> Vec<Effect> {
+fn render(state: &mut State, template: SafeText, vars: BTreeMap<String, String>) -> Vec<Effect> {
     let Some(pane) = state.prompt.as_mut() else {
         return Vec::new();
     };
-    pane.stage = PromptStage::Rendering {
-        template: template.clone(),
-    };
+    let request = template.to_string();
+    pane.stage = PromptStage::Rendering { template };
     pane.scroll = 0;
     vec![Effect::RenderPrompt {
         issue_id: pane.issue_id,
-        template,
+        template: request,
         vars,
     }]
 }
@@ -209,8 +210,11 @@ pub fn on_rendered(
     }
     let created = result.as_ref().is_ok_and(|r| r.created);
     pane.stage = match result {
-        Ok(r) => PromptStage::Preview(r),
-        Err(e) => PromptStage::Failed(e),
+        Ok(r) => {
+            pane.text = SafeText::block(&r.version.text);
+            PromptStage::Preview(r)
+        }
+        Err(e) => PromptStage::Failed(e.into()),
     };
     state.dirty = true;
     // The detail underneath lists the versions: show the new one there too.
@@ -232,6 +236,6 @@ pub fn on_paste(state: &mut State, text: &str) -> bool {
 }
 
 pub fn on_stats(state: &mut State, result: Result<crate::store::prompts::Stats, String>) {
-    state.dashboard.prompt_stats = result.ok();
+    state.dashboard.prompt_stats = result.ok().map(crate::domain::text::Safe::new);
     state.dirty = true;
 }

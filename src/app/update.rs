@@ -178,7 +178,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 /// A message in the status bar for a few seconds.
 pub fn flash(state: &mut State, text: &str, error: bool) {
     state.flash = Some(super::state::Flash {
-        text: crate::domain::text::sanitize(text, false),
+        text: crate::domain::text::SafeText::line(text),
         error,
         until: state.now + Duration::seconds(4),
     });

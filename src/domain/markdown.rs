@@ -3,7 +3,7 @@
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-use super::text::sanitize;
+use super::text::{SafeText, sanitize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MdKind {
@@ -16,7 +16,7 @@ pub enum MdKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MdSpan {
-    pub text: String,
+    pub text: SafeText,
     pub strong: bool,
     pub emphasis: bool,
     pub code: bool,
@@ -55,7 +55,7 @@ struct Builder {
 impl Builder {
     fn push_text(&mut self, text: &str, code: bool) {
         self.current.push(MdSpan {
-            text: sanitize(text, false),
+            text: SafeText::line(text),
             strong: self.strong,
             emphasis: self.emphasis,
             code,

@@ -15,7 +15,7 @@ use super::markdown;
 use crate::app::State;
 use crate::app::state::{ChatPane, ChatPhase, ChatTurn, ConversationList, LlmChoice, TurnStatus};
 use crate::config::theme::Theme;
-use crate::domain::text::sanitize;
+use crate::domain::text::SafeText;
 use crate::keymap::{Action, Context};
 
 const NOT_CONFIGURED: &str = "No AI provider is configured. Add one to the config file, e.g.\n\n\
@@ -44,15 +44,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     for (index, turn) in c.turns.iter().enumerate() {
         lines.push(Line::from(vec![
             Span::styled("you  ", theme.header),
-            Span::raw(sanitize(&turn.question, false)),
+            Span::raw(turn.shown_question.as_str()),
         ]));
         if c.show_context {
-            context_lines(turn.context.as_deref(), theme, &mut lines);
+            context_lines(turn, theme, &mut lines);
         }
         if !turn.reasoning.is_empty() {
             let toggle = key(state, Context::Chat, Action::ToggleReasoning).unwrap_or_default();
             reasoning_lines(
-                (&turn.reasoning, &toggle),
+                (&turn.shown_reasoning, &toggle),
                 c.show_reasoning,
                 theme,
                 &mut lines,
@@ -105,7 +105,7 @@ fn input_box(state: &State, choice: &LlmChoice) -> ratatui_textarea::TextArea<'s
     let theme = &state.settings.theme;
     let c = &state.chat;
     let mut textarea = c.input.clone();
-    let model = sanitize(&choice.label, false);
+    let model = &choice.label;
     let title = if c.writing {
         let keys = line([
             item(state, Context::ChatInput, Action::Send, "sends"),
@@ -198,28 +198,30 @@ fn scroll_for(rows: usize, before: Option<usize>, c: &ChatPane, height: usize) -
     }
 }
 
-fn context_lines(sent: Option<&str>, theme: &Theme, lines: &mut Vec<Line>) {
-    let sent = sent.unwrap_or("(not known for this turn)");
+fn context_lines(turn: &ChatTurn, theme: &Theme, lines: &mut Vec<Line>) {
+    const UNKNOWN: &str = "(not known for this turn)";
+    let (sent, tokens) = turn
+        .context
+        .as_ref()
+        .map_or((UNKNOWN, crate::llm::context::tokens(UNKNOWN)), |text| {
+            (text.as_str(), turn.context_tokens)
+        });
     lines.push(Line::from(Span::styled(
-        format!(
-            "     context sent ({} tokens):",
-            crate::llm::context::tokens(sent)
-        ),
+        format!("     context sent ({tokens} tokens):"),
         theme.dim,
     )));
-    for l in sanitize(sent, true).lines() {
+    for l in sent.lines() {
         lines.push(Line::from(Span::styled(format!("       {l}"), theme.dim)));
     }
 }
 
 /// The model's reasoning, dimmed: its start, or all of it with `t`.
 fn reasoning_lines(
-    (reasoning, toggle): (&str, &str),
+    (clean, toggle): (&SafeText, &str),
     whole: bool,
     theme: &Theme,
     lines: &mut Vec<Line>,
 ) {
-    let clean = sanitize(reasoning, true);
     if whole {
         lines.push(Line::from(Span::styled(
             format!("     reasoning ({toggle} hides):"),
@@ -269,10 +271,7 @@ fn turn_note(state: &State, turn: &ChatTurn, choice: &LlmChoice) -> Option<(Stri
             (format!("     {}", usage_text(i, o, choice)), theme.dim)
         }
         TurnStatus::Stopped => (format!("     (stopped; {again} asks again)"), theme.dim),
-        TurnStatus::Failed(e) => (
-            format!("     {} ({again} asks again)", sanitize(e, false)),
-            theme.error,
-        ),
+        TurnStatus::Failed(e) => (format!("     {e} ({again} asks again)"), theme.error),
     })
 }
 
@@ -327,11 +326,7 @@ fn conversations(state: &State, list: &ConversationList, frame: &mut Frame, area
                 };
                 let day = conv.updated_at.get(..10).unwrap_or(&conv.updated_at);
                 Line::styled(
-                    format!(
-                        "{day}  {:>3} q  {}",
-                        conv.questions,
-                        sanitize(&conv.title, false)
-                    ),
+                    format!("{day}  {:>3} q  {}", conv.questions, conv.title),
                     style,
                 )
             })

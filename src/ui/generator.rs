@@ -12,7 +12,6 @@ use super::hints::{every, item, key, line, pair};
 use crate::app::State;
 use crate::app::generator::{FIELDS, GeneratorPane, InputKind, Step, items};
 use crate::config::theme::Theme;
-use crate::domain::text::sanitize;
 use crate::generator::Level;
 use crate::generator::diff::Mark;
 
@@ -25,7 +24,7 @@ pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     );
     match g.step {
         Step::Form => {
-            let model = sanitize(&super::chat::current_choice(state).label, false);
+            let model = super::chat::current_choice(state).label;
             let idea = idea_title(state);
             form(theme, g, (&model, &idea), frame, body);
         }
@@ -206,10 +205,7 @@ fn form(
     }
     if let Some(e) = &g.error {
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" {}", sanitize(e, false)),
-                theme.error,
-            )),
+            Paragraph::new(Span::styled(format!(" {e}"), theme.error)),
             areas[shown + 1],
         );
     }
@@ -231,10 +227,7 @@ fn questions(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     .split(inner);
     for (i, q) in g.questions.iter().enumerate() {
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" {}. {}", i + 1, sanitize(q, false)),
-                theme.header,
-            )),
+            Paragraph::new(Span::styled(format!(" {}. {q}", i + 1), theme.header)),
             rows[2 * i],
         );
         let mut answer = g.answers[i].clone();
@@ -259,9 +252,9 @@ fn points(p: Option<f64>) -> String {
 fn tree(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     let live = g.step == Step::Running;
     let title = if live {
-        format!(" {} ", sanitize(&g.activity, false))
+        format!(" {} ", g.activity)
     } else {
-        format!(" backlog for {} ", sanitize(&g.tree.project, false))
+        format!(" backlog for {} ", g.tree.project)
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -302,7 +295,7 @@ fn tree(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
         if let Some(p) = pts {
             spans.push(Span::styled(format!("{p} "), theme.dim));
         }
-        spans.push(Span::styled(sanitize(text, false), base));
+        spans.push(Span::styled(text.to_owned(), base));
         if !found.is_empty() {
             let rules: Vec<&str> = found.iter().map(|v| v.rule).collect();
             spans.push(Span::styled(format!("  {}", rules.join(", ")), theme.dim));
@@ -365,11 +358,11 @@ fn side(theme: &Theme, g: &GeneratorPane, usage: Option<String>, frame: &mut Fra
             lines.push(Line::styled(u, theme.dim));
         }
         if !g.activity.is_empty() {
-            lines.push(Line::styled(sanitize(&g.activity, false), theme.dim));
+            lines.push(Line::styled(g.activity.to_string(), theme.dim));
         }
     }
     if let Some(e) = &g.error {
-        lines.push(Line::styled(sanitize(e, false), theme.error));
+        lines.push(Line::styled(e.to_string(), theme.error));
     }
     if g.step == Step::Review {
         lines.push(Line::raw(""));
@@ -400,7 +393,7 @@ fn side(theme: &Theme, g: &GeneratorPane, usage: Option<String>, frame: &mut Fra
                         "⚠"
                     },
                     v.path,
-                    sanitize(&v.message, false)
+                    v.message
                 ),
                 style,
             ));
@@ -409,7 +402,7 @@ fn side(theme: &Theme, g: &GeneratorPane, usage: Option<String>, frame: &mut Fra
     if !g.notes.is_empty() {
         lines.push(Line::raw(""));
         for n in &g.notes {
-            lines.push(Line::styled(sanitize(n, false), theme.dim));
+            lines.push(Line::styled(n.to_string(), theme.dim));
         }
     }
     diff_lines(theme, g, &mut lines);
@@ -444,10 +437,10 @@ fn diff_lines(theme: &Theme, g: &GeneratorPane, lines: &mut Vec<Line<'static>>) 
             let detail = if d.detail.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", sanitize(&d.detail, false))
+                format!(" ({})", d.detail)
             };
             lines.push(Line::styled(
-                format!("{mark} {} {}{detail}", d.level, sanitize(&d.what, false)),
+                format!("{mark} {} {}{detail}", d.level, d.what),
                 style,
             ));
         }

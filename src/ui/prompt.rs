@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::hints::{item, key as first_key, line, pair};
 use crate::app::State;
 use crate::app::state::{PromptPane, PromptStage};
-use crate::domain::text::sanitize;
+use crate::domain::text::SafeText;
 use crate::keymap::{Action as A, Context as C};
 
 /// The first key of `action` in `context`, for the pane's sentences.
@@ -19,7 +19,7 @@ fn hint(state: &State, context: C, action: A) -> String {
 
 pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
-    let key = sanitize(&pane.issue_key, false);
+    let key = &pane.issue_key;
     let block = |title: String| {
         Block::default()
             .borders(Borders::ALL)
@@ -38,22 +38,16 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
                 let inputs = if t.vars.is_empty() {
                     String::new()
                 } else {
-                    format!("  (asks for {})", t.vars.join(", "))
+                    let vars: Vec<&str> = t.vars.iter().map(SafeText::as_str).collect();
+                    format!("  (asks for {})", vars.join(", "))
                 };
                 lines.push(Line::styled(
-                    format!(
-                        "{:<14} {}{inputs}",
-                        sanitize(&t.name, false),
-                        sanitize(&t.description, false)
-                    ),
+                    format!("{:<14} {}{inputs}", t.name.as_str(), t.description),
                     style,
                 ));
             }
             for e in &state.settings.prompt_template_errors {
-                lines.push(Line::styled(
-                    format!("broken: {}", sanitize(e, false)),
-                    theme.error,
-                ));
+                lines.push(Line::styled(format!("broken: {e}"), theme.error));
             }
             lines.push(Line::raw(""));
             let keys = line([
@@ -120,7 +114,7 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
         ),
         PromptStage::Failed(message) => frame.render_widget(
             Paragraph::new(vec![
-                Line::styled(sanitize(message, false), theme.error),
+                Line::styled(message.as_str(), theme.error),
                 Line::raw(""),
                 Line::styled(
                     format!(
@@ -148,7 +142,7 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
             let [body, help] =
                 Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
             frame.render_widget(
-                Paragraph::new(sanitize(&v.text, true))
+                Paragraph::new(pane.text.as_str())
                     .wrap(Wrap { trim: false })
                     .scroll((pane.scroll, 0))
                     .block(block(title)),

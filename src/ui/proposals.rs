@@ -11,11 +11,11 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::hints::{every, item, key, keys as keys_of, line, pair, spoken};
 use crate::app::State;
+use crate::app::proposals::{Look, ShownProposal};
 use crate::app::state::ProposalEdit;
 use crate::config::theme::Theme;
-use crate::domain::proposal::{Change, ProposalState};
-use crate::domain::text::sanitize;
-use crate::store::proposals::Proposal;
+use crate::domain::proposal::ProposalState;
+use crate::domain::text::Safe;
 
 /// The pane's keys along its bottom line, from the keymap.
 fn keys(state: &State) -> String {
@@ -102,7 +102,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                 format!(
                     " {} change(s) not pushed: {} ({} tries again)",
                     pane.failed_pushes.len(),
-                    sanitize(&pane.failed_pushes[0], false),
+                    pane.failed_pushes[0],
                     queue_key(state, crate::keymap::Action::Push)
                 ),
                 theme.error,
@@ -113,10 +113,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     if let Some(e) = &pane.error {
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" {}", sanitize(e, false)),
-                theme.error,
-            )),
+            Paragraph::new(Span::styled(format!(" {e}"), theme.error)),
             body,
         );
         return;
@@ -138,7 +135,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let [list, detail] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
     queue(state, frame, list);
-    if let Some(p) = pane.list.get(pane.selected) {
+    if let Some(p) = pane.shown.get(pane.selected) {
         frame.render_widget(
             Paragraph::new(diff(
                 state,
@@ -172,8 +169,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn age(state: &State, p: &Proposal) -> String {
-    crate::clock::parse_instant(&p.created_at).map_or_else(String::new, |at| {
+fn age(state: &State, p: &ShownProposal) -> String {
+    p.created_at.map_or_else(String::new, |at| {
         crate::domain::time::relative(at, state.now)
     })
 }
@@ -181,53 +178,43 @@ fn age(state: &State, p: &Proposal) -> String {
 /// The selected proposal: what, why, evidence, and its changes as a diff (new issues as a tree).
 fn diff<'a>(
     state: &State,
-    p: &Proposal,
-    edit: Option<&ProposalEdit>,
+    p: &'a ShownProposal,
+    edit: Option<&'a ProposalEdit>,
     rejecting: bool,
     key_cursor: Option<usize>,
 ) -> Vec<Line<'a>> {
     use crate::keymap::Action;
     let theme = &state.settings.theme;
-    let mut lines = vec![Line::styled(sanitize(&p.title, false), theme.header)];
-    if let Some(key) = key_cursor.and_then(|i| crate::app::proposals::keys_of(p).into_iter().nth(i))
-    {
+    let mut lines = vec![Line::styled(p.title.as_str(), theme.header)];
+    if let Some(key) = key_cursor.and_then(|i| p.keys.get(i)) {
         lines.push(Line::styled(
             format!(
-                "issue {} ({} opens, {} next)",
-                sanitize(&key, false),
+                "issue {key} ({} opens, {} next)",
                 queue_key(state, Action::Open),
                 queue_key(state, Action::NextIssue)
             ),
             theme.selected,
         ));
     }
-    let mut meta = format!(
-        "{} by {} · {}",
-        p.kind.as_str(),
-        sanitize(&p.author, false),
-        p.state.as_str()
-    );
+    let mut meta = format!("{} by {} · {}", p.kind.as_str(), p.author, p.state.as_str());
     if let Some(s) = &p.severity {
         let _ = write!(meta, " · severity {s}");
     }
     lines.push(Line::styled(meta, theme.dim));
     if let Some(r) = &p.decision_reason {
-        lines.push(Line::styled(sanitize(r, false), theme.error));
+        lines.push(Line::styled(r.as_str(), theme.error));
     }
     lines.push(Line::raw(""));
-    for l in sanitize(&p.explanation, true).lines() {
-        lines.push(Line::raw(l.to_owned()));
+    for l in p.explanation.lines() {
+        lines.push(Line::raw(l));
     }
-    if !p.evidence.is_empty() {
+    if let Some(evidence) = &p.evidence {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!("evidence: {}", sanitize(&p.evidence.join("; "), false)),
-            theme.dim,
-        ));
+        lines.push(Line::styled(format!("evidence: {evidence}"), theme.dim));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("changes", theme.header));
-    let changes = edit.map_or(&p.changes, |e| &e.changes);
+    let changes = edit.map_or(&p.changes, |e| &e.shown);
     for (i, c) in changes.iter().enumerate() {
         let (mark, style) = match edit {
             Some(e) => {
@@ -241,13 +228,12 @@ fn diff<'a>(
                 };
                 (if keep { "[x] " } else { "[ ] " }, style)
             }
-            None => ("", change_style(theme, c)),
+            None => ("", change_style(theme, c.look)),
         };
-        let depth = depth(changes, c);
-        for (n, text) in change_lines(c).into_iter().enumerate() {
-            let indent = "  ".repeat(depth + usize::from(n > 0));
+        for (n, text) in c.lines.iter().enumerate() {
+            let indent = "  ".repeat(c.depth + usize::from(n > 0));
             lines.push(Line::styled(
-                format!("{mark}{indent}{}", sanitize(&text, false)),
+                format!("{mark}{indent}{text}"),
                 if n == 0 { style } else { theme.dim },
             ));
         }
@@ -258,68 +244,20 @@ fn diff<'a>(
     lines
 }
 
-fn change_style(theme: &Theme, c: &Change) -> Style {
-    match c {
-        Change::Create { .. } => theme.accent,
-        Change::Remove { .. } => theme.error,
-        _ => Style::default(),
+fn change_style(theme: &Theme, look: Look) -> Style {
+    match look {
+        Look::Create => theme.accent,
+        Look::Remove => theme.error,
+        Look::Other => Style::default(),
     }
 }
 
-/// How deep a created issue sits under other issues created by the same proposal.
-fn depth(changes: &[Change], c: &Change) -> usize {
-    let parent_of = |key: &str| {
-        changes.iter().find_map(|x| match x {
-            Change::Create {
-                temp_key, parent, ..
-            } if temp_key == key => parent.clone(),
-            _ => None,
-        })
-    };
-    let Change::Create { temp_key, .. } = c else {
-        return 0;
-    };
-    let mut depth = 0;
-    let mut at = parent_of(temp_key);
-    while let Some(p) = at {
-        if !changes
-            .iter()
-            .any(|x| matches!(x, Change::Create { temp_key, .. } if *temp_key == p))
-            || depth > 8
-        {
-            break;
-        }
-        depth += 1;
-        at = parent_of(&p);
-    }
-    depth
-}
-
-/// A change's diff line, and for a new issue its fields underneath.
-fn change_lines(c: &Change) -> Vec<String> {
-    let mut out = vec![c.describe()];
-    if let Change::Create {
-        labels,
-        acceptance_criteria,
-        description,
-        ..
-    } = c
-    {
-        if !labels.is_empty() {
-            out.push(format!("labels: {}", labels.join(", ")));
-        }
-        if !description.trim().is_empty() {
-            let short: String = description.chars().take(120).collect();
-            out.push(short.replace('\n', " "));
-        }
-        for a in acceptance_criteria {
-            out.push(format!("✓ {a}"));
-        }
-    }
-    out
-}
-
-fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut Frame, area: Rect) {
+fn audit(
+    state: &State,
+    rows: &[Safe<crate::store::proposals::AuditRow>],
+    frame: &mut Frame,
+    area: Rect,
+) {
     let theme = &state.settings.theme;
     let mut lines = Vec::new();
     if rows.is_empty() {
@@ -333,19 +271,16 @@ fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut 
             ),
             Span::raw(format!(
                 "{:<12} {:<7} #{:<5} {}",
-                sanitize(&r.actor, false),
+                r.actor,
                 r.action,
                 r.proposal_id
                     .map_or_else(|| "-".to_owned(), |i| i.to_string()),
-                sanitize(r.title.as_deref().unwrap_or(""), false)
+                r.title.as_deref().unwrap_or("")
             )),
         ]));
         // A model run says what ran: model, prompt version, documents, tokens, cost.
         if let Some(run) = &r.run {
-            lines.push(Line::styled(
-                format!("      {}", sanitize(run, false)),
-                theme.dim,
-            ));
+            lines.push(Line::styled(format!("      {run}"), theme.dim));
         }
     }
     frame.render_widget(
@@ -373,7 +308,7 @@ fn queue(state: &State, frame: &mut Frame, list: Rect) {
     let theme = &state.settings.theme;
     let pane = &state.proposals;
     let mut lines = Vec::new();
-    for (i, p) in pane.list.iter().enumerate() {
+    for (i, p) in pane.shown.iter().enumerate() {
         let style = if i == pane.selected {
             theme.selected
         } else if p.state == ProposalState::Pending {
@@ -389,14 +324,14 @@ fn queue(state: &State, frame: &mut Frame, list: Rect) {
         lines.push(Line::styled(
             format!(
                 "{badge}{}{} · {} chg · {} · {}",
-                sanitize(&p.title, false),
+                p.title,
                 if p.state == ProposalState::Pending {
                     String::new()
                 } else {
                     format!(" [{}]", p.state.as_str())
                 },
                 p.changes.len(),
-                sanitize(&p.author, false),
+                p.author,
                 age(state, p),
             ),
             style,

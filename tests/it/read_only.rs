@@ -168,6 +168,7 @@ async fn states(h: &mut Harness) -> Vec<(Context, State)> {
     let mut s = queue.clone();
     s.proposals.editing = Some(ProposalEdit {
         keep: vec![true; proposal.changes.len()],
+        shown: sprintdeck::app::proposals::show_changes(&proposal.changes),
         changes: proposal.changes.clone(),
         cursor: 0,
     });
@@ -180,7 +181,7 @@ async fn states(h: &mut Harness) -> Vec<(Context, State)> {
     let mut pane = GeneratorPane::new("OPS");
     pane.fields[0].insert_str("a shop");
     pane.field = sprintdeck::app::generator::FIELDS.len() - 1;
-    pane.tree = tree();
+    pane.tree = sprintdeck::domain::text::Safe::new(tree());
     pane.proposal = Some(proposal.id);
     pane.questions = vec!["Which payment provider?".into()];
     pane.answers = vec![TextArea::new(vec!["Stripe".into()])];

@@ -773,7 +773,7 @@ async fn board_swimlanes_keep_each_lane_together() {
     assert_eq!(h.state.board.swimlanes, Swimlanes::Assignee);
     assert_eq!(h.state.board.card_count(), total, "no card lost");
     for column in &h.state.board.columns {
-        let lanes: Vec<Option<String>> = column
+        let lanes: Vec<Option<sprintdeck::domain::text::SafeText>> = column
             .cards
             .iter()
             .map(|c| Swimlanes::Assignee.lane(c))
@@ -852,7 +852,7 @@ async fn brackets_step_through_sprints_on_the_dashboard_and_board() {
     );
     h.key(KeyCode::Char('[')).await;
     let report = h.state.dashboard.report.clone().expect("reloaded");
-    let sprint = report.sprint.expect("a sprint");
+    let sprint = report.sprint.clone().expect("a sprint");
     assert_eq!(sprint.name, "Sprint 46");
     assert_eq!(sprint.days_left, Some(0));
     h.key(KeyCode::Char(']')).await;

@@ -3,6 +3,7 @@
 
 use crate::app::state::ChatTurn;
 use crate::domain::markdown::{self, MdLine, MdSpan};
+use crate::domain::text::SafeText;
 
 /// An answer as markdown lines (control sequences removed), each `[OPS-12]` (or
 /// `[OPS-1, OPS-2]`) cut into a span of its own that names the keys it cites.
@@ -21,7 +22,7 @@ fn join_runs(spans: Vec<MdSpan>) -> Vec<MdSpan> {
     let mut out: Vec<MdSpan> = Vec::new();
     for s in spans {
         match out.last_mut() {
-            Some(last) if last.same_look(&s) => last.text.push_str(&s.text),
+            Some(last) if last.same_look(&s) => last.text.push(&s.text),
             _ => out.push(s),
         }
     }
@@ -32,7 +33,7 @@ fn split_citations(spans: Vec<MdSpan>) -> Vec<MdSpan> {
     let mut out = Vec::new();
     for span in spans {
         let piece = |text: &str, cites: Vec<String>| MdSpan {
-            text: text.to_owned(),
+            text: SafeText::line(text),
             cites,
             ..span.clone()
         };
@@ -73,4 +74,5 @@ fn cited_keys(span: &str) -> Vec<String> {
 pub(super) fn reparse(turn: &mut ChatTurn) {
     turn.lines = answer_lines(&turn.answer);
     turn.cites = crate::llm::context::citations(&turn.answer);
+    turn.shown_reasoning = crate::domain::text::SafeText::block(&turn.reasoning);
 }

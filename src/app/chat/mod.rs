@@ -96,7 +96,10 @@ pub fn on_conversations(
 ) -> Vec<Effect> {
     match (result, state.chat.conversations.as_mut()) {
         (Ok(items), Some(list)) => {
-            list.items = items;
+            list.items = items
+                .into_iter()
+                .map(crate::domain::text::Safe::new)
+                .collect();
             list.loaded = true;
         }
         (Err(e), _) => {
@@ -147,6 +150,7 @@ fn ask(state: &mut State, question: String) -> Vec<Effect> {
         .map(|t| (t.question.clone(), t.answer.clone()))
         .collect();
     c.turns.push(ChatTurn {
+        shown_question: question.as_str().into(),
         question: question.clone(),
         ..ChatTurn::default()
     });

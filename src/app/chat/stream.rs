@@ -7,11 +7,15 @@ use super::finish_last;
 use super::lines::{answer_lines, reparse};
 use crate::app::msg::Effect;
 use crate::app::state::{ChatPhase, ChatTurn, State, TurnStatus};
-use crate::domain::text::sanitize;
+use crate::domain::text::{SafeText, sanitize};
 use crate::llm::LlmEvent;
 
 pub fn on_events(state: &mut State, turn: u64, events: Vec<LlmEvent>) -> Vec<Effect> {
-    let before = state.chat.turns.last().map(|t| t.answer.len());
+    let before = state
+        .chat
+        .turns
+        .last()
+        .map(|t| (t.answer.len(), t.reasoning.len()));
     let mut effects = Vec::new();
     for event in events {
         effects.extend(on_event(state, turn, event));
@@ -21,7 +25,7 @@ pub fn on_events(state: &mut State, turn: u64, events: Vec<LlmEvent>) -> Vec<Eff
     if turn == state.chat.turn
         && let Some(t) = state.chat.turns.last_mut()
         && t.status == TurnStatus::Streaming
-        && Some(t.answer.len()) != before
+        && Some((t.answer.len(), t.reasoning.len())) != before
     {
         reparse(t);
     }
@@ -74,6 +78,7 @@ pub fn on_loaded(
             lines: answer_lines(&t.answer),
             cites: crate::llm::context::citations(&t.answer),
             proposals: proposal_ids(&t.answer),
+            shown_question: SafeText::line(&t.question),
             question: t.question,
             answer: t.answer,
             status: if t.complete {
@@ -129,7 +134,10 @@ pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
             t.waiting = Some((now + chrono::Duration::seconds(secs), attempt));
         }
         LlmEvent::Usage { input, output } => t.usage = Some((input, output)),
-        LlmEvent::Context(text) => t.context = Some(text),
+        LlmEvent::Context(text) => {
+            t.context_tokens = crate::llm::context::tokens(&text);
+            t.context = Some(SafeText::block(&text));
+        }
         // The runtime turns calls into proposals; a bare call never reaches here.
         LlmEvent::ToolCall { .. } => {}
         LlmEvent::Proposed { id, title, changes } => {
@@ -158,7 +166,7 @@ pub fn on_event(state: &mut State, turn: u64, event: LlmEvent) -> Vec<Effect> {
             return finish_last(state).into_iter().collect();
         }
         LlmEvent::Error(e) => {
-            t.status = TurnStatus::Failed(e.to_string());
+            t.status = TurnStatus::Failed(e.to_string().into());
             t.waiting = None;
             c.phase = ChatPhase::Idle;
             return finish_last(state).into_iter().collect();

@@ -79,7 +79,7 @@ fn submit(state: &mut State) -> Vec<Effect> {
             start(g, job)
         }
         Err(e) => {
-            g.error = Some(e);
+            g.error = Some(e.into());
             Vec::new()
         }
     }
@@ -167,7 +167,7 @@ fn send_answers(state: &mut State) -> Vec<Effect> {
         g.questions
             .iter()
             .zip(&g.answers)
-            .map(|(q, a)| (q.clone(), a.lines().join(" ").trim().to_owned())),
+            .map(|(q, a)| (q.to_string(), a.lines().join(" ").trim().to_owned())),
     );
     job.run = g.run + 1;
     start(g, job)

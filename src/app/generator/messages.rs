@@ -7,6 +7,7 @@ use super::tree::recheck;
 use super::{Generation, IDEA, Step};
 use crate::app::msg::Effect;
 use crate::app::state::State;
+use crate::domain::text::{Safe, SafeText};
 use crate::generator::Violation;
 use crate::generator::run::{Outcome, Progress};
 
@@ -40,19 +41,21 @@ pub fn on_progress(state: &mut State, run: u64, events: Vec<Progress>) {
             }
             Progress::Attempt(n) => {
                 g.streamed.clear();
-                g.notes.push(format!(
+                g.notes.push(SafeText::line(&format!(
                     "the answer did not match the schema; asked again (attempt {n})"
-                ));
-                "repairing the answer…".clone_into(&mut g.activity);
+                )));
+                g.activity = SafeText::line("repairing the answer…");
             }
             Progress::Splitting(title) => {
-                g.activity = format!("asking the model to split \"{title}\"…");
+                g.activity = SafeText::line(&format!("asking the model to split \"{title}\"…"));
             }
-            Progress::Waiting(s) => g.activity = format!("rate limited; asking again in {s}s"),
+            Progress::Waiting(s) => {
+                g.activity = SafeText::line(&format!("rate limited; asking again in {s}s"));
+            }
         }
     }
     if text && let Some(tree) = crate::generator::live::partial(&g.streamed) {
-        g.tree = tree;
+        g.tree = Safe::new(tree);
     }
     state.dirty = true;
 }
@@ -69,12 +72,12 @@ pub fn on_done(
         return Vec::new();
     }
     state.dirty = true;
-    g.activity.clear();
+    g.activity = SafeText::default();
     let generation = match result {
         Ok(generation) => generation,
         Err(e) => {
             g.step = Step::Form;
-            g.error = Some(e);
+            g.error = Some(e.into());
             return Vec::new();
         }
     };
@@ -83,16 +86,16 @@ pub fn on_done(
             g.usage = usage;
             g.answers = questions.iter().map(|_| TextArea::default()).collect();
             g.answer_field = 0;
-            g.questions = questions;
+            g.questions = questions.iter().map(SafeText::from).collect();
             g.step = Step::Questions;
             Vec::new()
         }
         Outcome::Backlog(generated) => {
             g.usage = generated.usage;
-            g.tree = generated.backlog;
-            g.violations = generated.violations;
-            g.notes.extend(generated.splits);
-            g.diff = generation.diff;
+            g.tree = Safe::new(generated.backlog);
+            g.violations = generated.violations.into_iter().map(Safe::new).collect();
+            g.notes.extend(generated.splits.iter().map(SafeText::from));
+            g.diff = generation.diff.into_iter().map(Safe::new).collect();
             g.proposal = generation.proposal;
             g.step = Step::Review;
             g.cursor = 0;
@@ -115,7 +118,7 @@ fn on_edited(state: &mut State, result: Result<String, String>) {
             g.field = IDEA;
             g.error = None;
         }
-        Err(e) => g.error = Some(e),
+        Err(e) => g.error = Some(e.into()),
     }
     state.dirty = true;
 }
@@ -136,13 +139,13 @@ pub fn on_checked(
     if std::mem::take(&mut g.check_again) {
         return recheck(g);
     }
-    g.activity.clear();
+    g.activity = SafeText::default();
     match result {
         Ok(v) => {
-            g.violations = v;
+            g.violations = v.into_iter().map(Safe::new).collect();
             g.error = None;
         }
-        Err(e) => g.error = Some(e),
+        Err(e) => g.error = Some(e.into()),
     }
     state.dirty = true;
     Vec::new()

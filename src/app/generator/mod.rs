@@ -16,6 +16,7 @@ use ratatui_textarea::TextArea;
 use super::msg::Effect;
 use super::state::State;
 use super::update::flash;
+use crate::domain::text::{Safe, SafeText};
 use crate::generator::diff::DiffLine;
 use crate::generator::run::{Depth, Outcome};
 use crate::generator::{Backlog, Violation};
@@ -155,20 +156,21 @@ pub struct GeneratorPane {
     pub run: u64,
     /// The answer so far (the running step).
     pub streamed: String,
-    pub tree: Backlog,
-    pub violations: Vec<Violation>,
+    /// The backlog as it stands (cleaned on arrival, and again after each edit).
+    pub tree: Safe<Backlog>,
+    pub violations: Vec<Safe<Violation>>,
     /// What the run did besides answering: repairs, splits.
-    pub notes: Vec<String>,
+    pub notes: Vec<SafeText>,
     /// What it is doing now.
-    pub activity: String,
+    pub activity: SafeText,
     pub proposal: Option<i64>,
-    pub diff: Vec<DiffLine>,
-    pub questions: Vec<String>,
+    pub diff: Vec<Safe<DiffLine>>,
+    pub questions: Vec<SafeText>,
     pub answers: Vec<TextArea<'static>>,
     pub answer_field: usize,
     pub cursor: usize,
     pub input: Option<(InputKind, TextArea<'static>)>,
-    pub error: Option<String>,
+    pub error: Option<SafeText>,
     /// The job of the last run (asked again with answers, or refined).
     pub last: Option<GenerateJob>,
     /// A re-check is on its way; edits made meanwhile are checked after it (one at a time, so
@@ -192,10 +194,10 @@ impl GeneratorPane {
             field: IDEA,
             run: 0,
             streamed: String::new(),
-            tree: Backlog::default(),
+            tree: Safe::default(),
             violations: Vec::new(),
             notes: Vec::new(),
-            activity: String::new(),
+            activity: SafeText::default(),
             proposal: None,
             diff: Vec::new(),
             questions: Vec::new(),
@@ -216,7 +218,7 @@ impl GeneratorPane {
     }
 
     /// The violations of the item at `path` (exactly that item).
-    pub fn violations_of(&self, path: &str) -> impl Iterator<Item = &Violation> {
+    pub fn violations_of(&self, path: &str) -> impl Iterator<Item = &Safe<Violation>> {
         let path = path.to_owned();
         self.violations.iter().filter(move |v| v.path == path)
     }
@@ -271,7 +273,7 @@ pub fn act(state: &mut State, context: Context, action: Action) -> Option<Vec<Ef
             Action::Stop | Action::Back => {
                 g.step = Step::Form;
                 g.run += 1;
-                g.activity.clear();
+                g.activity = SafeText::default();
                 flash(state, "stopped; the form is as it was", false);
                 vec![Effect::StopGenerating]
             }
@@ -312,17 +314,17 @@ fn start(g: &mut GeneratorPane, job: GenerateJob) -> Vec<Effect> {
     g.check_again = false;
     g.step = Step::Running;
     g.streamed.clear();
-    g.tree = Backlog::default();
+    g.tree = Safe::default();
     g.violations.clear();
     g.notes.clear();
     g.diff.clear();
     g.cursor = 0;
     g.error = None;
-    g.activity = if job.revise.is_some() {
-        "revising the backlog…".to_owned()
+    g.activity = SafeText::line(if job.revise.is_some() {
+        "revising the backlog…"
     } else {
-        "writing the backlog…".to_owned()
-    };
+        "writing the backlog…"
+    });
     g.last = Some(job.clone());
     vec![Effect::Generate(Box::new(job))]
 }

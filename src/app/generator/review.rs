@@ -35,7 +35,7 @@ pub fn act(state: &mut State, action: Action) -> Option<Vec<Effect>> {
                 } else {
                     -1.0
                 };
-                bump(&mut g.tree, item, by);
+                g.tree.edit(|tree| bump(tree, item, by));
                 recheck(g)
             }
             _ => {
@@ -45,7 +45,7 @@ pub fn act(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         },
         Action::Drop => match selected {
             Some(item) => {
-                drop_item(&mut g.tree, item);
+                g.tree.edit(|tree| drop_item(tree, item));
                 g.cursor = g.cursor.min(items(&g.tree).len().saturating_sub(1));
                 if g.tree.epics.is_empty() {
                     flash(
@@ -105,7 +105,7 @@ pub fn input_act(state: &mut State, action: Action) -> Option<Vec<Effect>> {
             match kind {
                 InputKind::Title => {
                     if let Some(item) = items(&g.tree).get(g.cursor).copied() {
-                        set_title(&mut g.tree, item, text);
+                        g.tree.edit(|tree| set_title(tree, item, text));
                         return Some(recheck(g));
                     }
                 }
@@ -113,7 +113,7 @@ pub fn input_act(state: &mut State, action: Action) -> Option<Vec<Effect>> {
                     let (Some(id), Some(mut job)) = (g.proposal, g.last.clone()) else {
                         return Some(Vec::new());
                     };
-                    job.revise = Some((id, g.tree.clone(), text));
+                    job.revise = Some((id, crate::generator::Backlog::clone(&g.tree), text));
                     job.run = g.run + 1;
                     return Some(start(g, job));
                 }

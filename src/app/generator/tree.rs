@@ -13,10 +13,10 @@ pub(super) fn recheck(g: &mut GeneratorPane) -> Vec<Effect> {
         return Vec::new();
     }
     g.checking = true;
-    "checking the rules…".clone_into(&mut g.activity);
+    g.activity = crate::domain::text::SafeText::line("checking the rules…");
     vec![Effect::RecheckGenerated {
         proposal,
-        backlog: Box::new(g.tree.clone()),
+        backlog: Box::new(Backlog::clone(&g.tree)),
     }]
 }
 

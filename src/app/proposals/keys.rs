@@ -88,6 +88,7 @@ fn queue_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
             if let Some(p) = selected {
                 pane.editing = Some(ProposalEdit {
                     keep: vec![true; p.changes.len()],
+                    shown: super::show_changes(&p.changes),
                     changes: p.changes,
                     cursor: 0,
                 });
@@ -121,6 +122,7 @@ fn edit_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
                         -1.0
                     },
                 );
+                edit.shown = super::show_changes(&edit.changes);
             }
         }
         Action::ApplyProposal => return Some(apply_edited(state)),

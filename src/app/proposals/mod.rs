@@ -3,14 +3,17 @@
 //! and the analyst (keys in `keys`). Read-only mode shows everything and decides nothing.
 
 mod keys;
+mod shown;
 
 use super::msg::Effect;
 use super::state::State;
 use super::update::flash;
 use crate::domain::proposal::{Change, ProposalState};
+use crate::domain::text::{Safe, SafeText};
 use crate::keymap::Context;
 
 pub use keys::{act, type_key};
+pub use shown::{Look, ShownChange, ShownProposal, show_changes};
 
 /// Where the pane's keys go: the generator when shown, else the mode the queue is in.
 pub fn context(state: &State) -> Context {
@@ -61,6 +64,7 @@ pub fn on_loaded(
     let pane = &mut state.proposals;
     match result {
         Ok(list) => {
+            pane.shown = list.iter().map(shown::show).collect();
             pane.list = list;
             if let Some(id) = pane.focus.take()
                 && let Some(at) = pane.list.iter().position(|p| p.id == id)
@@ -72,7 +76,7 @@ pub fn on_loaded(
             pane.selected = pane.selected.min(pane.list.len().saturating_sub(1));
             pane.error = None;
         }
-        Err(e) => pane.error = Some(e),
+        Err(e) => pane.error = Some(e.into()),
     }
     pane.loaded = true;
     state.dirty = true;
@@ -81,7 +85,7 @@ pub fn on_loaded(
 pub fn on_audit(state: &mut State, result: Result<Vec<crate::store::proposals::AuditRow>, String>) {
     match result {
         Ok(rows) => {
-            state.proposals.audit = Some(rows);
+            state.proposals.audit = Some(rows.into_iter().map(Safe::new).collect());
             state.proposals.scroll = 0;
         }
         Err(e) => flash(state, &format!("cannot read the audit log: {e}"), true),
@@ -113,7 +117,7 @@ pub fn on_msg(state: &mut State, msg: super::msg::Msg) -> Vec<Effect> {
             result,
             failed_pushes,
         } => {
-            state.proposals.failed_pushes = failed_pushes;
+            state.proposals.failed_pushes = failed_pushes.iter().map(SafeText::from).collect();
             on_loaded(state, result);
         }
         Msg::AuditLoaded(result) => on_audit(state, result),

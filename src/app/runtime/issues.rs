@@ -144,7 +144,7 @@ async fn freshness(store: &Store, io: &EffectIo) -> Msg {
                     .find(|(n, _)| n == name)
                     .and_then(|(_, at)| at.as_deref().and_then(parse_instant));
                 SourceFreshness {
-                    name: name.clone(),
+                    name: name.into(),
                     last_ok,
                 }
             })

@@ -5,6 +5,7 @@ use ratatui_textarea::TextArea;
 
 use crate::domain::overrides::OverrideField;
 use crate::domain::query::{Query, QueryError, Sort, SortField};
+use crate::domain::text::{Safe, SafeText};
 use crate::store::detail::IssueDetail;
 use crate::store::filter::Grouping;
 use crate::store::read::IssueRow;
@@ -71,11 +72,11 @@ impl Column {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Window {
     pub start: usize,
-    pub rows: Vec<IssueRow>,
+    pub rows: Vec<Safe<IssueRow>>,
 }
 
 impl Window {
-    pub fn get(&self, position: usize) -> Option<&IssueRow> {
+    pub fn get(&self, position: usize) -> Option<&Safe<IssueRow>> {
         position
             .checked_sub(self.start)
             .and_then(|i| self.rows.get(i))
@@ -88,7 +89,10 @@ impl Window {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupRow {
+    /// The value grouped by, as the store knows it (collapsing filters on it).
     pub key: Option<String>,
+    /// The same, as shown.
+    pub label: Option<SafeText>,
     pub count: usize,
     pub collapsed: bool,
     /// Where its header sits in the display list.
@@ -106,7 +110,8 @@ pub enum Item {
 
 #[derive(Debug, Clone, Default)]
 pub struct Backlog {
-    pub query_text: String,
+    /// The query as typed (and as shown).
+    pub query_text: SafeText,
     pub query: Query,
     pub sort_override: Option<Sort>,
     pub grouping: Grouping,
@@ -120,7 +125,7 @@ pub struct Backlog {
     pub window_pending: Option<usize>,
     pub selected: usize,
     pub offset: usize,
-    pub error: Option<String>,
+    pub error: Option<SafeText>,
     /// After a reload under the user's feet (a sync), select this issue again if it is in the
     /// new window.
     pub keep_selected: Option<i64>,
@@ -156,7 +161,7 @@ impl Backlog {
         }
     }
 
-    pub fn selected_row(&self) -> Option<&IssueRow> {
+    pub fn selected_row(&self) -> Option<&Safe<IssueRow>> {
         match self.item(self.selected)? {
             Item::Row(pos) => self.window.get(pos),
             Item::Header(_) => None,
@@ -192,7 +197,7 @@ impl FilterInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineEntry {
     pub at: String,
-    pub status: String,
+    pub status: SafeText,
     pub category: String,
     pub duration: String,
 }
@@ -208,8 +213,8 @@ pub struct Editor {
 pub struct Detail {
     pub issue_id: i64,
     pub generation: u64,
-    pub data: Option<Box<IssueDetail>>,
-    pub error: Option<String>,
+    pub data: Option<Safe<Box<IssueDetail>>>,
+    pub error: Option<SafeText>,
     /// Over the selectable lines: the links, then the local fields.
     pub cursor: usize,
     pub scroll: u16,

@@ -1,6 +1,7 @@
 //! The sprint board's state: columns of cards, the lanes, the sprint and project shown.
 
 use crate::domain::StatusCategory;
+use crate::domain::text::{Safe, SafeText};
 use crate::store::read::IssueRow;
 
 /// The sprint board: a sprint's issues in columns by status category, or by the workflow
@@ -9,7 +10,9 @@ use crate::store::read::IssueRow;
 pub struct Board {
     pub generation: u64,
     pub loaded: bool,
-    pub error: Option<String>,
+    pub error: Option<SafeText>,
+    /// What the board shows ("OPS · Sprint 47"), made when it loads.
+    pub heading: SafeText,
     pub columns: Vec<BoardColumn>,
     pub column: usize,
     /// Issues with a local change waiting to be pushed to the tracker.
@@ -31,7 +34,7 @@ pub struct Board {
 /// moved into it goes.
 #[derive(Debug, Clone)]
 pub struct BoardColumn {
-    pub title: String,
+    pub title: SafeText,
     /// The name `[ui] wip_limits` knows it by: `todo`, `doing`, `done`, or the workflow status.
     pub limit_key: String,
     pub category: StatusCategory,
@@ -40,7 +43,7 @@ pub struct BoardColumn {
     pub status: Option<String>,
     /// Statuses outside the workflow gather here; nothing can be moved into it.
     pub other: bool,
-    pub cards: Vec<IssueRow>,
+    pub cards: Vec<Safe<IssueRow>>,
     pub selected: usize,
 }
 
@@ -64,21 +67,18 @@ impl Swimlanes {
     }
 
     /// The lane a card belongs to (`None` when lanes are off).
-    pub fn lane(self, card: &IssueRow) -> Option<String> {
+    pub fn lane(self, card: &IssueRow) -> Option<SafeText> {
         match self {
             Self::Off => None,
-            Self::Assignee => Some(
+            Self::Assignee => Some(SafeText::line(
                 card.assignees
                     .as_deref()
                     .and_then(|a| a.split(", ").next())
-                    .unwrap_or("(unassigned)")
-                    .to_owned(),
-            ),
-            Self::Parent => Some(
-                card.parent_key
-                    .clone()
-                    .unwrap_or_else(|| "(no parent)".to_owned()),
-            ),
+                    .unwrap_or("(unassigned)"),
+            )),
+            Self::Parent => Some(SafeText::line(
+                card.parent_key.as_deref().unwrap_or("(no parent)"),
+            )),
         }
     }
 }
@@ -91,7 +91,7 @@ pub const BOARD_COLUMNS: [(&str, &str, StatusCategory); 3] = [
 ];
 
 impl Board {
-    pub fn selected(&self) -> Option<&IssueRow> {
+    pub fn selected(&self) -> Option<&Safe<IssueRow>> {
         let column = self.columns.get(self.column)?;
         column.cards.get(column.selected)
     }

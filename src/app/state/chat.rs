@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use ratatui_textarea::TextArea;
 
+use crate::domain::text::{Safe, SafeText};
+
 /// The chat pane: the conversation, the input, and where the current answer is.
 // Independent switches of the view, not a state machine in disguise.
 #[allow(clippy::struct_excessive_bools)]
@@ -39,7 +41,7 @@ pub struct ChatPane {
 
 #[derive(Debug, Clone, Default)]
 pub struct ConversationList {
-    pub items: Vec<crate::store::chat::Conversation>,
+    pub items: Vec<Safe<crate::store::chat::Conversation>>,
     pub selected: usize,
     pub loaded: bool,
 }
@@ -77,13 +79,20 @@ pub enum ChatPhase {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatTurn {
+    /// As asked: the model and the store get it as typed.
     pub question: String,
+    /// The question as the pane shows it (one line).
+    pub shown_question: SafeText,
     pub answer: String,
     pub reasoning: String,
+    /// The reasoning as the pane shows it, kept up to date with the answer's lines.
+    pub shown_reasoning: SafeText,
     pub status: TurnStatus,
     pub usage: Option<(u64, u64)>,
     /// What was sent with the question (the grounding), when known.
-    pub context: Option<String>,
+    pub context: Option<SafeText>,
+    /// Its tokens, counted when it arrived.
+    pub context_tokens: usize,
     /// Rate limited: the request goes again at this time (attempt number).
     pub waiting: Option<(DateTime<Utc>, u32)>,
     /// The answer parsed (markdown, citations cut out), kept up to date by `update`: a
@@ -103,5 +112,5 @@ pub enum TurnStatus {
     /// Stopped with Esc: the text so far is kept.
     Stopped,
     /// The provider failed; the text so far is kept.
-    Failed(String),
+    Failed(SafeText),
 }

@@ -1,11 +1,13 @@
 //! The dashboard's state: the report shown, the tile selected, the sprint and range chosen.
 
+use crate::domain::text::{Safe, SafeText};
+
 /// The dashboard: the same report `sprintdeck report` prints, and the selected tile.
 #[derive(Debug, Clone, Default)]
 pub struct Dashboard {
     pub generation: u64,
-    pub report: Option<Box<crate::report::Report>>,
-    pub error: Option<String>,
+    pub report: Option<Safe<Box<crate::report::Report>>>,
+    pub error: Option<SafeText>,
     pub tile: usize,
     /// The burndown chart fills the pane.
     pub full_burndown: bool,
@@ -18,7 +20,7 @@ pub struct Dashboard {
     /// The report shown is the stored snapshot of an earlier run.
     pub from_snapshot: bool,
     /// Issue-to-prompt figures, when loaded.
-    pub prompt_stats: Option<crate::store::prompts::Stats>,
+    pub prompt_stats: Option<Safe<crate::store::prompts::Stats>>,
 }
 
 /// Completion ranges `r`/`R` step through: label, and days back from now (`None`: from the

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use super::msg::SourceFreshness;
 use crate::config::SavedView;
 use crate::config::theme::Theme;
+use crate::domain::text::SafeText;
 use crate::keymap::{Key, Keymap};
 
 pub use backlog::*;
@@ -53,7 +54,7 @@ impl Tab {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flash {
-    pub text: String,
+    pub text: SafeText,
     pub error: bool,
     pub until: DateTime<Utc>,
 }
@@ -83,7 +84,7 @@ impl Default for MetricsSettings {
 /// Fixed facts about this session.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub workspace: String,
+    pub workspace: SafeText,
     pub is_demo: bool,
     pub read_only: bool,
     pub me: Option<String>,
@@ -107,16 +108,16 @@ pub struct Settings {
     /// Issue-to-prompt templates (name, description, declared inputs) and the problems of
     /// those that failed to load.
     pub prompt_templates: Vec<TemplateInfo>,
-    pub prompt_template_errors: Vec<String>,
+    pub prompt_template_errors: Vec<SafeText>,
     /// `[prompts] pipe`, the command `|` sends a prompt to.
     pub prompt_pipe: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TemplateInfo {
-    pub name: String,
-    pub description: String,
-    pub vars: Vec<String>,
+    pub name: SafeText,
+    pub description: SafeText,
+    pub vars: Vec<SafeText>,
 }
 
 impl TemplateInfo {
@@ -125,9 +126,9 @@ impl TemplateInfo {
             .templates
             .iter()
             .map(|t| Self {
-                name: t.name.clone(),
-                description: t.description.clone(),
-                vars: t.vars.clone(),
+                name: t.name.as_str().into(),
+                description: t.description.as_str().into(),
+                vars: t.vars.iter().map(SafeText::from).collect(),
             })
             .collect()
     }
@@ -139,7 +140,7 @@ pub struct LlmChoice {
     /// `[llm.profiles.NAME]`; `None`: the keys directly under `[llm]`.
     pub name: Option<String>,
     /// "openai gpt-4o-mini".
-    pub label: String,
+    pub label: SafeText,
     /// Prices per 1k input and output tokens, when configured.
     pub price_per_1k: (Option<f64>, Option<f64>),
 }
@@ -159,7 +160,7 @@ impl Settings {
                 .iter()
                 .map(|label| LlmChoice {
                     name: None,
-                    label: label.clone(),
+                    label: label.into(),
                     price_per_1k: (None, None),
                 })
                 .collect()
@@ -173,7 +174,7 @@ impl Settings {
     /// What a config without `[ui]` gives: built-in keymap, dark theme, default columns.
     pub fn defaults(workspace: &str) -> Self {
         Self {
-            workspace: workspace.to_owned(),
+            workspace: workspace.into(),
             is_demo: false,
             read_only: false,
             me: None,

@@ -2,24 +2,30 @@
 
 use ratatui_textarea::TextArea;
 
+use crate::app::proposals::{ShownChange, ShownProposal};
+use crate::domain::text::{Safe, SafeText};
+
 /// The approval queue: pending proposals, the selected one as a diff, the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct ProposalsPane {
+    /// As stored: what is decided and applied.
     pub list: Vec<crate::store::proposals::Proposal>,
+    /// The same, as the pane shows them (one per proposal, made when the list arrives).
+    pub shown: Vec<ShownProposal>,
     pub selected: usize,
     pub loaded: bool,
-    pub error: Option<String>,
+    pub error: Option<SafeText>,
     /// Show every proposal, not only pending ones (`s`).
     pub all: bool,
     /// The audit log instead of the queue (`x`).
-    pub audit: Option<Vec<crate::store::proposals::AuditRow>>,
+    pub audit: Option<Vec<Safe<crate::store::proposals::AuditRow>>>,
     /// Asking for a reason before rejecting (`r`).
     pub rejecting: Option<TextArea<'static>>,
     /// Editing the selected proposal's changes before applying (`e`).
     pub editing: Option<ProposalEdit>,
     pub scroll: u16,
     /// Changes the trackers refused, as "KEY operation: reason" (`R` pushes again).
-    pub failed_pushes: Vec<String>,
+    pub failed_pushes: Vec<SafeText>,
     /// Which of the selected proposal's issue keys tab has reached (Enter opens it).
     pub key_cursor: Option<usize>,
     /// Select this proposal when the list arrives (opened from the chat or the generator).
@@ -33,6 +39,8 @@ pub struct ProposalsPane {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProposalEdit {
     pub changes: Vec<crate::domain::proposal::Change>,
+    /// The changes as the pane shows them, made again after each edit.
+    pub shown: Vec<ShownChange>,
     pub keep: Vec<bool>,
     pub cursor: usize,
 }
@@ -41,8 +49,10 @@ pub struct ProposalEdit {
 #[derive(Debug, Clone)]
 pub struct PromptPane {
     pub issue_id: i64,
-    pub issue_key: String,
+    pub issue_key: SafeText,
     pub stage: PromptStage,
+    /// The rendered prompt as the preview shows it (set when it arrives).
+    pub text: SafeText,
     pub scroll: u16,
 }
 
@@ -53,13 +63,13 @@ pub enum PromptStage {
     },
     /// The template's declared inputs, one editor each.
     Inputs {
-        template: String,
-        names: Vec<String>,
+        template: SafeText,
+        names: Vec<SafeText>,
         values: Vec<TextArea<'static>>,
         field: usize,
     },
     Rendering {
-        template: String,
+        template: SafeText,
     },
     Preview(Box<crate::prompt::Rendered>),
     /// Pasting the agent's answer to attach to the version shown.
@@ -67,5 +77,5 @@ pub enum PromptStage {
         rendered: Box<crate::prompt::Rendered>,
         editor: Box<TextArea<'static>>,
     },
-    Failed(String),
+    Failed(SafeText),
 }

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::text::{Safe, SafeText};
+
 /// The background sync as the status bar and the Sync view show it.
 #[derive(Debug, Clone, Default)]
 pub struct SyncState {
@@ -28,10 +30,10 @@ pub enum SyncPhase {
     },
     Waiting {
         until: DateTime<Utc>,
-        reason: String,
+        reason: SafeText,
     },
     Failed {
-        reason: String,
+        reason: SafeText,
     },
 }
 
@@ -53,8 +55,8 @@ impl SyncState {
 
 #[derive(Debug, Clone, Default)]
 pub struct SyncView {
-    pub runs: Vec<crate::store::sync_state::RunRow>,
+    pub runs: Vec<Safe<crate::store::sync_state::RunRow>>,
     pub loaded: bool,
-    pub error: Option<String>,
+    pub error: Option<SafeText>,
     pub scroll: u16,
 }
