@@ -112,3 +112,37 @@ fn invalid_keymaps_name_file_and_line(#[case] file: &str, #[case] expected: &str
     let err = load(file).expect_err("invalid");
     assert_eq!(err.to_string(), expected);
 }
+
+#[tokio::test]
+async fn the_queue_keys_are_rebindable_and_the_hints_follow() {
+    use crate::panes::{draw, text};
+    use crate::tui::{Harness, settings};
+    use sprintdeck::app::state::{Settings, Tab};
+    use sprintdeck::domain::proposal::ProposalState;
+    let settings = Settings {
+        keymap: load("proposals-rebound.toml").expect("valid"),
+        ..settings()
+    };
+    let mut h = Harness::with(settings, (120, 36), Tab::Proposals).await;
+    h.key(KeyCode::Char('P')).await;
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains(" y apply · r reject"), "{screen}");
+    // `a` is help now, `y` applies.
+    h.key(KeyCode::Char('a')).await;
+    assert!(h.state.help);
+    h.key(KeyCode::Esc).await;
+    assert_eq!(h.state.proposals.list[0].state, ProposalState::Pending);
+    h.key(KeyCode::Char('y')).await;
+    let applied = sprintdeck::store::proposals::list(
+        h.store.pool(),
+        Some(ProposalState::Applied),
+        crate::common::now(),
+    )
+    .await
+    .expect("list");
+    assert_eq!(applied.len(), 1);
+    // Help lists the keys as bound.
+    h.key(KeyCode::Char('?')).await;
+    let help = text(&draw(&h.state));
+    assert!(help.contains(" y "), "{help}");
+}
