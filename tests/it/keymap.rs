@@ -146,3 +146,18 @@ async fn the_queue_keys_are_rebindable_and_the_hints_follow() {
     let help = text(&draw(&h.state));
     assert!(help.contains(" y "), "{help}");
 }
+
+#[test]
+fn every_action_has_a_default_key_somewhere() {
+    let map = Keymap::load(None).expect("default keymap");
+    let unbound: Vec<String> = Action::all()
+        .into_iter()
+        .filter(|a| {
+            !Context::ALL
+                .iter()
+                .any(|c| map.bindings(*c).iter().any(|b| b.action == *a))
+        })
+        .map(Action::name)
+        .collect();
+    assert!(unbound.is_empty(), "no default key: {unbound:?}");
+}

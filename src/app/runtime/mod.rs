@@ -153,7 +153,11 @@ async fn event_loop(
             let edited = desktop::edit(terminal, &text).await;
             events = EventStream::new();
             for effect in update(state, Msg::Edited(edited)) {
-                exec.run(effect);
+                if is_desktop(&effect) {
+                    desktop::perform(effect, &notices);
+                } else {
+                    exec.run(effect);
+                }
             }
             state.dirty = true;
             state.urgent = true;
