@@ -5,6 +5,7 @@ mod backlog;
 mod board;
 mod chat;
 mod dashboard;
+mod prompt;
 mod proposals;
 mod sync;
 
@@ -20,6 +21,7 @@ pub use backlog::*;
 pub use board::*;
 pub use chat::*;
 pub use dashboard::*;
+pub use prompt::*;
 pub use proposals::*;
 pub use sync::*;
 

@@ -1,4 +1,4 @@
-//! The approval queue's state, and issue-to-prompt's.
+//! The approval queue's state: the proposals, their layout, the modes (edit, reject, audit).
 
 use ratatui_textarea::TextArea;
 
@@ -43,39 +43,4 @@ pub struct ProposalEdit {
     pub shown: Vec<ShownChange>,
     pub keep: Vec<bool>,
     pub cursor: usize,
-}
-
-/// Issue-to-prompt over the backlog: pick a template, fill its inputs, see the preview.
-#[derive(Debug, Clone)]
-pub struct PromptPane {
-    pub issue_id: i64,
-    pub issue_key: SafeText,
-    pub stage: PromptStage,
-    /// The rendered prompt as the preview shows it (set when it arrives).
-    pub text: SafeText,
-    pub scroll: u16,
-}
-
-#[derive(Debug, Clone)]
-pub enum PromptStage {
-    Pick {
-        selected: usize,
-    },
-    /// The template's declared inputs, one editor each.
-    Inputs {
-        template: SafeText,
-        names: Vec<SafeText>,
-        values: Vec<TextArea<'static>>,
-        field: usize,
-    },
-    Rendering {
-        template: SafeText,
-    },
-    Preview(Box<crate::prompt::Rendered>),
-    /// Pasting the agent's answer to attach to the version shown.
-    Output {
-        rendered: Box<crate::prompt::Rendered>,
-        editor: Box<TextArea<'static>>,
-    },
-    Failed(SafeText),
 }
