@@ -1,11 +1,14 @@
 //! Backlog behaviour: queries, paging through a window of rows, groups, sorting.
 
+use super::layout;
 use super::msg::{BacklogPage, BacklogRequest, Effect};
 use super::state::{GroupRow, Item, State, Window};
+use super::update::flash;
 use crate::domain::query::{self, Query, QueryError, Sort};
+use crate::domain::text::{Safe, SafeText};
+use crate::keymap::Action;
 use crate::store::filter::{self, FilterContext};
 use crate::store::read::IssueRow;
-use crate::ui::layout;
 
 /// Builds the store request for the current query, sort and grouping.
 pub fn request(state: &State) -> Result<BacklogRequest, String> {
@@ -46,7 +49,7 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
             }]
         }
         Err(e) => {
-            state.backlog.error = Some(e);
+            state.backlog.error = Some(e.into());
             state.dirty = true;
             Vec::new()
         }
@@ -57,7 +60,7 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
 pub fn set_query(state: &mut State, text: &str) -> Result<Vec<Effect>, QueryError> {
     let parsed = query::parse(text)?;
     let b = &mut state.backlog;
-    text.trim().clone_into(&mut b.query_text);
+    b.query_text = SafeText::line(text.trim());
     b.query = parsed;
     b.error = None;
     b.selected = 0;
@@ -77,7 +80,7 @@ pub fn on_loaded(
     let page = match result {
         Ok(page) => page,
         Err(e) => {
-            state.backlog.error = Some(e);
+            state.backlog.error = Some(e.into());
             return Vec::new();
         }
     };
@@ -91,6 +94,7 @@ pub fn on_loaded(
     for (key, count) in page.groups {
         let collapsed = b.grouping.collapsed.contains(&key);
         b.groups.push(GroupRow {
+            label: key.as_deref().map(SafeText::line),
             key,
             count,
             collapsed,
@@ -110,7 +114,7 @@ pub fn on_loaded(
     };
     b.window = Window {
         start: page.window_start,
-        rows: page.rows,
+        rows: page.rows.into_iter().map(Safe::new).collect(),
     };
     if let Some(id) = b.keep_selected.take()
         && !b.grouped()
@@ -138,8 +142,13 @@ pub fn on_window(
         b.window_pending = None;
     }
     match result {
-        Ok(rows) => b.window = Window { start, rows },
-        Err(e) => b.error = Some(e),
+        Ok(rows) => {
+            b.window = Window {
+                start,
+                rows: rows.into_iter().map(Safe::new).collect(),
+            };
+        }
+        Err(e) => b.error = Some(e.into()),
     }
     state.dirty = true;
     ensure_window(state)
@@ -304,4 +313,69 @@ pub fn apply_view(state: &mut State, n: u8) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The backlog's keys; `None`: not one of them.
+pub fn act(state: &mut State, action: Action) -> Option<Vec<Effect>> {
+    Some(match action {
+        Action::Down => move_by(state, 1),
+        Action::Up => move_by(state, -1),
+        Action::Top => select(state, 0),
+        Action::Bottom => {
+            let last = state.backlog.display_len().saturating_sub(1);
+            select(state, last)
+        }
+        Action::PageDown => {
+            let page = page(state);
+            move_by(state, page)
+        }
+        Action::PageUp => {
+            let page = page(state);
+            move_by(state, -page)
+        }
+        Action::Open => match state.backlog.item(state.backlog.selected) {
+            Some(Item::Header(_)) => toggle_group(state),
+            Some(Item::Row(_)) => match state.backlog.selected_row() {
+                Some(row) => {
+                    let id = row.id;
+                    super::detail::open(state, id, Vec::new())
+                }
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        },
+        Action::Filter => super::filter::open(state),
+        Action::ClearFilter => {
+            if state.backlog.query_text.is_empty() {
+                return Some(Vec::new());
+            }
+            set_query(state, "").unwrap_or_default()
+        }
+        Action::SortNext => sort_next(state),
+        Action::SortReverse => sort_reverse(state),
+        Action::GroupNext => {
+            let effects = group_next(state);
+            let label = state.backlog.grouping.by.label();
+            flash(state, &format!("group by {label}"), false);
+            effects
+        }
+        Action::ToggleGroup => toggle_group(state),
+        Action::View(n) => apply_view(state, n),
+        Action::OpenUrl | Action::CopyKey | Action::CopyUrl => {
+            let target = state
+                .backlog
+                .selected_row()
+                .map(|r| (r.key.clone(), r.web_url.clone()));
+            super::detail::issue_output(state, action, target)
+        }
+        Action::Prompt => {
+            let Some((id, key)) = state.backlog.selected_row().map(|r| (r.id, r.key.clone()))
+            else {
+                flash(state, "no issue selected", true);
+                return Some(Vec::new());
+            };
+            super::prompt::open(state, id, key)
+        }
+        _ => return None,
+    })
 }

@@ -7,6 +7,7 @@ use super::msg::{BoardData, Effect};
 use super::state::{BOARD_COLUMNS, BoardColumn, State, Swimlanes, Tab};
 use super::{detail, flash};
 use crate::domain::StatusCategory;
+use crate::domain::text::{Safe, SafeText};
 use crate::keymap::Action;
 use crate::store::read::IssueRow;
 
@@ -42,7 +43,7 @@ pub fn load(state: &mut State) -> Vec<Effect> {
             }]
         }
         Err(e) => {
-            state.board.error = Some(e.to_string());
+            state.board.error = Some(e.to_string().into());
             Vec::new()
         }
     }
@@ -76,7 +77,7 @@ pub fn on_loaded(state: &mut State, generation: u64, result: Result<BoardData, S
             }
             fill(state, data.rows);
         }
-        Err(e) => state.board.error = Some(e),
+        Err(e) => state.board.error = Some(e.into()),
     }
     state.dirty = true;
 }
@@ -84,6 +85,7 @@ pub fn on_loaded(state: &mut State, generation: u64, result: Result<BoardData, S
 /// The columns for the rows: the project's workflow when one project is shown and it has one,
 /// otherwise the three status categories. Keeps each column's selection where it can.
 fn fill(state: &mut State, rows: Vec<IssueRow>) {
+    let rows: Vec<Safe<IssueRow>> = rows.into_iter().map(Safe::new).collect();
     let shown = state.board.project.clone().or_else(|| {
         let first = rows.first()?.project_key.clone();
         rows.iter().all(|r| r.project_key == first).then_some(first)
@@ -123,6 +125,11 @@ fn fill(state: &mut State, rows: Vec<IssueRow>) {
     }
     b.column = b.column.min(columns.len().saturating_sub(1));
     b.columns = columns;
+    b.heading = SafeText::line(&format!(
+        "{} · {}",
+        b.project.as_deref().unwrap_or("all projects"),
+        b.shown_sprint().unwrap_or_else(|| "no sprint".to_owned())
+    ));
     b.loaded = true;
     b.error = None;
 }
@@ -131,7 +138,7 @@ fn category_columns() -> Vec<BoardColumn> {
     BOARD_COLUMNS
         .iter()
         .map(|(key, title, category)| BoardColumn {
-            title: (*title).to_owned(),
+            title: SafeText::line(title),
             limit_key: (*key).to_owned(),
             category: *category,
             status: None,
@@ -163,7 +170,7 @@ fn workflow_columns(
                 _ => StatusCategory::InProgress,
             };
             BoardColumn {
-                title: status.clone(),
+                title: SafeText::line(status),
                 limit_key: status.clone(),
                 category: seen.unwrap_or(guess),
                 status: Some(status.clone()),
@@ -174,7 +181,7 @@ fn workflow_columns(
         })
         .collect();
     columns.push(BoardColumn {
-        title: "Other".to_owned(),
+        title: SafeText::line("Other"),
         limit_key: "other".to_owned(),
         category: StatusCategory::Todo,
         status: None,

@@ -5,6 +5,7 @@ use super::board::step_sprint;
 use super::msg::{DashboardView, Effect};
 use super::state::{DashboardItem, RANGES, State, TILES, Tab};
 use super::{backlog, flash};
+use crate::domain::text::Safe;
 use crate::keymap::Action;
 use crate::report::Report;
 
@@ -26,7 +27,7 @@ pub fn load(state: &mut State) -> Vec<Effect> {
         view: DashboardView {
             sprint: d.sprint.clone(),
             range_days: RANGES[d.range].1,
-            workspace: state.settings.workspace.clone(),
+            workspace: state.settings.workspace.to_string(),
             metrics: state.settings.metrics.clone(),
             save_snapshot: default_view && !state.settings.read_only,
         },
@@ -42,10 +43,10 @@ pub fn on_loaded(state: &mut State, generation: u64, result: Result<Box<Report>,
     }
     match result {
         Ok(report) => {
-            d.report = Some(report);
+            d.report = Some(Safe::new(report));
             d.error = None;
         }
-        Err(e) => d.error = Some(e),
+        Err(e) => d.error = Some(e.into()),
     }
     d.refreshing = false;
     d.from_snapshot = false;
@@ -59,7 +60,7 @@ pub fn on_snapshot(state: &mut State, generation: u64, report: Option<Box<Report
         return;
     }
     if let Some(report) = report {
-        d.report = Some(report);
+        d.report = Some(Safe::new(report));
         d.from_snapshot = true;
         state.dirty = true;
     }

@@ -1,15 +1,18 @@
 //! The issue detail view: loading, following links, editing local fields.
 
 use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
 use super::msg::Effect;
 use super::state::{Detail, Editor, State, TimelineEntry};
 use super::update::flash;
 use crate::clock::parse_instant;
+use crate::domain::markdown;
 use crate::domain::overrides::OverrideField;
+use crate::domain::text::{Safe, SafeText};
+use crate::keymap::{Action, Context};
 use crate::store::detail::{EventRow, IssueDetail};
-use crate::ui::markdown;
 
 pub fn open(state: &mut State, issue_id: i64, trail: Vec<i64>) -> Vec<Effect> {
     state.detail_generation += 1;
@@ -45,10 +48,10 @@ pub fn on_loaded(state: &mut State, generation: u64, result: Result<Box<IssueDet
             d.cursor = d
                 .cursor
                 .min(data.links.len() + OverrideField::ALL.len() - 1);
-            d.data = Some(data);
+            d.data = Some(Safe::new(data));
             d.error = None;
         }
-        Err(e) => d.error = Some(e),
+        Err(e) => d.error = Some(e.into()),
     }
     state.dirty = true;
 }
@@ -74,7 +77,7 @@ pub fn timeline(events: &[EventRow], now: DateTime<Utc>) -> Vec<TimelineEntry> {
                     .get(..16)
                     .unwrap_or(&e.at)
                     .to_owned(),
-                status: e.to_status.clone(),
+                status: SafeText::line(&e.to_status),
                 category: e.to_category.clone(),
                 duration: if i + 1 == events.len() {
                     format!("{duration} so far")
@@ -147,8 +150,8 @@ pub fn back(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn edit(state: &mut State) -> Vec<Effect> {
-    if state.settings.read_only {
-        flash(state, "read-only mode: local fields cannot be edited", true);
+    // Enter on a field comes here too: the same gate as `e`.
+    if super::keys::refused(state, Action::Edit) {
         return Vec::new();
     }
     let Some(d) = state.detail.as_mut() else {
@@ -237,4 +240,93 @@ pub fn open_found(state: &mut State, key: &str, issue_id: Option<i64>) -> Vec<Ef
     };
     state.tab = super::state::Tab::Backlog;
     open(state, id, Vec::new())
+}
+
+/// The detail's keys, and the local field editor's; `None`: not one of them (typed, in the
+/// editor).
+pub fn act(state: &mut State, context: Context, action: Action) -> Option<Vec<Effect>> {
+    if context == Context::DetailEdit {
+        return match action {
+            Action::Save => Some(save(state)),
+            Action::Cancel | Action::Back => Some(back(state)),
+            _ => None,
+        };
+    }
+    Some(match action {
+        Action::Back => back(state),
+        Action::Down => {
+            move_cursor(state, 1);
+            Vec::new()
+        }
+        Action::Up => {
+            move_cursor(state, -1);
+            Vec::new()
+        }
+        Action::PageDown => {
+            scroll(state, 10);
+            Vec::new()
+        }
+        Action::PageUp => {
+            scroll(state, -10);
+            Vec::new()
+        }
+        Action::Open => activate(state),
+        Action::Edit => edit(state),
+        Action::OpenUrl | Action::CopyKey | Action::CopyUrl => {
+            let target = state
+                .detail
+                .as_ref()
+                .and_then(|d| d.data.as_ref())
+                .map(|d| (d.row.key.clone(), d.row.web_url.clone()));
+            issue_output(state, action, target)
+        }
+        Action::Prompt => {
+            let issue = state
+                .detail
+                .as_ref()
+                .and_then(|d| d.data.as_ref())
+                .map(|d| (d.row.id, d.row.key.clone()));
+            match issue {
+                Some((id, key)) => super::prompt::open(state, id, key),
+                None => Vec::new(),
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Open in the browser or copy the key or URL of an issue.
+pub(super) fn issue_output(
+    state: &mut State,
+    action: Action,
+    target: Option<(String, Option<String>)>,
+) -> Vec<Effect> {
+    let Some((key, url)) = target else {
+        flash(state, "no issue selected", true);
+        return Vec::new();
+    };
+    match (action, url) {
+        (Action::CopyKey, _) => vec![Effect::Copy {
+            what: format!("key {key}"),
+            text: key,
+        }],
+        (Action::CopyUrl, Some(url)) => vec![Effect::Copy {
+            what: format!("URL of {key}"),
+            text: url,
+        }],
+        (Action::OpenUrl, Some(url)) => vec![Effect::OpenUrl(url)],
+        _ => {
+            flash(state, &format!("{key} has no web URL"), true);
+            Vec::new()
+        }
+    }
+}
+
+/// A key typed into the local field's editor.
+pub fn type_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(editor) = state.detail.as_mut().and_then(|d| d.editing.as_mut()) {
+        editor.input.input(key);
+        editor.error = None;
+    }
+    Vec::new()
 }

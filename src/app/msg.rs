@@ -155,7 +155,7 @@ pub struct BacklogPage {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFreshness {
-    pub name: String,
+    pub name: crate::domain::text::SafeText,
     pub last_ok: Option<DateTime<Utc>>,
 }
 
@@ -286,4 +286,54 @@ pub enum Effect {
         text: String,
         what: String,
     },
+}
+
+impl Effect {
+    /// The effect changes the team's data: the database (proposals, the outbox, local fields,
+    /// kept conversations, the sync's copy, the dashboard's snapshot) or the trackers. A
+    /// read-only UI dispatches none of these. Prompt versions and their pasted outputs are the
+    /// user's own log, which `sprintdeck --read-only prompt render` keeps too; the filter history
+    /// is a file of the user's own.
+    pub fn writes(&self) -> bool {
+        match self {
+            Self::SaveOverride { .. }
+            | Self::MoveCard(_)
+            | Self::StartSync
+            | Self::SaveChatTurn { .. }
+            | Self::ApplyProposal { .. }
+            | Self::RejectProposal { .. }
+            | Self::UndoProposal
+            | Self::RunPlanner
+            | Self::RunAnalyst
+            | Self::PushOutbox
+            | Self::Generate(_)
+            | Self::RecheckGenerated { .. } => true,
+            Self::ChatAsk { propose, .. } => *propose,
+            Self::LoadDashboard { view, .. } => view.save_snapshot,
+            Self::LoadBacklog { .. }
+            | Self::LoadWindow { .. }
+            | Self::LoadDetail { .. }
+            | Self::SaveHistory(_)
+            | Self::LoadBoard { .. }
+            | Self::LoadDashboardSnapshot { .. }
+            | Self::LoadFreshness
+            | Self::ChatStop
+            | Self::LoadChat(_)
+            | Self::WarmChat
+            | Self::RenderPrompt { .. }
+            | Self::WritePrompt(_)
+            | Self::PipePrompt { .. }
+            | Self::SavePromptOutput { .. }
+            | Self::LoadPromptStats
+            | Self::LoadProposals { .. }
+            | Self::LoadAudit
+            | Self::LoadConversations
+            | Self::StopGenerating
+            | Self::EditInEditor(_)
+            | Self::FindIssue(_)
+            | Self::LoadSyncRuns
+            | Self::OpenUrl(_)
+            | Self::Copy { .. } => false,
+        }
+    }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::msg::Effect;
 use super::state::{State, SyncPhase, SyncView, Tab};
 use super::{backlog, board, dashboard, detail, flash};
+use crate::domain::text::Safe;
 use crate::sync::{Counts, SyncEvent};
 
 /// A pass is due: start it (at most one at a time).
@@ -26,7 +27,8 @@ pub fn schedule_first(state: &mut State) {
 }
 
 pub fn start(state: &mut State) -> Vec<Effect> {
-    if state.settings.sync_every.is_none() || state.sync.running {
+    // A read-only UI reads what another one's sync writes.
+    if state.settings.sync_every.is_none() || state.settings.read_only || state.sync.running {
         return Vec::new();
     }
     state.sync.running = true;
@@ -67,7 +69,13 @@ pub fn on_event(state: &mut State, event: SyncEvent) {
             reason,
         } => {
             let until = state.now + Duration::seconds(i64::try_from(seconds).unwrap_or(0));
-            s.set_phase(&source, Some(SyncPhase::Waiting { until, reason }));
+            s.set_phase(
+                &source,
+                Some(SyncPhase::Waiting {
+                    until,
+                    reason: reason.into(),
+                }),
+            );
         }
         // The whole pass's answer (`SyncDone`) settles each source.
         SyncEvent::Finished { .. } => {}
@@ -85,7 +93,9 @@ pub fn on_done(
         effects.push(Effect::WarmChat);
     }
     // And the analyst looks at it (new findings only; a read-only UI does not sync).
-    effects.push(Effect::RunAnalyst);
+    if !state.settings.read_only {
+        effects.push(Effect::RunAnalyst);
+    }
     effects
 }
 
@@ -106,7 +116,12 @@ fn done(state: &mut State, results: Vec<(String, Result<Counts, String>)>) -> Ve
             }
             Err(reason) => {
                 failed.push(format!("{source}: {reason}"));
-                s.set_phase(&source, Some(SyncPhase::Failed { reason }));
+                s.set_phase(
+                    &source,
+                    Some(SyncPhase::Failed {
+                        reason: reason.into(),
+                    }),
+                );
             }
         }
     }
@@ -163,10 +178,10 @@ pub fn on_runs(state: &mut State, result: Result<Vec<crate::store::sync_state::R
     if let Some(view) = &mut state.sync.view {
         match result {
             Ok(runs) => {
-                view.runs = runs;
+                view.runs = runs.into_iter().map(Safe::new).collect();
                 view.error = None;
             }
-            Err(e) => view.error = Some(e),
+            Err(e) => view.error = Some(e.into()),
         }
         view.loaded = true;
         state.dirty = true;

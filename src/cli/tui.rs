@@ -8,8 +8,8 @@ use crate::Error;
 use crate::app::state::{Column, Settings, Tab};
 use crate::app::{State, runtime};
 use crate::config::StartPane;
+use crate::config::theme::{ColorDepth, Theme};
 use crate::keymap::Keymap;
-use crate::ui::theme::{ColorDepth, Theme};
 
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
@@ -50,7 +50,7 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
         .collect();
     let read_only = ctx.cli.read_only || ui.read_only;
     Ok(Settings {
-        workspace: ws.name.clone(),
+        workspace: ws.name.as_str().into(),
         is_demo: ws.is_demo,
         read_only,
         me: ws.me.clone(),
@@ -80,14 +80,19 @@ pub fn settings(ctx: &Context, ws: &Workspace) -> Result<Settings, Error> {
                     label: match &name {
                         Some(n) => format!("{n}: {}", llm_label(&p)),
                         None => llm_label(&p),
-                    },
+                    }
+                    .into(),
                     name,
                     price_per_1k: (p.price_input_per_1k, p.price_output_per_1k),
                 })
                 .collect()
         }),
         prompt_templates: crate::app::state::TemplateInfo::of(&library),
-        prompt_template_errors: library.errors.iter().map(ToString::to_string).collect(),
+        prompt_template_errors: library
+            .errors
+            .iter()
+            .map(|e| e.to_string().into())
+            .collect(),
         prompt_pipe: ctx.config.prompts.pipe.clone(),
         sync_every: syncs(ctx, ws, read_only)
             .then(|| chrono::Duration::minutes(i64::from(ctx.config.sync.interval_minutes.max(1)))),
@@ -130,6 +135,7 @@ pub async fn run(ctx: &Context, ws: Workspace) -> Result<(), Error> {
         ws.store,
         state,
         runtime::Options {
+            render: crate::ui::render,
             clock: ctx.clock,
             history_path,
             sources,

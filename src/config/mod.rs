@@ -5,6 +5,7 @@ mod load;
 pub mod paths;
 mod schema;
 pub mod secrets;
+pub mod theme;
 
 pub use load::{ConfigError, load, parse_str};
 pub use paths::Paths;

@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod issue;
+pub mod markdown;
 pub mod metrics;
 pub mod overrides;
 pub mod proposal;

@@ -1,5 +1,6 @@
 //! Everything a key can do. The keymap file names actions by their kebab-case name; help and
-//! status-bar hints use the descriptions here.
+//! hints use the descriptions here (a context may describe an action in its own words, see
+//! [`super::help`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,6 +20,7 @@ pub enum Action {
     PageDown,
     Open,
     Back,
+    Close,
     Filter,
     ClearFilter,
     SortNext,
@@ -29,8 +31,10 @@ pub enum Action {
     CopyKey,
     CopyUrl,
     Edit,
+    Save,
     Apply,
     Cancel,
+    Confirm,
     HistoryPrev,
     HistoryNext,
     Burndown,
@@ -48,6 +52,47 @@ pub enum Action {
     Prompt,
     /// Switch to saved view N (1-based); 0 shows everything.
     View(u8),
+    NextField,
+    PrevField,
+    // The chat.
+    Send,
+    Newline,
+    Follow,
+    Write,
+    NextIssue,
+    Retry,
+    New,
+    ToggleContext,
+    ToggleReasoning,
+    NextModel,
+    Conversations,
+    OpenProposal,
+    // The approval queue.
+    ShowAll,
+    AuditLog,
+    ApplyProposal,
+    Reject,
+    Undo,
+    PlanSprint,
+    FindRisks,
+    Push,
+    ToggleChange,
+    MorePoints,
+    FewerPoints,
+    // The backlog generator.
+    Generator,
+    Generate,
+    ExternalEditor,
+    Stop,
+    Drop,
+    Refine,
+    // Issue-to-prompt.
+    Templates,
+    Copy,
+    WriteFile,
+    Pipe,
+    AttachOutput,
+    Attach,
 }
 
 const TABLE: &[(&str, Action, &str)] = &[
@@ -68,6 +113,7 @@ const TABLE: &[(&str, Action, &str)] = &[
     ("page-down", Action::PageDown, "one page down"),
     ("open", Action::Open, "open the selection"),
     ("back", Action::Back, "go back"),
+    ("close", Action::Close, "close"),
     ("filter", Action::Filter, "filter with the query language"),
     ("clear-filter", Action::ClearFilter, "show all issues"),
     ("sort-next", Action::SortNext, "sort by the next column"),
@@ -90,8 +136,14 @@ const TABLE: &[(&str, Action, &str)] = &[
     ("copy-key", Action::CopyKey, "copy the issue key"),
     ("copy-url", Action::CopyUrl, "copy the issue URL"),
     ("edit", Action::Edit, "edit the selected local field"),
+    ("save", Action::Save, "save"),
     ("apply", Action::Apply, "apply"),
     ("cancel", Action::Cancel, "cancel"),
+    (
+        "confirm",
+        Action::Confirm,
+        "the next field; on the last, go",
+    ),
     (
         "history-prev",
         Action::HistoryPrev,
@@ -142,9 +194,101 @@ const TABLE: &[(&str, Action, &str)] = &[
         Action::Prompt,
         "render the issue into a prompt for a coding agent",
     ),
+    ("next-field", Action::NextField, "next field"),
+    ("prev-field", Action::PrevField, "previous field"),
+    ("send", Action::Send, "send the question"),
+    ("newline", Action::Newline, "a new line in the question"),
+    ("follow", Action::Follow, "follow the newest text"),
+    ("write", Action::Write, "write a question"),
+    (
+        "next-issue",
+        Action::NextIssue,
+        "walk the issues named here (then the next tab)",
+    ),
+    ("retry", Action::Retry, "ask the last question again"),
+    ("new", Action::New, "start a new one"),
+    (
+        "toggle-context",
+        Action::ToggleContext,
+        "show the context sent with each question",
+    ),
+    (
+        "toggle-reasoning",
+        Action::ToggleReasoning,
+        "show the whole reasoning",
+    ),
+    ("next-model", Action::NextModel, "next model (profile)"),
+    (
+        "conversations",
+        Action::Conversations,
+        "reopen an older conversation",
+    ),
+    (
+        "open-proposal",
+        Action::OpenProposal,
+        "open the proposal made (it applies nothing)",
+    ),
+    ("show-all", Action::ShowAll, "all proposals or pending only"),
+    ("audit-log", Action::AuditLog, "the audit log"),
+    (
+        "apply-proposal",
+        Action::ApplyProposal,
+        "apply (all changes, or none)",
+    ),
+    ("reject", Action::Reject, "reject, with an optional reason"),
+    ("undo", Action::Undo, "undo the last applied proposal"),
+    ("plan-sprint", Action::PlanSprint, "plan the next sprint"),
+    ("find-risks", Action::FindRisks, "look for risks"),
+    ("push", Action::Push, "push refused changes again"),
+    (
+        "toggle-change",
+        Action::ToggleChange,
+        "keep or drop the change",
+    ),
+    ("more-points", Action::MorePoints, "one point more"),
+    ("fewer-points", Action::FewerPoints, "one point fewer"),
+    (
+        "generator",
+        Action::Generator,
+        "backlog generator: an idea (and documents) to epics, stories, tasks",
+    ),
+    ("generate", Action::Generate, "generate"),
+    (
+        "external-editor",
+        Action::ExternalEditor,
+        "write the idea in $VISUAL / $EDITOR",
+    ),
+    ("stop", Action::Stop, "stop"),
+    ("drop", Action::Drop, "drop the item (rules checked again)"),
+    (
+        "refine",
+        Action::Refine,
+        "refine by instruction (replaces the proposal, shows the diff)",
+    ),
+    ("templates", Action::Templates, "back to the templates"),
+    ("copy", Action::Copy, "copy the prompt (OSC 52)"),
+    (
+        "write-file",
+        Action::WriteFile,
+        "write the prompt to a file in the data dir",
+    ),
+    ("pipe", Action::Pipe, "pipe the prompt to [prompts] pipe"),
+    (
+        "attach-output",
+        Action::AttachOutput,
+        "paste the agent's answer to attach to this version",
+    ),
+    ("attach", Action::Attach, "attach the pasted answer"),
 ];
 
 impl Action {
+    /// Every action (the views as `view-0`…`view-9`).
+    pub fn all() -> Vec<Action> {
+        let mut all: Vec<Action> = TABLE.iter().map(|(_, a, _)| *a).collect();
+        all.extend((0..=9).map(Action::View));
+        all
+    }
+
     pub fn name(self) -> String {
         match self {
             Self::View(n) => format!("view-{n}"),
@@ -166,9 +310,28 @@ impl Action {
         }
     }
 
-    /// Actions that change data; refused in read-only mode.
+    /// Actions that change the team's data (the database or the trackers), or start doing so;
+    /// refused in read-only mode by the one check every key passes.
     pub fn writes(self) -> bool {
-        matches!(self, Self::Edit | Self::MoveLeft | Self::MoveRight)
+        matches!(
+            self,
+            Self::Edit
+                | Self::Save
+                | Self::MoveLeft
+                | Self::MoveRight
+                | Self::ApplyProposal
+                | Self::Reject
+                | Self::Undo
+                | Self::PlanSprint
+                | Self::FindRisks
+                | Self::Push
+                | Self::MorePoints
+                | Self::FewerPoints
+                | Self::Generator
+                | Self::Generate
+                | Self::Drop
+                | Self::Refine
+        )
     }
 
     pub fn all_names() -> Vec<String> {
@@ -201,5 +364,23 @@ impl FromStr for Action {
             .find(|(n, _, _)| *n == s)
             .map(|(_, a, _)| *a)
             .ok_or(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_one_name_that_reads_back() {
+        let all = Action::all();
+        for action in &all {
+            assert_eq!(action.name().parse::<Action>(), Ok(*action), "{action:?}");
+            assert!(!action.description().is_empty(), "{action:?}");
+        }
+        let mut names: Vec<String> = all.iter().map(|a| a.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len(), "a name is used twice");
     }
 }

@@ -57,6 +57,17 @@ const NAMES: &[(&str, KeyName)] = &[
 pub type Chord = Vec<Key>;
 
 impl Key {
+    /// `ctrl-c`: quits from anywhere, whatever the keymap says, so that no keymap can lock
+    /// the user in.
+    pub fn interrupt() -> Self {
+        Self {
+            code: KeyName::Char('c'),
+            ctrl: true,
+            alt: false,
+            shift: false,
+        }
+    }
+
     pub fn from_event(event: &KeyEvent) -> Option<Self> {
         let m = event.modifiers;
         let code = match event.code {

@@ -3,6 +3,8 @@
 
 mod action;
 mod chord;
+mod context;
+mod describe;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,57 +12,11 @@ use std::path::{Path, PathBuf};
 
 pub use action::Action;
 pub use chord::{Chord, Key, KeyName, format_chord, parse_chord};
+pub use context::Context;
+pub use describe::describe;
 
 /// The embedded default keymap.
 pub const DEFAULT: &str = include_str!("../../assets/keymap.toml");
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
-    Global,
-    Backlog,
-    Detail,
-    Filter,
-    Dashboard,
-    Board,
-    Chat,
-    Proposals,
-}
-
-impl Context {
-    pub const ALL: [Context; 8] = [
-        Context::Global,
-        Context::Backlog,
-        Context::Detail,
-        Context::Filter,
-        Context::Dashboard,
-        Context::Board,
-        Context::Chat,
-        Context::Proposals,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Global => "global",
-            Self::Backlog => "backlog",
-            Self::Detail => "detail",
-            Self::Filter => "filter",
-            Self::Dashboard => "dashboard",
-            Self::Board => "board",
-            Self::Chat => "chat",
-            Self::Proposals => "proposals",
-        }
-    }
-
-    /// Text-input contexts get every unbound key as typed text, so global keys (`q`, `?`) do
-    /// not apply there.
-    pub fn inherits_global(self) -> bool {
-        !matches!(self, Self::Global | Self::Filter)
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
@@ -268,6 +224,14 @@ impl Keymap {
     /// Bindings of a context in file order (without global).
     pub fn bindings(&self, context: Context) -> &[Binding] {
         self.contexts.get(&context).map_or(&[], Vec::as_slice)
+    }
+
+    /// The action `keys` are bound to in `context` alone (no global), if any.
+    pub fn bound(&self, context: Context, keys: &[Key]) -> Option<Action> {
+        self.bindings(context)
+            .iter()
+            .find(|b| b.chord == keys)
+            .map(|b| b.action)
     }
 
     /// The chords bound to `action` in `context` (then global), for hints: "q quit".

@@ -4,6 +4,7 @@
 pub mod chat;
 pub mod completion;
 pub mod detail;
+pub mod failed_pushes;
 pub mod filter;
 pub mod import;
 pub mod metrics;

@@ -143,4 +143,5 @@ pub const ALL: &[(&str, &str)] = &[
     ("snapshot_get", SNAPSHOT_GET),
     ("status_categories", STATUS_CATEGORIES),
     ("snapshot_put", SNAPSHOT_PUT),
+    ("failed_pushes", super::failed_pushes::FAILED_PUSHES),
 ];

@@ -3,12 +3,12 @@ use ratatui::layout::Constraint;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::layout::Areas;
-use super::theme::symbols;
+use super::symbols;
 use crate::app::State;
+use crate::app::layout::Areas;
 use crate::app::state::{Column, Item};
 use crate::clock::parse_instant;
-use crate::domain::text::sanitize;
+use crate::domain::text::Safe;
 use crate::domain::time::{date_to_db, relative};
 use crate::store::read::IssueRow;
 
@@ -21,7 +21,7 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
     let table_area = areas.table;
     if let Some(error) = &b.error {
         frame.render_widget(
-            Paragraph::new(Span::styled(sanitize(error, false), theme.error)),
+            Paragraph::new(Span::styled(error.as_str(), theme.error)),
             table_area,
         );
         return;
@@ -35,9 +35,15 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
     }
     if b.display_len() == 0 {
         let text = if b.query_text.is_empty() {
-            " no issues yet: configure a source and sync, or run `sprintdeck demo`"
+            " no issues yet: configure a source and sync, or run `sprintdeck demo`".to_owned()
         } else {
-            " no issues match this filter (esc clears it)"
+            let clear = super::hints::key(
+                state,
+                crate::keymap::Context::Backlog,
+                crate::keymap::Action::ClearFilter,
+            )
+            .unwrap_or_default();
+            format!(" no issues match this filter ({clear} clears it)")
         };
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), table_area);
         return;
@@ -136,7 +142,12 @@ fn width(column: Column) -> Constraint {
     }
 }
 
-fn issue_row<'a>(state: &State, issue: &'a IssueRow, columns: &[Column], today: &str) -> Row<'a> {
+fn issue_row<'a>(
+    state: &State,
+    issue: &'a Safe<IssueRow>,
+    columns: &[Column],
+    today: &str,
+) -> Row<'a> {
     let theme = &state.settings.theme;
     let overdue =
         issue.status_category != "done" && issue.due_date.as_deref().is_some_and(|d| d < today);
@@ -152,33 +163,18 @@ fn issue_row<'a>(state: &State, issue: &'a IssueRow, columns: &[Column], today: 
         let cell = match column {
             Column::Key => {
                 let style = if overdue { theme.overdue } else { theme.base };
-                Cell::from(Span::styled(sanitize(&issue.key, false), style))
+                Cell::from(Span::styled(issue.key.as_str(), style))
             }
             Column::Type => Cell::from(issue.issue_type.clone()),
-            Column::Title => Cell::from(sanitize(&issue.title, false)),
+            Column::Title => Cell::from(issue.title.as_str()),
             Column::Status => {
-                let (style, symbol) = theme.category(&issue.status_category);
-                Cell::from(Span::styled(
-                    format!("{symbol} {}", sanitize(&issue.status, false)),
-                    style,
-                ))
+                let (style, symbol) = symbols::category(theme, &issue.status_category);
+                Cell::from(Span::styled(format!("{symbol} {}", issue.status), style))
             }
             Column::Assignee => Cell::from(assignee(issue.assignees.as_deref())),
             Column::Points => Cell::from(issue.story_points.map(points).unwrap_or_default()),
-            Column::Sprint => Cell::from(
-                issue
-                    .sprint
-                    .as_deref()
-                    .map(|s| sanitize(s, false))
-                    .unwrap_or_default(),
-            ),
-            Column::Priority => Cell::from(
-                issue
-                    .priority
-                    .as_deref()
-                    .map(|p| sanitize(p, false))
-                    .unwrap_or_default(),
-            ),
+            Column::Sprint => Cell::from(issue.sprint.as_deref().unwrap_or_default()),
+            Column::Priority => Cell::from(issue.priority.as_deref().unwrap_or_default()),
             Column::Updated => Cell::from(
                 parse_instant(&issue.updated_at)
                     .map_or_else(String::new, |at| relative(at, state.now)),
@@ -197,9 +193,9 @@ fn group_row<'a>(state: &State, g: usize, columns: &[Column]) -> Row<'a> {
     } else {
         symbols::EXPANDED
     };
-    let label = group.key.as_deref().map_or_else(
+    let label = group.label.as_ref().map_or_else(
         || format!("(no {})", state.backlog.grouping.by.label()),
-        |k| sanitize(k, false),
+        ToString::to_string,
     );
     let mut cells = vec![Cell::from(Span::styled(symbol, theme.group_header))];
     for column in columns {
@@ -228,7 +224,7 @@ fn assignee(list: Option<&str>) -> String {
         return String::new();
     };
     let mut names = list.split(", ");
-    let first = sanitize(names.next().unwrap_or(""), false);
+    let first = names.next().unwrap_or("").to_owned();
     let more = names.count();
     if more > 0 {
         format!("{first} +{more}")
@@ -251,7 +247,7 @@ fn filter_bar(state: &State, frame: &mut Frame, area: ratatui::layout::Rect) {
     if !f.open {
         let line = Line::from(vec![
             Span::styled(" filter ", theme.key_hint),
-            Span::raw(sanitize(&state.backlog.query_text, false)),
+            Span::raw(state.backlog.query_text.as_str()),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         return;

@@ -5,10 +5,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::theme::{Theme, symbols};
+use super::symbols;
 use crate::app::State;
 use crate::app::state::BoardColumn;
-use crate::domain::text::sanitize;
+use crate::config::theme::Theme;
+use crate::domain::text::{Safe, SafeText};
 use crate::store::read::IssueRow;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -16,7 +17,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let b = &state.board;
     if !b.loaded {
         let (text, style) = match &b.error {
-            Some(e) => (format!(" {}", sanitize(e, false)), theme.error),
+            Some(e) => (format!(" {e}"), theme.error),
             None => (" loading…".to_owned(), theme.dim),
         };
         frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
@@ -32,14 +33,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let mut block = column_block(state, column, focused);
         if i == 0 {
             // What the board shows, since `p` and `[`/`]` change it.
-            let project = b.project.as_deref().unwrap_or("all projects");
-            let sprint = b.shown_sprint().unwrap_or_else(|| "no sprint".to_owned());
             block = block.title_bottom(Line::from(Span::styled(
-                format!(
-                    " {} · {} ",
-                    sanitize(project, false),
-                    sanitize(&sprint, false)
-                ),
+                format!(" {} ", b.heading),
                 theme.dim,
             )));
         }
@@ -70,7 +65,7 @@ fn column_block<'a>(state: &State, column: &BoardColumn, focused: bool) -> Block
     } else {
         String::new()
     };
-    let title = sanitize(&column.title, false);
+    let title = &column.title;
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -99,12 +94,12 @@ fn card_lines(
     let selected = column.selected;
     let offset = selected.saturating_sub(visible - 1);
     let mut lines = Vec::new();
-    let mut lane: Option<String> = None;
+    let mut lane: Option<SafeText> = None;
     for (n, card) in column.cards.iter().enumerate().skip(offset).take(visible) {
         let this_lane = b.swimlanes.lane(card);
         if this_lane.is_some() && this_lane != lane {
             lines.push(Line::from(Span::styled(
-                format!("── {}", sanitize(this_lane.as_deref().unwrap_or(""), false)),
+                format!("── {}", this_lane.as_deref().unwrap_or("")),
                 theme.group_header,
             )));
             lane = this_lane;
@@ -115,7 +110,7 @@ fn card_lines(
         }
         lines.push(first);
         lines.push(Line::from(Span::styled(
-            format!("  {}", sanitize(&card.title, false)),
+            format!("  {}", card.title),
             theme.dim,
         )));
     }
@@ -126,8 +121,8 @@ fn card_lines(
 }
 
 /// Key, points, first assignee, and the blocked and pending-push marks.
-fn card_line(theme: &Theme, card: &IssueRow, pending: bool) -> Line<'static> {
-    let (style, symbol) = theme.category(&card.status_category);
+fn card_line(theme: &Theme, card: &Safe<IssueRow>, pending: bool) -> Line<'static> {
+    let (style, symbol) = symbols::category(theme, &card.status_category);
     let points = card
         .story_points
         .map(|p| format!(" {p}p"))
@@ -136,11 +131,11 @@ fn card_line(theme: &Theme, card: &IssueRow, pending: bool) -> Line<'static> {
         .assignees
         .as_deref()
         .and_then(|a| a.split(", ").next())
-        .map(|a| format!("  {}", sanitize(a, false)))
+        .map(|a| format!("  {a}"))
         .unwrap_or_default();
     let mut line = Line::from(vec![
         Span::styled(format!("{symbol} "), style),
-        Span::raw(sanitize(&card.key, false)),
+        Span::raw(card.key.clone()),
         Span::styled(points, theme.accent),
         Span::styled(who, theme.dim),
     ]);

@@ -10,10 +10,13 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use ratatui::style::Style;
 
-use super::theme::Theme;
+use super::hints::{item, key, line};
+use super::markdown;
 use crate::app::State;
 use crate::app::state::{ChatPane, ChatPhase, ChatTurn, ConversationList, LlmChoice, TurnStatus};
-use crate::domain::text::sanitize;
+use crate::config::theme::Theme;
+use crate::domain::text::SafeText;
+use crate::keymap::{Action, Context};
 
 const NOT_CONFIGURED: &str = "No AI provider is configured. Add one to the config file, e.g.\n\n\
     [llm]\nprovider = \"openai\"      # or any OpenAI-compatible server\nmodel = \"gpt-4o-mini\"\napi_key_env = \"OPENAI_API_KEY\"\n\n\
@@ -41,38 +44,31 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     for (index, turn) in c.turns.iter().enumerate() {
         lines.push(Line::from(vec![
             Span::styled("you  ", theme.header),
-            Span::raw(sanitize(&turn.question, false)),
+            Span::raw(turn.shown_question.as_str()),
         ]));
         if c.show_context {
-            context_lines(turn.context.as_deref(), theme, &mut lines);
+            context_lines(turn, theme, &mut lines);
         }
         if !turn.reasoning.is_empty() {
-            reasoning_lines(&turn.reasoning, c.show_reasoning, theme, &mut lines);
+            let toggle = key(state, Context::Chat, Action::ToggleReasoning).unwrap_or_default();
+            reasoning_lines(
+                (&turn.shown_reasoning, &toggle),
+                c.show_reasoning,
+                theme,
+                &mut lines,
+            );
         }
-        let fresh;
-        let answer = if let Some(cached) = &turn.rendered {
-            cached
-        } else {
-            fresh = crate::app::chat::answer_lines(&turn.answer, theme);
-            &fresh
-        };
         let cited = selected
             .as_ref()
             .filter(|(i, _)| *i == index)
-            .map(|(_, key)| key.as_str());
-        for line in answer {
-            let mut spans = vec![Span::raw("     ")];
-            for s in &line.spans {
-                let keys = crate::app::chat::cited_keys(&s.content);
-                let style = if cited.is_some_and(|k| keys.iter().any(|c| c == k)) {
-                    focus_line.get_or_insert(lines.len());
-                    theme.selected
-                } else {
-                    s.style
-                };
-                spans.push(Span::styled(s.content.clone(), style));
+            .map(|(_, key)| *key);
+        for line in &turn.lines {
+            if cited.is_some_and(|k| markdown::cites(line, k)) {
+                focus_line.get_or_insert(lines.len());
             }
-            lines.push(Line::from(spans));
+            let mut styled = markdown::styled(line, theme, cited);
+            styled.spans.insert(0, Span::raw("     "));
+            lines.push(styled);
         }
         if let Some((text, style)) = turn_note(state, turn, &choice) {
             lines.push(Line::from(Span::styled(text, style)));
@@ -81,7 +77,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     if c.turns.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!("Ask about this backlog ({}). Enter sends, alt-enter breaks the line, ↑ earlier questions; esc stops an answer and leaves the input for the conversation, where r asks again, n starts a new one, o lists older ones, m switches model, c shows the context sent, t the reasoning, tab the cited issues (enter opens one), i writes again.", choice.label),
+            welcome(state, &choice.label),
             theme.dim,
         )));
     }
@@ -98,15 +94,38 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         paragraph.scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         talk,
     );
+    frame.render_widget(&input_box(state, &choice), input);
+    if let Some(list) = &c.conversations {
+        conversations(state, list, frame, area);
+    }
+}
+
+/// The question being written (or, in the conversation, its keys in the border).
+fn input_box(state: &State, choice: &LlmChoice) -> ratatui_textarea::TextArea<'static> {
+    let theme = &state.settings.theme;
+    let c = &state.chat;
     let mut textarea = c.input.clone();
-    let model = sanitize(&choice.label, false);
+    let model = &choice.label;
     let title = if c.writing {
-        format!(" ask {model} · enter sends · esc leaves the input ")
+        let keys = line([
+            item(state, Context::ChatInput, Action::Send, "sends"),
+            item(state, Context::ChatInput, Action::Back, "leaves the input"),
+        ]);
+        format!(" ask {model} ·{keys} ")
     } else {
         textarea.set_cursor_style(Style::default());
-        format!(
-            " {model} · i writes · r again · n new · o older · m model · c context · t reasoning · tab citations · p proposal "
-        )
+        let keys = line([
+            item(state, Context::Chat, Action::Write, "writes"),
+            item(state, Context::Chat, Action::Retry, "again"),
+            item(state, Context::Chat, Action::New, "new"),
+            item(state, Context::Chat, Action::Conversations, "older"),
+            item(state, Context::Chat, Action::NextModel, "model"),
+            item(state, Context::Chat, Action::ToggleContext, "context"),
+            item(state, Context::Chat, Action::ToggleReasoning, "reasoning"),
+            item(state, Context::Chat, Action::NextIssue, "citations"),
+            item(state, Context::Chat, Action::OpenProposal, "proposal"),
+        ]);
+        format!(" {model} ·{keys} ")
     };
     textarea.set_block(
         Block::default()
@@ -118,10 +137,36 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             })
             .title(title),
     );
-    frame.render_widget(&textarea, input);
-    if let Some(list) = &c.conversations {
-        conversations(state, list, frame, area);
+    textarea
+}
+
+/// What the empty pane says: how to ask, and the conversation's keys.
+fn welcome(state: &State, label: &str) -> String {
+    let k = |context: Context, action: Action| key(state, context, action).unwrap_or_default();
+    let (i, c) = (Context::ChatInput, Context::Chat);
+    let mut send = k(i, Action::Send);
+    // The sentence starts with it.
+    if let Some(first) = send.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
+    let up = match k(i, Action::HistoryPrev).as_str() {
+        "up" => "↑".to_owned(),
+        other => other.to_owned(),
+    };
+    format!(
+        "Ask about this backlog ({label}). {send} sends, {} breaks the line, {up} earlier questions; {} stops an answer and leaves the input for the conversation, where {} asks again, {} starts a new one, {} lists older ones, {} switches model, {} shows the context sent, {} the reasoning, {} the cited issues ({} opens one), {} writes again.",
+        k(i, Action::Newline),
+        k(i, Action::Back),
+        k(c, Action::Retry),
+        k(c, Action::New),
+        k(c, Action::Conversations),
+        k(c, Action::NextModel),
+        k(c, Action::ToggleContext),
+        k(c, Action::ToggleReasoning),
+        k(c, Action::NextIssue),
+        k(c, Action::Open),
+        k(c, Action::Write),
+    )
 }
 
 pub fn current_choice(state: &State) -> LlmChoice {
@@ -133,9 +178,9 @@ pub fn current_choice(state: &State) -> LlmChoice {
         .unwrap_or_default()
 }
 
-fn selected_citation(state: &State) -> Option<(usize, String)> {
+fn selected_citation(state: &State) -> Option<(usize, &str)> {
     let i = state.chat.citation?;
-    crate::app::chat::citations(state).into_iter().nth(i)
+    crate::app::chat::citations(state).nth(i)
 }
 
 /// The first row to show: the newest text while following, the selected citation when there
@@ -153,26 +198,33 @@ fn scroll_for(rows: usize, before: Option<usize>, c: &ChatPane, height: usize) -
     }
 }
 
-fn context_lines(sent: Option<&str>, theme: &Theme, lines: &mut Vec<Line>) {
-    let sent = sent.unwrap_or("(not known for this turn)");
+fn context_lines(turn: &ChatTurn, theme: &Theme, lines: &mut Vec<Line>) {
+    const UNKNOWN: &str = "(not known for this turn)";
+    let (sent, tokens) = turn
+        .context
+        .as_ref()
+        .map_or((UNKNOWN, crate::llm::context::tokens(UNKNOWN)), |text| {
+            (text.as_str(), turn.context_tokens)
+        });
     lines.push(Line::from(Span::styled(
-        format!(
-            "     context sent ({} tokens):",
-            crate::llm::context::tokens(sent)
-        ),
+        format!("     context sent ({tokens} tokens):"),
         theme.dim,
     )));
-    for l in sanitize(sent, true).lines() {
+    for l in sent.lines() {
         lines.push(Line::from(Span::styled(format!("       {l}"), theme.dim)));
     }
 }
 
 /// The model's reasoning, dimmed: its start, or all of it with `t`.
-fn reasoning_lines(reasoning: &str, whole: bool, theme: &Theme, lines: &mut Vec<Line>) {
-    let clean = sanitize(reasoning, true);
+fn reasoning_lines(
+    (clean, toggle): (&SafeText, &str),
+    whole: bool,
+    theme: &Theme,
+    lines: &mut Vec<Line>,
+) {
     if whole {
         lines.push(Line::from(Span::styled(
-            "     reasoning (t hides):",
+            format!("     reasoning ({toggle} hides):"),
             theme.dim,
         )));
         for l in clean.lines() {
@@ -181,7 +233,7 @@ fn reasoning_lines(reasoning: &str, whole: bool, theme: &Theme, lines: &mut Vec<
     } else {
         let start: String = clean.replace('\n', " ").chars().take(120).collect();
         lines.push(Line::from(Span::styled(
-            format!("     (reasoning: {start}… t shows all)"),
+            format!("     (reasoning: {start}… {toggle} shows all)"),
             theme.dim,
         )));
     }
@@ -192,13 +244,15 @@ fn reasoning_lines(reasoning: &str, whole: bool, theme: &Theme, lines: &mut Vec<
 fn turn_note(state: &State, turn: &ChatTurn, choice: &LlmChoice) -> Option<(String, Style)> {
     let theme = &state.settings.theme;
     let c = &state.chat;
+    let again = key(state, Context::Chat, Action::Retry).unwrap_or_default();
+    let stop = key(state, Context::ChatInput, Action::Back).unwrap_or_default();
     Some(match &turn.status {
         TurnStatus::Streaming => match turn.waiting {
             Some((until, attempt)) => {
                 let left = (until - state.now).num_seconds().max(0);
                 (
                     format!(
-                        "     rate limited: asking again in {left}s (attempt {attempt} of {}; esc stops)",
+                        "     rate limited: asking again in {left}s (attempt {attempt} of {}; {stop} stops)",
                         crate::llm::RATE_LIMIT_RETRIES
                     ),
                     theme.accent,
@@ -216,11 +270,8 @@ fn turn_note(state: &State, turn: &ChatTurn, choice: &LlmChoice) -> Option<(Stri
             let (i, o) = turn.usage?;
             (format!("     {}", usage_text(i, o, choice)), theme.dim)
         }
-        TurnStatus::Stopped => ("     (stopped; r asks again)".to_owned(), theme.dim),
-        TurnStatus::Failed(e) => (
-            format!("     {} (r asks again)", sanitize(e, false)),
-            theme.error,
-        ),
+        TurnStatus::Stopped => (format!("     (stopped; {again} asks again)"), theme.dim),
+        TurnStatus::Failed(e) => (format!("     {e} ({again} asks again)"), theme.error),
     })
 }
 
@@ -252,7 +303,11 @@ fn conversations(state: &State, list: &ConversationList, frame: &mut Frame, area
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" conversations (enter opens, esc closes) ");
+        .title(format!(
+            " conversations ({} opens, {} closes) ",
+            key(state, Context::ChatList, Action::Open).unwrap_or_default(),
+            key(state, Context::ChatList, Action::Close).unwrap_or_default()
+        ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let lines: Vec<Line> = if !list.loaded {
@@ -271,11 +326,7 @@ fn conversations(state: &State, list: &ConversationList, frame: &mut Frame, area
                 };
                 let day = conv.updated_at.get(..10).unwrap_or(&conv.updated_at);
                 Line::styled(
-                    format!(
-                        "{day}  {:>3} q  {}",
-                        conv.questions,
-                        sanitize(&conv.title, false)
-                    ),
+                    format!("{day}  {:>3} q  {}", conv.questions, conv.title),
                     style,
                 )
             })

@@ -9,10 +9,11 @@ use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Borders, Chart, Dataset, GraphType, Paragraph, Row, Table,
 };
 
-use super::theme::{Theme, symbols};
+use super::symbols;
 use crate::app::State;
 use crate::app::state::TILES;
-use crate::domain::text::sanitize;
+use crate::config::theme::Theme;
+use crate::domain::text::Safe;
 use crate::report::Report;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -20,7 +21,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let d = &state.dashboard;
     let Some(report) = &d.report else {
         let (text, style) = match &d.error {
-            Some(e) => (format!(" {}", sanitize(e, false)), theme.error),
+            Some(e) => (format!(" {e}"), theme.error),
             None => (" loading…".to_owned(), theme.dim),
         };
         frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
@@ -81,7 +82,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 
 fn render_tiles(
     theme: &Theme,
-    report: &Report,
+    report: &Safe<Box<Report>>,
     selected: usize,
     completed_label: &str,
     frame: &mut Frame,
@@ -138,7 +139,7 @@ fn render_tiles(
 
 fn render_burndown(
     theme: &Theme,
-    report: &Report,
+    report: &Safe<Box<Report>>,
     note: Option<&str>,
     frame: &mut Frame,
     area: Rect,
@@ -157,7 +158,7 @@ fn render_burndown(
     };
     let title = format!(
         "{} burndown ({}){}",
-        sanitize(&sprint.name, false),
+        sprint.name,
         sprint.unit,
         sprint
             .days_left
@@ -232,7 +233,7 @@ fn render_burndown(
     frame.render_widget(chart, area);
 }
 
-fn render_velocity(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect) {
+fn render_velocity(theme: &Theme, report: &Safe<Box<Report>>, frame: &mut Frame, area: Rect) {
     let v = &report.velocity;
     let title = format!(
         "velocity{} · cycle p50 {} d, p85 {} d",
@@ -273,7 +274,7 @@ fn render_velocity(theme: &Theme, report: &Report, frame: &mut Frame, area: Rect
 
 fn render_people(
     theme: &Theme,
-    report: &Report,
+    report: &Safe<Box<Report>>,
     selected: Option<usize>,
     frame: &mut Frame,
     area: Rect,
@@ -287,7 +288,7 @@ fn render_people(
             (String::new(), theme.base)
         };
         let row = Row::new(vec![
-            Line::from(sanitize(&p.person, false)),
+            Line::from(p.person.clone()),
             Line::from(p.open.to_string()),
             Line::from(p.in_progress.to_string()),
             Line::from(Span::styled(
@@ -322,7 +323,7 @@ fn render_people(
 
 fn render_aging(
     theme: &Theme,
-    report: &Report,
+    report: &Safe<Box<Report>>,
     selected: Option<usize>,
     frame: &mut Frame,
     area: Rect,
@@ -336,7 +337,7 @@ fn render_aging(
             .enumerate()
             .map(|(i, a)| {
                 let line = Line::from(vec![
-                    Span::raw(format!("{:<16}", sanitize(&a.key, false))),
+                    Span::raw(format!("{:<16}", a.key)),
                     Span::styled(format!("{:.0} d", a.days), theme.overdue),
                 ]);
                 if selected == Some(i) {
@@ -364,22 +365,17 @@ fn month_day(day: &str) -> String {
 }
 
 /// "3 today · 12 this week · avg 1,180 tokens · most used: implement (9) · most versions: OPS-12 (4)".
-fn prompt_summary(p: &crate::store::prompts::Stats) -> String {
+fn prompt_summary(p: &Safe<crate::store::prompts::Stats>) -> String {
     let mut text = format!("{} today · {} this week", p.today, p.this_week);
     if let Some(avg) = p.average_tokens {
         let _ = std::fmt::Write::write_fmt(&mut text, format_args!(" · avg {avg:.0} tokens"));
     }
     if let Some((name, n)) = p.top_templates.first() {
-        let _ = std::fmt::Write::write_fmt(
-            &mut text,
-            format_args!(" · most used: {} ({n})", sanitize(name, false)),
-        );
+        let _ = std::fmt::Write::write_fmt(&mut text, format_args!(" · most used: {name} ({n})"));
     }
     if let Some((key, n)) = p.top_issues.first() {
-        let _ = std::fmt::Write::write_fmt(
-            &mut text,
-            format_args!(" · most versions: {} ({n})", sanitize(key, false)),
-        );
+        let _ =
+            std::fmt::Write::write_fmt(&mut text, format_args!(" · most versions: {key} ({n})"));
     }
     text
 }

@@ -4,19 +4,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::markdown;
-use super::theme::Theme;
+use super::symbols;
 use crate::app::State;
 use crate::app::state::Detail;
+use crate::config::theme::Theme;
 use crate::domain::overrides::OverrideField;
-use crate::domain::text::sanitize;
+use crate::domain::text::Safe;
+use crate::keymap::{Action, Context};
 use crate::store::detail::IssueDetail;
 
-fn clean(s: &str) -> String {
-    sanitize(s, false)
-}
-
 fn opt(s: Option<&str>) -> String {
-    s.map_or_else(|| "—".to_owned(), clean)
+    s.map_or_else(|| "—".to_owned(), ToOwned::to_owned)
 }
 
 fn timestamp(s: &str) -> String {
@@ -28,8 +26,8 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
     let Some(data) = &d.data else {
         let text = d
             .error
-            .as_deref()
-            .map_or_else(|| " loading…".to_owned(), |e| format!(" {}", clean(e)));
+            .as_ref()
+            .map_or_else(|| " loading…".to_owned(), |e| format!(" {e}"));
         let style = if d.error.is_some() {
             theme.error
         } else {
@@ -40,16 +38,16 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
     };
     let header = vec![
         Line::from(vec![
-            Span::styled(clean(&data.row.key), theme.header),
+            Span::styled(data.row.key.as_str(), theme.header),
             Span::raw("  "),
-            Span::styled(clean(&data.row.title), theme.header),
+            Span::styled(data.row.title.as_str(), theme.header),
         ]),
         Line::from(Span::styled(opt(data.row.web_url.as_deref()), theme.dim)),
     ];
     let mut left = fields(theme, data);
     left.extend(links(theme, d, data));
     left.extend(local_fields(theme, d, data));
-    let right = description_and_history(theme, d);
+    let right = description_and_history(state, d);
 
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
     frame.render_widget(Paragraph::new(header).wrap(Wrap { trim: false }), head);
@@ -81,7 +79,7 @@ pub fn render(state: &State, d: &Detail, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn fields<'a>(theme: &Theme, data: &'a IssueDetail) -> Vec<Line<'a>> {
+fn fields<'a>(theme: &Theme, data: &'a Safe<Box<IssueDetail>>) -> Vec<Line<'a>> {
     let row = &data.row;
     let field = |name: &str, value: String| {
         Line::from(vec![
@@ -89,7 +87,7 @@ fn fields<'a>(theme: &Theme, data: &'a IssueDetail) -> Vec<Line<'a>> {
             Span::raw(value),
         ])
     };
-    let (cat_style, symbol) = theme.category(&row.status_category);
+    let (cat_style, symbol) = symbols::category(theme, &row.status_category);
     vec![
         field("type", row.issue_type.clone()),
         Line::from(vec![
@@ -97,7 +95,7 @@ fn fields<'a>(theme: &Theme, data: &'a IssueDetail) -> Vec<Line<'a>> {
             Span::styled(
                 format!(
                     "{symbol} {} ({})",
-                    clean(&row.status),
+                    row.status,
                     row.status_category.replace('_', " ")
                 ),
                 cat_style,
@@ -116,7 +114,7 @@ fn fields<'a>(theme: &Theme, data: &'a IssueDetail) -> Vec<Line<'a>> {
         field(
             "parent",
             match (&data.extra.parent_key, &data.extra.parent_title) {
-                (Some(k), Some(t)) => format!("{} {}", clean(k), clean(t)),
+                (Some(k), Some(t)) => format!("{k} {t}"),
                 _ => "—".to_owned(),
             },
         ),
@@ -128,18 +126,18 @@ fn fields<'a>(theme: &Theme, data: &'a IssueDetail) -> Vec<Line<'a>> {
     ]
 }
 
-fn links<'a>(theme: &Theme, d: &Detail, data: &'a IssueDetail) -> Vec<Line<'a>> {
+fn links<'a>(theme: &Theme, d: &Detail, data: &'a Safe<Box<IssueDetail>>) -> Vec<Line<'a>> {
     let mut lines = vec![Line::from(Span::styled("links", theme.header))];
     if data.links.is_empty() {
         lines.push(Line::from(Span::styled("  none", theme.dim)));
     }
     for (i, link) in data.links.iter().enumerate() {
-        let (style, symbol) = theme.category(&link.status_category);
+        let (style, symbol) = symbols::category(theme, &link.status_category);
         let mut line = Line::from(vec![
             Span::raw(if d.cursor == i { "› " } else { "  " }),
             Span::styled(format!("{:<11}", link.relation), theme.dim),
             Span::styled(format!("{symbol} "), style),
-            Span::raw(format!("{} {}", clean(&link.key), clean(&link.title))),
+            Span::raw(format!("{} {}", link.key, link.title)),
         ]);
         if d.cursor == i {
             line = line.style(theme.selected);
@@ -150,7 +148,7 @@ fn links<'a>(theme: &Theme, d: &Detail, data: &'a IssueDetail) -> Vec<Line<'a>> 
     lines
 }
 
-fn local_fields<'a>(theme: &Theme, d: &Detail, data: &'a IssueDetail) -> Vec<Line<'a>> {
+fn local_fields<'a>(theme: &Theme, d: &Detail, data: &'a Safe<Box<IssueDetail>>) -> Vec<Line<'a>> {
     let mut lines = vec![Line::from(Span::styled(
         "local fields (never synced)",
         theme.header,
@@ -181,7 +179,8 @@ fn local_fields<'a>(theme: &Theme, d: &Detail, data: &'a IssueDetail) -> Vec<Lin
     lines
 }
 
-fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
+fn description_and_history<'a>(state: &State, d: &'a Detail) -> Vec<Line<'a>> {
+    let theme = &state.settings.theme;
     let mut lines = vec![Line::from(Span::styled("description", theme.header))];
     if d.description.is_empty() {
         lines.push(Line::from(Span::styled("(none)", theme.dim)));
@@ -190,10 +189,10 @@ fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled("status history", theme.header)));
     for entry in &d.timeline {
-        let (style, symbol) = theme.category(&entry.category);
+        let (style, symbol) = symbols::category(theme, &entry.category);
         lines.push(Line::from(vec![
             Span::styled(format!("{}  ", entry.at), theme.dim),
-            Span::styled(format!("{symbol} {:<18}", clean(&entry.status)), style),
+            Span::styled(format!("{symbol} {:<18}", entry.status.as_str()), style),
             Span::raw(entry.duration.clone()),
         ]));
     }
@@ -202,7 +201,10 @@ fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
     {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
-            "not yet on the tracker (R in Proposals pushes again)",
+            format!(
+                "not yet on the tracker ({} in Proposals pushes again)",
+                super::hints::key(state, Context::Proposals, Action::Push).unwrap_or_default()
+            ),
             theme.header,
         )));
         for p in &data.pushes {
@@ -211,7 +213,7 @@ fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
             } else {
                 theme.dim
             };
-            lines.push(Line::from(Span::styled(clean(p), style)));
+            lines.push(Line::from(Span::styled(p.as_str(), style)));
         }
     }
     if let Some(data) = &d.data
@@ -219,7 +221,10 @@ fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
     {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
-            "prompt versions (p renders another)",
+            format!(
+                "prompt versions ({} renders another)",
+                super::hints::key(state, Context::Detail, Action::Prompt).unwrap_or_default()
+            ),
             theme.header,
         )));
         for v in &data.prompt_versions {
@@ -227,11 +232,7 @@ fn description_and_history<'a>(theme: &Theme, d: &'a Detail) -> Vec<Line<'a>> {
                 Span::styled(format!("{}  ", v.created_at), theme.dim),
                 Span::raw(format!(
                     "v{:<5} {:<14} {:>6} tokens  {} output(s)  {}",
-                    v.id,
-                    clean(&v.template),
-                    v.tokens,
-                    v.outputs,
-                    clean(&v.author)
+                    v.id, v.template, v.tokens, v.outputs, v.author
                 )),
             ]));
         }

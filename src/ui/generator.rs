@@ -8,34 +8,25 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::theme::Theme;
+use super::hints::{every, item, key, line, pair};
 use crate::app::State;
 use crate::app::generator::{FIELDS, GeneratorPane, InputKind, Step, items};
-use crate::domain::text::sanitize;
+use crate::config::theme::Theme;
 use crate::generator::Level;
 use crate::generator::diff::Mark;
 
 pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let [body, hint] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let keys = match (g.step, &g.input) {
-        (_, Some(_)) => " enter saves · esc drops it",
-        (Step::Form, _) => {
-            " tab next field · ctrl-e idea in $EDITOR · ctrl-s or F5 generates · esc hides (g shows it again)"
-        }
-        (Step::Running, _) => " esc stops",
-        (Step::Questions, _) => {
-            " tab next answer · enter on the last (or ctrl-s) sends · esc back to the form"
-        }
-        (Step::Review, _) => {
-            " j/k move · +/- points · e title · d drop · f refine · o/enter open the proposal · n new · esc hide"
-        }
-    };
-    frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hint);
+    frame.render_widget(
+        Paragraph::new(Span::styled(keys(state, g), theme.dim)),
+        hint,
+    );
     match g.step {
         Step::Form => {
-            let model = sanitize(&super::chat::current_choice(state).label, false);
-            form(theme, g, &model, frame, body);
+            let model = super::chat::current_choice(state).label;
+            let idea = idea_title(state);
+            form(theme, g, (&model, &idea), frame, body);
         }
         Step::Questions => questions(theme, g, frame, body),
         Step::Running | Step::Review => {
@@ -71,7 +62,89 @@ pub fn render(state: &State, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn form(theme: &Theme, g: &GeneratorPane, model: &str, frame: &mut Frame, area: Rect) {
+/// The keys of the step the generator is at, along its bottom line, from the keymap.
+fn keys(state: &State, g: &GeneratorPane) -> String {
+    use crate::keymap::{Action as A, Context as C};
+    if g.input.is_some() {
+        return line([
+            item(state, C::GeneratorInput, A::Save, "saves"),
+            item(state, C::GeneratorInput, A::Cancel, "drops it"),
+        ]);
+    }
+    match g.step {
+        Step::Form => {
+            let again = key(state, C::Proposals, A::Generator).map_or_else(
+                || "hides".to_owned(),
+                |k| format!("hides ({k} shows it again)"),
+            );
+            line([
+                item(state, C::Generator, A::NextField, "next field"),
+                item(state, C::Generator, A::ExternalEditor, "idea in $EDITOR"),
+                every(state, C::Generator, A::Generate, " or ", "generates"),
+                item(state, C::Generator, A::Back, &again),
+            ])
+        }
+        Step::Running => line([item(state, C::GeneratorRunning, A::Stop, "stops")]),
+        Step::Questions => {
+            let send = match (
+                key(state, C::GeneratorQuestions, A::Confirm),
+                key(state, C::GeneratorQuestions, A::Generate),
+            ) {
+                (Some(confirm), Some(send)) => {
+                    Some(format!("{confirm} on the last (or {send}) sends"))
+                }
+                (confirm, send) => confirm
+                    .map(|k| format!("{k} on the last sends"))
+                    .or(send.map(|k| format!("{k} sends"))),
+            };
+            line([
+                item(state, C::GeneratorQuestions, A::NextField, "next answer"),
+                send,
+                item(state, C::GeneratorQuestions, A::Back, "back to the form"),
+            ])
+        }
+        Step::Review => line([
+            pair(state, C::GeneratorReview, (A::Down, A::Up), "move"),
+            pair(
+                state,
+                C::GeneratorReview,
+                (A::MorePoints, A::FewerPoints),
+                "points",
+            ),
+            item(state, C::GeneratorReview, A::Edit, "title"),
+            item(state, C::GeneratorReview, A::Drop, "drop"),
+            item(state, C::GeneratorReview, A::Refine, "refine"),
+            every(
+                state,
+                C::GeneratorReview,
+                A::OpenProposal,
+                "/",
+                "open the proposal",
+            ),
+            item(state, C::GeneratorReview, A::New, "new"),
+            item(state, C::GeneratorReview, A::Back, "hide"),
+        ]),
+    }
+}
+
+/// The idea field's title: what to write, and the keys that help.
+fn idea_title(state: &State) -> String {
+    use crate::keymap::{Action as A, Context as C};
+    let newline = key(state, C::Generator, A::Confirm).unwrap_or_default();
+    let editor = key(state, C::Generator, A::ExternalEditor).unwrap_or_default();
+    format!(
+        " {} · what to build ({newline}: new line · {editor}: in $EDITOR) ",
+        FIELDS[0].0
+    )
+}
+
+fn form(
+    theme: &Theme,
+    g: &GeneratorPane,
+    (model, idea_title): (&str, &str),
+    frame: &mut Frame,
+    area: Rect,
+) {
     let outer = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -103,7 +176,7 @@ fn form(theme: &Theme, g: &GeneratorPane, model: &str, frame: &mut Frame, area: 
             } else {
                 theme.border
             })
-            .title(format!(" {} · {} ", FIELDS[0].0, FIELDS[0].1)),
+            .title(idea_title.to_owned()),
     );
     if !focused(0) {
         idea.set_cursor_style(Style::default());
@@ -132,10 +205,7 @@ fn form(theme: &Theme, g: &GeneratorPane, model: &str, frame: &mut Frame, area: 
     }
     if let Some(e) = &g.error {
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" {}", sanitize(e, false)),
-                theme.error,
-            )),
+            Paragraph::new(Span::styled(format!(" {e}"), theme.error)),
             areas[shown + 1],
         );
     }
@@ -157,10 +227,7 @@ fn questions(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     .split(inner);
     for (i, q) in g.questions.iter().enumerate() {
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" {}. {}", i + 1, sanitize(q, false)),
-                theme.header,
-            )),
+            Paragraph::new(Span::styled(format!(" {}. {q}", i + 1), theme.header)),
             rows[2 * i],
         );
         let mut answer = g.answers[i].clone();
@@ -185,9 +252,9 @@ fn points(p: Option<f64>) -> String {
 fn tree(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
     let live = g.step == Step::Running;
     let title = if live {
-        format!(" {} ", sanitize(&g.activity, false))
+        format!(" {} ", g.activity)
     } else {
-        format!(" backlog for {} ", sanitize(&g.tree.project, false))
+        format!(" backlog for {} ", g.tree.project)
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -228,7 +295,7 @@ fn tree(theme: &Theme, g: &GeneratorPane, frame: &mut Frame, area: Rect) {
         if let Some(p) = pts {
             spans.push(Span::styled(format!("{p} "), theme.dim));
         }
-        spans.push(Span::styled(sanitize(text, false), base));
+        spans.push(Span::styled(text.to_owned(), base));
         if !found.is_empty() {
             let rules: Vec<&str> = found.iter().map(|v| v.rule).collect();
             spans.push(Span::styled(format!("  {}", rules.join(", ")), theme.dim));
@@ -291,11 +358,11 @@ fn side(theme: &Theme, g: &GeneratorPane, usage: Option<String>, frame: &mut Fra
             lines.push(Line::styled(u, theme.dim));
         }
         if !g.activity.is_empty() {
-            lines.push(Line::styled(sanitize(&g.activity, false), theme.dim));
+            lines.push(Line::styled(g.activity.to_string(), theme.dim));
         }
     }
     if let Some(e) = &g.error {
-        lines.push(Line::styled(sanitize(e, false), theme.error));
+        lines.push(Line::styled(e.to_string(), theme.error));
     }
     if g.step == Step::Review {
         lines.push(Line::raw(""));
@@ -326,7 +393,7 @@ fn side(theme: &Theme, g: &GeneratorPane, usage: Option<String>, frame: &mut Fra
                         "⚠"
                     },
                     v.path,
-                    sanitize(&v.message, false)
+                    v.message
                 ),
                 style,
             ));
@@ -335,7 +402,7 @@ fn side(theme: &Theme, g: &GeneratorPane, usage: Option<String>, frame: &mut Fra
     if !g.notes.is_empty() {
         lines.push(Line::raw(""));
         for n in &g.notes {
-            lines.push(Line::styled(sanitize(n, false), theme.dim));
+            lines.push(Line::styled(n.to_string(), theme.dim));
         }
     }
     diff_lines(theme, g, &mut lines);
@@ -370,10 +437,10 @@ fn diff_lines(theme: &Theme, g: &GeneratorPane, lines: &mut Vec<Line<'static>>) 
             let detail = if d.detail.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", sanitize(&d.detail, false))
+                format!(" ({})", d.detail)
             };
             lines.push(Line::styled(
-                format!("{mark} {} {}{detail}", d.level, sanitize(&d.what, false)),
+                format!("{mark} {} {}{detail}", d.level, d.what),
                 style,
             ));
         }

@@ -3,36 +3,22 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::{State, context};
-use crate::keymap::{Action, Context, Keymap, format_chord};
+use crate::app::{State, pane_context};
+use crate::keymap::{Action, Context, Keymap, describe, format_chord};
 
-/// Keys of the current context, then global ones, generated from the keymap; scrollable when
-/// the terminal is short.
+/// The keys of the pane under the help and of its other modes, then global ones, generated
+/// from the keymap; scrollable when the terminal is short.
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
-    let ctx = context(state);
+    let ctx = pane_context(state);
     let keymap = &state.settings.keymap;
     let mut lines = Vec::new();
-    let mut sections = vec![ctx];
-    if ctx.inherits_global() {
+    let mut sections = ctx.family();
+    if sections.iter().any(|c| c.inherits_global()) {
         sections.push(Context::Global);
     }
-    let own = pane_keys(ctx);
-    if !own.is_empty() {
-        lines.push(Line::from(Span::styled(
-            format!("{} (this pane's own keys)", ctx.name()),
-            theme.header,
-        )));
-        for (keys, description) in own {
-            lines.push(Line::from(vec![
-                Span::styled(format!(" {keys:<16} "), theme.key_hint),
-                Span::raw(*description),
-            ]));
-        }
-        lines.push(Line::raw(""));
-    }
     for section in sections {
-        lines.push(Line::from(Span::styled(section.name(), theme.header)));
+        lines.push(Line::from(Span::styled(section.title(), theme.header)));
         for (keys, description) in entries(keymap, section) {
             lines.push(Line::from(vec![
                 Span::styled(format!(" {keys:<16} "), theme.key_hint),
@@ -41,8 +27,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         lines.push(Line::raw(""));
     }
+    let close = super::hints::keys(state, Context::Help, Action::Close);
     lines.push(Line::from(Span::styled(
-        "esc, q or ? closes this help",
+        format!("{} closes this help", super::hints::spoken(&close)),
         theme.dim,
     )));
 
@@ -62,8 +49,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let visible = usize::from(height.saturating_sub(2));
     let max_scroll = u16::try_from(total.saturating_sub(visible)).unwrap_or(u16::MAX);
     let scroll = state.help_scroll.min(max_scroll);
-    let title = if max_scroll > 0 {
-        format!(" keys: {} (j/k scroll) ", ctx.name())
+    let scroll_keys =
+        super::hints::pair(state, Context::Help, (Action::Down, Action::Up), "scroll");
+    let title = if max_scroll > 0
+        && let Some(scroll_keys) = scroll_keys
+    {
+        format!(" keys: {} ({scroll_keys}) ", ctx.name())
     } else {
         format!(" keys: {} ", ctx.name())
     };
@@ -99,7 +90,7 @@ fn entries(keymap: &Keymap, section: Context) -> Vec<(String, String)> {
             .filter(|b| b.action == binding.action)
             .map(|b| format_chord(&b.chord))
             .collect();
-        out.push((keys.join(", "), binding.action.description()));
+        out.push((keys.join(", "), describe(section, binding.action)));
     }
     if !views.is_empty() {
         let keys = if views.len() > 2 {
@@ -113,60 +104,4 @@ fn entries(keymap: &Keymap, section: Context) -> Vec<(String, String)> {
         ));
     }
     out
-}
-
-/// Keys the chat and proposals panes handle themselves (typing and deciding are not part of the
-/// remappable keymap), so that `?` shows them too.
-fn pane_keys(ctx: Context) -> &'static [(&'static str, &'static str)] {
-    match ctx {
-        Context::Chat => &[
-            ("enter", "send the question (alt-enter: new line)"),
-            ("up / down", "earlier questions"),
-            (
-                "esc",
-                "stop the answer; leave the input for the conversation",
-            ),
-            ("i", "write again (in the conversation)"),
-            ("r", "ask the last question again"),
-            ("n / o", "new conversation / reopen an older one"),
-            ("m", "next model (profile)"),
-            ("c / t", "show the context sent / the whole reasoning"),
-            ("tab, enter", "walk the cited issues; open one"),
-            ("p", "open the proposal the model made (it applies nothing)"),
-            ("pgup pgdn end", "scroll; end follows the stream"),
-        ],
-        Context::Proposals => &[
-            ("j / k", "select a proposal"),
-            ("a", "apply (all changes, or none)"),
-            ("r", "reject, with an optional reason"),
-            ("e", "edit: space drops a change, +/- points, a applies"),
-            ("u", "undo the last applied proposal"),
-            ("x", "the audit log"),
-            ("P / A", "plan the next sprint / look for risks"),
-            ("R", "push refused changes again"),
-            ("s", "all proposals or pending only"),
-            ("tab, enter", "walk the issues it names; open one"),
-            (
-                "g",
-                "backlog generator: an idea (and documents) to epics, stories, tasks",
-            ),
-            (
-                "  form",
-                "tab next field · ←/→ format and depth · ctrl-s or F5 generates",
-            ),
-            ("  ", "ctrl-e writes the idea in $VISUAL / $EDITOR"),
-            ("  while it writes", "the tree fills in live · esc stops"),
-            ("  questions", "answer each (tab) · enter on the last sends"),
-            (
-                "  review",
-                "j/k · +/- points · e title · d drop (rules checked again)",
-            ),
-            (
-                "  ",
-                "f refine by instruction (replaces the proposal, shows the diff)",
-            ),
-            ("  ", "o opens the proposal to apply · n new · esc hides"),
-        ],
-        _ => &[],
-    }
 }

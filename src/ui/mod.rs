@@ -8,13 +8,13 @@ mod dashboard;
 mod detail;
 mod generator;
 mod help;
-pub mod layout;
-pub mod markdown;
+mod hints;
+mod markdown;
 mod prompt;
 mod proposals;
 mod status;
+pub mod symbols;
 mod sync;
-pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -22,6 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::State;
+use crate::app::layout;
 use crate::app::state::Tab;
 
 pub fn render(state: &State, frame: &mut Frame) {

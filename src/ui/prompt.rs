@@ -6,13 +6,20 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::hints::{item, key as first_key, line, pair};
 use crate::app::State;
 use crate::app::state::{PromptPane, PromptStage};
-use crate::domain::text::sanitize;
+use crate::domain::text::SafeText;
+use crate::keymap::{Action as A, Context as C};
+
+/// The first key of `action` in `context`, for the pane's sentences.
+fn hint(state: &State, context: C, action: A) -> String {
+    first_key(state, context, action).unwrap_or_default()
+}
 
 pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
-    let key = sanitize(&pane.issue_key, false);
+    let key = &pane.issue_key;
     let block = |title: String| {
         Block::default()
             .borders(Borders::ALL)
@@ -31,28 +38,28 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
                 let inputs = if t.vars.is_empty() {
                     String::new()
                 } else {
-                    format!("  (asks for {})", t.vars.join(", "))
+                    let vars: Vec<&str> = t.vars.iter().map(SafeText::as_str).collect();
+                    format!("  (asks for {})", vars.join(", "))
                 };
                 lines.push(Line::styled(
-                    format!(
-                        "{:<14} {}{inputs}",
-                        sanitize(&t.name, false),
-                        sanitize(&t.description, false)
-                    ),
+                    format!("{:<14} {}{inputs}", t.name.as_str(), t.description),
                     style,
                 ));
             }
             for e in &state.settings.prompt_template_errors {
-                lines.push(Line::styled(
-                    format!("broken: {}", sanitize(e, false)),
-                    theme.error,
-                ));
+                lines.push(Line::styled(format!("broken: {e}"), theme.error));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "enter renders · j/k choose · esc closes · templates: the config dir's prompts/issue/*.md (sprintdeck prompt vars)",
-                theme.dim,
-            ));
+            let keys = line([
+                item(state, C::Prompt, A::Open, "renders"),
+                pair(state, C::Prompt, (A::Down, A::Up), "choose"),
+                item(state, C::Prompt, A::Close, "closes"),
+                Some(
+                    "templates: the config dir's prompts/issue/*.md (sprintdeck prompt vars)"
+                        .to_owned(),
+                ),
+            ]);
+            lines.push(Line::styled(keys.trim_start().to_owned(), theme.dim));
             frame.render_widget(
                 Paragraph::new(lines)
                     .wrap(Wrap { trim: false })
@@ -66,8 +73,12 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
             values,
             field,
         } => {
+            let k = |action| hint(state, C::PromptInputs, action);
             let outer = block(format!(
-                " {key} · {template}: inputs (enter on the last renders, tab moves, esc back) "
+                " {key} · {template}: inputs ({} on the last renders, {} moves, {} back) ",
+                k(A::Confirm),
+                k(A::NextField),
+                k(A::Back)
             ));
             let inner = outer.inner(area);
             frame.render_widget(outer, area);
@@ -103,9 +114,15 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
         ),
         PromptStage::Failed(message) => frame.render_widget(
             Paragraph::new(vec![
-                Line::styled(sanitize(message, false), theme.error),
+                Line::styled(message.as_str(), theme.error),
                 Line::raw(""),
-                Line::styled("any key: choose another template · esc closes", theme.dim),
+                Line::styled(
+                    format!(
+                        "any key: choose another template · {} closes",
+                        hint(state, C::PromptFailed, A::Close)
+                    ),
+                    theme.dim,
+                ),
             ])
             .wrap(Wrap { trim: false })
             .block(block(format!(" prompt for {key} "))),
@@ -125,7 +142,7 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
             let [body, help] =
                 Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
             frame.render_widget(
-                Paragraph::new(sanitize(&v.text, true))
+                Paragraph::new(pane.text.as_str())
                     .wrap(Wrap { trim: false })
                     .scroll((pane.scroll, 0))
                     .block(block(title)),
@@ -133,7 +150,20 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
             );
             frame.render_widget(
                 Paragraph::new(Span::styled(
-                    " y copy · w write file · | pipe · o attach the agent's answer · t other template · j/k scroll · esc close",
+                    line([
+                        item(state, C::PromptPreview, A::Copy, "copy"),
+                        item(state, C::PromptPreview, A::WriteFile, "write file"),
+                        item(state, C::PromptPreview, A::Pipe, "pipe"),
+                        item(
+                            state,
+                            C::PromptPreview,
+                            A::AttachOutput,
+                            "attach the agent's answer",
+                        ),
+                        item(state, C::PromptPreview, A::Templates, "other template"),
+                        pair(state, C::PromptPreview, (A::Down, A::Up), "scroll"),
+                        item(state, C::PromptPreview, A::Close, "close"),
+                    ]),
                     theme.dim,
                 )),
                 help,
@@ -142,8 +172,10 @@ pub fn render(state: &State, pane: &PromptPane, frame: &mut Frame, area: Rect) {
         PromptStage::Output { rendered, editor } => {
             let mut editor = (**editor).clone();
             editor.set_block(block(format!(
-                " paste the agent's answer to version {} (ctrl-s keeps it, esc back) ",
-                rendered.version.id
+                " paste the agent's answer to version {} ({} keeps it, {} back) ",
+                rendered.version.id,
+                hint(state, C::PromptOutput, A::Attach),
+                hint(state, C::PromptOutput, A::Back)
             )));
             frame.render_widget(&editor, area);
         }

@@ -9,14 +9,72 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::theme::Theme;
+use super::hints::{every, item, key, keys as keys_of, line, pair, spoken};
 use crate::app::State;
+use crate::app::proposals::{Look, ShownProposal};
 use crate::app::state::ProposalEdit;
-use crate::domain::proposal::{Change, ProposalState};
-use crate::domain::text::sanitize;
-use crate::store::proposals::Proposal;
+use crate::config::theme::Theme;
+use crate::domain::proposal::ProposalState;
+use crate::domain::text::Safe;
 
-const KEYS: &str = " a apply · r reject · e edit · u undo · x audit · g generate backlog · P plan · A analyse · R push again · s all";
+/// The pane's keys along its bottom line, from the keymap.
+fn keys(state: &State) -> String {
+    use crate::keymap::{Action as A, Context as C};
+    let pane = &state.proposals;
+    if state.settings.read_only {
+        return line([
+            Some("read-only: proposals are shown, not decided".to_owned()),
+            item(state, C::Proposals, A::AuditLog, "audit log"),
+            item(state, C::Proposals, A::ShowAll, "all/pending"),
+        ]);
+    }
+    if pane.editing.is_some() {
+        return line([
+            item(state, C::ProposalEdit, A::ToggleChange, "keep/drop"),
+            pair(
+                state,
+                C::ProposalEdit,
+                (A::MorePoints, A::FewerPoints),
+                "points",
+            ),
+            every(
+                state,
+                C::ProposalEdit,
+                A::ApplyProposal,
+                " or ",
+                "apply the kept changes",
+            ),
+            item(state, C::ProposalEdit, A::Cancel, "cancel"),
+        ]);
+    }
+    line([
+        item(state, C::Proposals, A::ApplyProposal, "apply"),
+        item(state, C::Proposals, A::Reject, "reject"),
+        item(state, C::Proposals, A::Edit, "edit"),
+        item(state, C::Proposals, A::Undo, "undo"),
+        item(state, C::Proposals, A::AuditLog, "audit"),
+        item(state, C::Proposals, A::Generator, "generate backlog"),
+        item(state, C::Proposals, A::PlanSprint, "plan"),
+        item(state, C::Proposals, A::FindRisks, "analyse"),
+        item(state, C::Proposals, A::Push, "push again"),
+        item(state, C::Proposals, A::ShowAll, "all"),
+    ])
+}
+
+/// The rejection's input title: how to send it or keep the proposal.
+fn reject_title(state: &State) -> String {
+    use crate::keymap::{Action as A, Context as C};
+    format!(
+        " reject: why? ({} rejects, {} cancels) ",
+        key(state, C::ProposalReject, A::Reject).unwrap_or_default(),
+        key(state, C::ProposalReject, A::Cancel).unwrap_or_default()
+    )
+}
+
+/// The first key of `action` in the queue, for the pane's sentences ("R tries again").
+fn queue_key(state: &State, action: crate::keymap::Action) -> String {
+    key(state, crate::keymap::Context::Proposals, action).unwrap_or_default()
+}
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
@@ -28,14 +86,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     let [body, help] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let keys = if state.settings.read_only {
-        " read-only: proposals are shown, not decided · x audit log · s all/pending"
-    } else if pane.editing.is_some() {
-        " space keep/drop · +/- points · a or enter apply the kept changes · esc cancel"
-    } else {
-        KEYS
-    };
-    frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), help);
+    frame.render_widget(Paragraph::new(Span::styled(keys(state), theme.dim)), help);
     if let Some(rows) = &pane.audit {
         audit(state, rows, frame, body);
         return;
@@ -49,9 +100,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!(
-                    " {} change(s) not pushed: {} (R tries again)",
+                    " {} change(s) not pushed: {} ({} tries again)",
                     pane.failed_pushes.len(),
-                    sanitize(&pane.failed_pushes[0], false)
+                    pane.failed_pushes[0],
+                    queue_key(state, crate::keymap::Action::Push)
                 ),
                 theme.error,
             )),
@@ -61,10 +113,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     if let Some(e) = &pane.error {
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" {}", sanitize(e, false)),
-                theme.error,
-            )),
+            Paragraph::new(Span::styled(format!(" {e}"), theme.error)),
             body,
         );
         return;
@@ -72,7 +121,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if pane.loaded && pane.list.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled(
-                " nothing to decide: P plans the next sprint, A looks for risks (and sync runs the analyst)",
+                format!(
+                    " nothing to decide: {} plans the next sprint, {} looks for risks (and sync runs the analyst)",
+                    queue_key(state, crate::keymap::Action::PlanSprint),
+                    queue_key(state, crate::keymap::Action::FindRisks)
+                ),
                 theme.dim,
             )),
             body,
@@ -82,10 +135,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let [list, detail] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
     queue(state, frame, list);
-    if let Some(p) = pane.list.get(pane.selected) {
+    if let Some(p) = pane.shown.get(pane.selected) {
         frame.render_widget(
             Paragraph::new(diff(
-                theme,
+                state,
                 p,
                 pane.editing.as_ref(),
                 pane.rejecting.is_some(),
@@ -108,7 +161,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(theme.accent)
-                    .title(" reject: why? (enter rejects, esc cancels) "),
+                    .title(reject_title(state)),
             );
             frame.render_widget(ratatui::widgets::Clear, area);
             frame.render_widget(&input, area);
@@ -116,55 +169,52 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn age(state: &State, p: &Proposal) -> String {
-    crate::clock::parse_instant(&p.created_at).map_or_else(String::new, |at| {
+fn age(state: &State, p: &ShownProposal) -> String {
+    p.created_at.map_or_else(String::new, |at| {
         crate::domain::time::relative(at, state.now)
     })
 }
 
 /// The selected proposal: what, why, evidence, and its changes as a diff (new issues as a tree).
 fn diff<'a>(
-    theme: &Theme,
-    p: &Proposal,
-    edit: Option<&ProposalEdit>,
+    state: &State,
+    p: &'a ShownProposal,
+    edit: Option<&'a ProposalEdit>,
     rejecting: bool,
     key_cursor: Option<usize>,
 ) -> Vec<Line<'a>> {
-    let mut lines = vec![Line::styled(sanitize(&p.title, false), theme.header)];
-    if let Some(key) = key_cursor.and_then(|i| crate::app::proposals::keys_of(p).into_iter().nth(i))
-    {
+    use crate::keymap::Action;
+    let theme = &state.settings.theme;
+    let mut lines = vec![Line::styled(p.title.as_str(), theme.header)];
+    if let Some(key) = key_cursor.and_then(|i| p.keys.get(i)) {
         lines.push(Line::styled(
-            format!("issue {} (enter opens, tab next)", sanitize(&key, false)),
+            format!(
+                "issue {key} ({} opens, {} next)",
+                queue_key(state, Action::Open),
+                queue_key(state, Action::NextIssue)
+            ),
             theme.selected,
         ));
     }
-    let mut meta = format!(
-        "{} by {} · {}",
-        p.kind.as_str(),
-        sanitize(&p.author, false),
-        p.state.as_str()
-    );
+    let mut meta = format!("{} by {} · {}", p.kind.as_str(), p.author, p.state.as_str());
     if let Some(s) = &p.severity {
         let _ = write!(meta, " · severity {s}");
     }
     lines.push(Line::styled(meta, theme.dim));
     if let Some(r) = &p.decision_reason {
-        lines.push(Line::styled(sanitize(r, false), theme.error));
+        lines.push(Line::styled(r.as_str(), theme.error));
     }
     lines.push(Line::raw(""));
-    for l in sanitize(&p.explanation, true).lines() {
-        lines.push(Line::raw(l.to_owned()));
+    for l in p.explanation.lines() {
+        lines.push(Line::raw(l));
     }
-    if !p.evidence.is_empty() {
+    if let Some(evidence) = &p.evidence {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!("evidence: {}", sanitize(&p.evidence.join("; "), false)),
-            theme.dim,
-        ));
+        lines.push(Line::styled(format!("evidence: {evidence}"), theme.dim));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("changes", theme.header));
-    let changes = edit.map_or(&p.changes, |e| &e.changes);
+    let changes = edit.map_or(&p.changes, |e| &e.shown);
     for (i, c) in changes.iter().enumerate() {
         let (mark, style) = match edit {
             Some(e) => {
@@ -178,13 +228,12 @@ fn diff<'a>(
                 };
                 (if keep { "[x] " } else { "[ ] " }, style)
             }
-            None => ("", change_style(theme, c)),
+            None => ("", change_style(theme, c.look)),
         };
-        let depth = depth(changes, c);
-        for (n, text) in change_lines(c).into_iter().enumerate() {
-            let indent = "  ".repeat(depth + usize::from(n > 0));
+        for (n, text) in c.lines.iter().enumerate() {
+            let indent = "  ".repeat(c.depth + usize::from(n > 0));
             lines.push(Line::styled(
-                format!("{mark}{indent}{}", sanitize(&text, false)),
+                format!("{mark}{indent}{text}"),
                 if n == 0 { style } else { theme.dim },
             ));
         }
@@ -195,68 +244,20 @@ fn diff<'a>(
     lines
 }
 
-fn change_style(theme: &Theme, c: &Change) -> Style {
-    match c {
-        Change::Create { .. } => theme.accent,
-        Change::Remove { .. } => theme.error,
-        _ => Style::default(),
+fn change_style(theme: &Theme, look: Look) -> Style {
+    match look {
+        Look::Create => theme.accent,
+        Look::Remove => theme.error,
+        Look::Other => Style::default(),
     }
 }
 
-/// How deep a created issue sits under other issues created by the same proposal.
-fn depth(changes: &[Change], c: &Change) -> usize {
-    let parent_of = |key: &str| {
-        changes.iter().find_map(|x| match x {
-            Change::Create {
-                temp_key, parent, ..
-            } if temp_key == key => parent.clone(),
-            _ => None,
-        })
-    };
-    let Change::Create { temp_key, .. } = c else {
-        return 0;
-    };
-    let mut depth = 0;
-    let mut at = parent_of(temp_key);
-    while let Some(p) = at {
-        if !changes
-            .iter()
-            .any(|x| matches!(x, Change::Create { temp_key, .. } if *temp_key == p))
-            || depth > 8
-        {
-            break;
-        }
-        depth += 1;
-        at = parent_of(&p);
-    }
-    depth
-}
-
-/// A change's diff line, and for a new issue its fields underneath.
-fn change_lines(c: &Change) -> Vec<String> {
-    let mut out = vec![c.describe()];
-    if let Change::Create {
-        labels,
-        acceptance_criteria,
-        description,
-        ..
-    } = c
-    {
-        if !labels.is_empty() {
-            out.push(format!("labels: {}", labels.join(", ")));
-        }
-        if !description.trim().is_empty() {
-            let short: String = description.chars().take(120).collect();
-            out.push(short.replace('\n', " "));
-        }
-        for a in acceptance_criteria {
-            out.push(format!("✓ {a}"));
-        }
-    }
-    out
-}
-
-fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut Frame, area: Rect) {
+fn audit(
+    state: &State,
+    rows: &[Safe<crate::store::proposals::AuditRow>],
+    frame: &mut Frame,
+    area: Rect,
+) {
     let theme = &state.settings.theme;
     let mut lines = Vec::new();
     if rows.is_empty() {
@@ -270,19 +271,16 @@ fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut 
             ),
             Span::raw(format!(
                 "{:<12} {:<7} #{:<5} {}",
-                sanitize(&r.actor, false),
+                r.actor,
                 r.action,
                 r.proposal_id
                     .map_or_else(|| "-".to_owned(), |i| i.to_string()),
-                sanitize(r.title.as_deref().unwrap_or(""), false)
+                r.title.as_deref().unwrap_or("")
             )),
         ]));
         // A model run says what ran: model, prompt version, documents, tokens, cost.
         if let Some(run) = &r.run {
-            lines.push(Line::styled(
-                format!("      {}", sanitize(run, false)),
-                theme.dim,
-            ));
+            lines.push(Line::styled(format!("      {run}"), theme.dim));
         }
     }
     frame.render_widget(
@@ -292,7 +290,14 @@ fn audit(state: &State, rows: &[crate::store::proposals::AuditRow], frame: &mut 
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(theme.border)
-                    .title(" audit log (x or esc closes) "),
+                    .title(format!(
+                        " audit log ({} closes) ",
+                        spoken(&keys_of(
+                            state,
+                            crate::keymap::Context::Audit,
+                            crate::keymap::Action::Close
+                        ))
+                    )),
             ),
         area,
     );
@@ -303,7 +308,7 @@ fn queue(state: &State, frame: &mut Frame, list: Rect) {
     let theme = &state.settings.theme;
     let pane = &state.proposals;
     let mut lines = Vec::new();
-    for (i, p) in pane.list.iter().enumerate() {
+    for (i, p) in pane.shown.iter().enumerate() {
         let style = if i == pane.selected {
             theme.selected
         } else if p.state == ProposalState::Pending {
@@ -319,14 +324,14 @@ fn queue(state: &State, frame: &mut Frame, list: Rect) {
         lines.push(Line::styled(
             format!(
                 "{badge}{}{} · {} chg · {} · {}",
-                sanitize(&p.title, false),
+                p.title,
                 if p.state == ProposalState::Pending {
                     String::new()
                 } else {
                     format!(" [{}]", p.state.as_str())
                 },
                 p.changes.len(),
-                sanitize(&p.author, false),
+                p.author,
                 age(state, p),
             ),
             style,

@@ -4,9 +4,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::State;
-use crate::app::context;
+use crate::app::hint_context;
 use crate::app::state::Tab;
-use crate::domain::text::sanitize;
 use crate::domain::time::relative;
 use crate::keymap::{Action, Context};
 
@@ -56,10 +55,7 @@ fn hinted(context: Context) -> &'static [Action] {
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
-    let mut left = vec![
-        Span::raw(" "),
-        Span::raw(sanitize(&state.settings.workspace, false)),
-    ];
+    let mut left = vec![Span::raw(" "), Span::raw(state.settings.workspace.as_str())];
     if state.settings.is_demo {
         left.push(Span::styled(" [demo]", theme.accent));
     }
@@ -96,7 +92,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let left_width: usize = left.iter().map(Span::width).sum();
     let right: Vec<Span> = if let Some(f) = &state.flash {
         vec![Span::styled(
-            f.text.clone(),
+            f.text.to_string(),
             if f.error { theme.error } else { theme.accent },
         )]
     } else {
@@ -120,7 +116,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 /// first, so help and quit stay.
 fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
     let theme = &state.settings.theme;
-    let ctx = context(state);
+    let ctx = hint_context(state);
     // While a question is written, letters go to the input: only tab keeps its meaning.
     let actions: &[Action] = if state.tab == Tab::Chat && state.chat.writing {
         &[Action::NextTab]
@@ -193,7 +189,7 @@ fn short(action: Action) -> &'static str {
 fn source_state(state: &State, source: &crate::app::SourceFreshness) -> Span<'static> {
     use crate::app::state::SyncPhase;
     let theme = &state.settings.theme;
-    let name = sanitize(&source.name, false);
+    let name = &source.name;
     let seconds = |at: chrono::DateTime<chrono::Utc>| (at - state.now).num_seconds().max(0);
     match state.sync.phase(&source.name) {
         Some(SyncPhase::Syncing { pages, total }) => {
@@ -218,7 +214,7 @@ fn source_state(state: &State, source: &crate::app::SourceFreshness) -> Span<'st
             )
         }
         Some(SyncPhase::Failed { reason }) => {
-            let short: String = sanitize(reason, false).chars().take(48).collect();
+            let short: String = reason.chars().take(48).collect();
             let retry = state
                 .sync
                 .next_at

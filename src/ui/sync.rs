@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 
 use crate::app::State;
-use crate::domain::text::sanitize;
+use crate::keymap::{Action, Context};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let Some(view) = &state.sync.view else {
@@ -18,11 +18,21 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" sync runs (esc closes, j/k scroll) ");
+        .title(format!(
+            " sync runs ({} closes, {}) ",
+            super::hints::key(state, Context::SyncRuns, Action::Close).unwrap_or_default(),
+            super::hints::pair(
+                state,
+                Context::SyncRuns,
+                (Action::Down, Action::Up),
+                "scroll"
+            )
+            .unwrap_or_default()
+        ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let message = if let Some(e) = &view.error {
-        Some((sanitize(e, false), theme.error))
+        Some((e.to_string(), theme.error))
     } else if !view.loaded {
         Some(("loading…".to_owned(), theme.dim))
     } else if view.runs.is_empty() {
@@ -60,14 +70,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
                     .trim_end_matches('Z')
                     .to_owned(),
             ),
-            Line::from(sanitize(&r.source_name, false)),
+            Line::from(r.source_name.clone()),
             Line::from(r.kind.clone()),
             Line::from(Span::styled(r.state.clone(), style)),
             Line::from(r.pages.to_string()),
             Line::from(r.issues_seen.to_string()),
             Line::from(r.issues_changed.to_string()),
             Line::from(Span::styled(
-                sanitize(r.error.as_deref().unwrap_or(""), false),
+                r.error.clone().unwrap_or_default(),
                 theme.error,
             )),
         ])

@@ -31,7 +31,7 @@ fn titles(h: &Harness) -> Vec<String> {
         .board
         .columns
         .iter()
-        .map(|c| c.title.clone())
+        .map(|c| c.title.to_string())
         .collect()
 }
 

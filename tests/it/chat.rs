@@ -571,3 +571,58 @@ async fn pane_snapshots_mid_stream_and_after_completion() {
     );
     insta::assert_snapshot!("chat_done_80x24", text(&draw(&h.state)));
 }
+
+#[tokio::test]
+async fn answers_are_parsed_when_they_arrive_and_a_finished_one_never_again() {
+    let mut h = Harness::with(chat_settings(), (100, 30), Tab::Chat).await;
+    for c in "first?".chars() {
+        let _ = update(&mut h.state, key(KeyCode::Char(c)));
+    }
+    let _ = update(&mut h.state, key(KeyCode::Enter));
+    answer(&mut h, "See [OPS-1] and **bold** text.");
+    let first = &h.state.chat.turns[0];
+    assert_eq!(first.cites, ["OPS-1"], "citations found in update");
+    assert!(
+        first
+            .lines
+            .iter()
+            .flat_map(|l| &l.spans)
+            .any(|s| s.cites == ["OPS-1"] && s.text == "[OPS-1]"),
+        "{:?}",
+        first.lines
+    );
+    let parsed = first.lines.as_ptr();
+    // A second answer streams: only it is parsed again, once per batch of pieces.
+    for c in "second?".chars() {
+        let _ = update(&mut h.state, key(KeyCode::Char(c)));
+    }
+    let _ = update(&mut h.state, key(KeyCode::Enter));
+    let turn = h.state.chat.turn;
+    for piece in ["Look at ", "[OPS-2]", " too"] {
+        let _ = update(
+            &mut h.state,
+            Msg::ChatEvents {
+                turn,
+                events: vec![LlmEvent::Text(piece.into())],
+            },
+        );
+        let streaming = &h.state.chat.turns[1];
+        let shown: String = streaming
+            .lines
+            .iter()
+            .flat_map(|l| &l.spans)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(
+            shown,
+            streaming.answer.trim(),
+            "the streaming turn follows its text"
+        );
+    }
+    assert_eq!(h.state.chat.turns[1].cites, ["OPS-2"]);
+    assert_eq!(
+        h.state.chat.turns[0].lines.as_ptr(),
+        parsed,
+        "the finished turn was not parsed again"
+    );
+}

@@ -82,7 +82,7 @@ fn a_user_file_overrides_by_context_and_chord() {
 #[rstest]
 #[case(
     "unknown-action.toml",
-    "keymap error in tests/fixtures/keymap/unknown-action.toml, line 3: unknown action `explode` for `x` in [backlog]; actions are quit, help, next-tab, prev-tab, refresh, up, down, top, bottom, page-up, page-down, open, back, filter, clear-filter, sort-next, sort-reverse, group-next, toggle-group, open-url, copy-key, copy-url, edit, apply, cancel, history-prev, history-next, burndown, left, right, move-left, move-right, prev-sprint, next-sprint, next-range, prev-range, next-project, sync-view, prompt, view-0 … view-9"
+    "keymap error in tests/fixtures/keymap/unknown-action.toml, line 3: unknown action `explode` for `x` in [backlog]; actions are quit, help, next-tab, prev-tab, refresh, up, down, top, bottom, page-up, page-down, open, back, close, filter, clear-filter, sort-next, sort-reverse, group-next, toggle-group, open-url, copy-key, copy-url, edit, save, apply, cancel, confirm, history-prev, history-next, burndown, left, right, move-left, move-right, prev-sprint, next-sprint, next-range, prev-range, next-project, sync-view, prompt, next-field, prev-field, send, newline, follow, write, next-issue, retry, new, toggle-context, toggle-reasoning, next-model, conversations, open-proposal, show-all, audit-log, apply-proposal, reject, undo, plan-sprint, find-risks, push, toggle-change, more-points, fewer-points, generator, generate, external-editor, stop, drop, refine, templates, copy, write-file, pipe, attach-output, attach, view-0 … view-9"
 )]
 #[case(
     "duplicate-chord.toml",
@@ -102,7 +102,7 @@ fn a_user_file_overrides_by_context_and_chord() {
 )]
 #[case(
     "unknown-context.toml",
-    "keymap error in tests/fixtures/keymap/unknown-context.toml, line 1: unknown context [backlogs]; contexts are global, backlog, detail, filter, dashboard, board, chat, proposals"
+    "keymap error in tests/fixtures/keymap/unknown-context.toml, line 1: unknown context [backlogs]; contexts are global, backlog, detail, detail-edit, filter, dashboard, board, chat, chat-input, chat-list, proposals, proposal-reject, proposal-edit, audit, generator, generator-running, generator-questions, generator-review, generator-input, prompt, prompt-inputs, prompt-rendering, prompt-preview, prompt-output, prompt-failed, help, sync-runs"
 )]
 #[case(
     "not-toml.toml",
@@ -111,4 +111,53 @@ fn a_user_file_overrides_by_context_and_chord() {
 fn invalid_keymaps_name_file_and_line(#[case] file: &str, #[case] expected: &str) {
     let err = load(file).expect_err("invalid");
     assert_eq!(err.to_string(), expected);
+}
+
+#[tokio::test]
+async fn the_queue_keys_are_rebindable_and_the_hints_follow() {
+    use crate::panes::{draw, text};
+    use crate::tui::{Harness, settings};
+    use sprintdeck::app::state::{Settings, Tab};
+    use sprintdeck::domain::proposal::ProposalState;
+    let settings = Settings {
+        keymap: load("proposals-rebound.toml").expect("valid"),
+        ..settings()
+    };
+    let mut h = Harness::with(settings, (120, 36), Tab::Proposals).await;
+    h.key(KeyCode::Char('P')).await;
+    let screen = text(&draw(&h.state));
+    assert!(screen.contains(" y apply · r reject"), "{screen}");
+    // `a` is help now, `y` applies.
+    h.key(KeyCode::Char('a')).await;
+    assert!(h.state.help);
+    h.key(KeyCode::Esc).await;
+    assert_eq!(h.state.proposals.list[0].state, ProposalState::Pending);
+    h.key(KeyCode::Char('y')).await;
+    let applied = sprintdeck::store::proposals::list(
+        h.store.pool(),
+        Some(ProposalState::Applied),
+        crate::common::now(),
+    )
+    .await
+    .expect("list");
+    assert_eq!(applied.len(), 1);
+    // Help lists the keys as bound.
+    h.key(KeyCode::Char('?')).await;
+    let help = text(&draw(&h.state));
+    assert!(help.contains(" y "), "{help}");
+}
+
+#[test]
+fn every_action_has_a_default_key_somewhere() {
+    let map = Keymap::load(None).expect("default keymap");
+    let unbound: Vec<String> = Action::all()
+        .into_iter()
+        .filter(|a| {
+            !Context::ALL
+                .iter()
+                .any(|c| map.bindings(*c).iter().any(|b| b.action == *a))
+        })
+        .map(Action::name)
+        .collect();
+    assert!(unbound.is_empty(), "no default key: {unbound:?}");
 }

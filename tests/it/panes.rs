@@ -108,7 +108,7 @@ async fn colours_of_selection_and_overdue() {
 #[tokio::test]
 async fn no_color_keeps_meaning_in_symbols() {
     let mut harness = Harness::new((100, 12)).await;
-    harness.state.settings.theme = sprintdeck::ui::theme::Theme::dark().without_colors();
+    harness.state.settings.theme = sprintdeck::config::theme::Theme::dark().without_colors();
     harness.key(KeyCode::Char('/')).await;
     harness.keys("is:overdue status:doing").await;
     harness.key(KeyCode::Enter).await;
@@ -223,7 +223,7 @@ async fn board_snapshots_with_a_wip_limit_exceeded() {
 #[tokio::test]
 async fn dashboard_and_board_without_colour_keep_their_symbols() {
     let mut harness = Harness::new((120, 40)).await;
-    harness.state.settings.theme = sprintdeck::ui::theme::Theme::dark().without_colors();
+    harness.state.settings.theme = sprintdeck::config::theme::Theme::dark().without_colors();
     harness.state.settings.wip_limits.insert("doing".into(), 3);
     harness.key(KeyCode::Tab).await;
     let board = draw(&harness.state);
@@ -254,7 +254,7 @@ async fn dashboard_and_board_without_colour_keep_their_symbols() {
 #[tokio::test]
 async fn sixteen_colour_terminals_get_only_palette_colours() {
     use ratatui::style::Color;
-    use sprintdeck::ui::theme::{ColorDepth, Theme};
+    use sprintdeck::config::theme::{ColorDepth, Theme};
     let mut harness = Harness::new((80, 24)).await;
     for theme in [Theme::dark(), Theme::light()] {
         harness.state.settings.theme = theme.with_depth(ColorDepth::Ansi16);

@@ -581,8 +581,13 @@ mod pane {
         let mut h = Harness::with(settings(), (120, 40), Tab::Proposals).await;
         h.key(KeyCode::Char('?')).await;
         let screen = text(&draw(&h.state));
-        assert!(screen.contains("this pane's own keys"), "{screen}");
+        // Generated from the keymap: the queue's keys, then its modes' (scroll for more).
+        assert!(screen.contains("keys: proposals"), "{screen}");
         assert!(screen.contains("apply (all changes, or none)"), "{screen}");
+        assert!(
+            screen.contains("proposals: editing the changes"),
+            "{screen}"
+        );
     }
 
     #[tokio::test]

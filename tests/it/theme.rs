@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use ratatui::style::{Color, Modifier};
-use sprintdeck::ui::theme::Theme;
+use sprintdeck::config::theme::Theme;
 
 const DIR: &str = "tests/fixtures/theme";
 
@@ -52,7 +52,7 @@ fn theme_errors_name_the_file_and_the_fix() {
 
 #[test]
 fn colour_depth_follows_colorterm_and_term() {
-    use sprintdeck::ui::theme::ColorDepth;
+    use sprintdeck::config::theme::ColorDepth;
     assert_eq!(
         ColorDepth::detect(Some("truecolor"), Some("xterm-256color")),
         ColorDepth::TrueColor
@@ -73,7 +73,7 @@ fn colour_depth_follows_colorterm_and_term() {
 #[test]
 fn colours_map_to_the_nearest_the_terminal_has() {
     use ratatui::style::Color;
-    use sprintdeck::ui::theme::ColorDepth;
+    use sprintdeck::config::theme::ColorDepth;
     assert_eq!(ColorDepth::Ansi16.fit(Color::Rgb(250, 10, 10)), Color::Red);
     assert_eq!(
         ColorDepth::Ansi16.fit(Color::Rgb(255, 90, 90)),
@@ -94,7 +94,7 @@ fn colours_map_to_the_nearest_the_terminal_has() {
         Color::Yellow,
         "named stay"
     );
-    let dark = sprintdeck::ui::theme::Theme::dark().with_depth(ColorDepth::Ansi256);
+    let dark = sprintdeck::config::theme::Theme::dark().with_depth(ColorDepth::Ansi256);
     assert!(
         ![dark.selected.bg, dark.status_bar.bg]
             .iter()
@@ -102,8 +102,8 @@ fn colours_map_to_the_nearest_the_terminal_has() {
         "{dark:?}"
     );
     for theme in [
-        sprintdeck::ui::theme::Theme::dark(),
-        sprintdeck::ui::theme::Theme::light(),
+        sprintdeck::config::theme::Theme::dark(),
+        sprintdeck::config::theme::Theme::light(),
     ] {
         let t16 = theme.with_depth(ColorDepth::Ansi16);
         assert!(

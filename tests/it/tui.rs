@@ -2,7 +2,7 @@
 //! runtime uses, and its answer fed back, until the state settles.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use sprintdeck::app::runtime::{EffectIo, perform};
+use sprintdeck::app::runtime::{EffectIo, Executor, is_desktop, perform};
 use sprintdeck::app::state::{Settings, State, Tab};
 use sprintdeck::app::{Effect, Msg, init, update};
 use sprintdeck::clock::Clock;
@@ -24,10 +24,18 @@ pub fn settings() -> Settings {
 
 pub struct Harness {
     pub state: State,
-    pub store: Store,
+    pub store: std::sync::Arc<Store>,
+    /// What effects need besides the store; a test may change it between keys.
     pub io: EffectIo,
-    /// Effects that touch the terminal or the OS (copy, open), kept for assertions.
+    /// Effects on the user's desktop (copy, open, the editor), kept for assertions: the event
+    /// loop carries them out in the real program.
     pub outside: Vec<Effect>,
+    /// Every message the executor answered with, by kind, in arrival order.
+    pub received: Vec<&'static str>,
+    /// Every effect handed to the executor or the desktop, in order.
+    pub dispatched: Vec<Effect>,
+    exec: Executor,
+    rx: tokio::sync::mpsc::Receiver<Msg>,
     dir: tempfile::TempDir,
 }
 
@@ -66,6 +74,8 @@ impl Harness {
             }),
             config: std::sync::Arc::new(sprintdeck::config::Config::default()),
         };
+        let store = std::sync::Arc::new(store);
+        let (exec, rx) = Executor::new(std::sync::Arc::clone(&store), io.clone());
         let mut state = State::new(settings, now(), size, tab);
         let effects = init(&mut state);
         let mut h = Self {
@@ -73,25 +83,67 @@ impl Harness {
             store,
             io,
             outside: Vec::new(),
+            received: Vec::new(),
+            dispatched: Vec::new(),
+            exec,
+            rx,
             dir,
         };
         h.run(effects).await;
         h
     }
 
-    pub async fn run(&mut self, mut effects: Vec<Effect>) {
-        while !effects.is_empty() {
-            let mut next = Vec::new();
-            for effect in effects {
-                if matches!(effect, Effect::Copy { .. } | Effect::OpenUrl(_)) {
-                    self.outside.push(effect);
-                    continue;
-                }
-                if let Some(msg) = perform(&self.store, &self.io, effect).await {
-                    next.extend(update(&mut self.state, msg));
-                }
+    /// Hands `effects` to the production executor and feeds its answers to `update` until
+    /// nothing runs and nothing is queued.
+    pub async fn run(&mut self, effects: Vec<Effect>) {
+        self.dispatch(effects);
+        self.settle_until(|_| false).await;
+    }
+
+    /// Hands `effects` to the executor without waiting for their answers.
+    pub fn dispatch(&mut self, effects: Vec<Effect>) {
+        // A test may have changed what effects need since the last ones.
+        self.exec.io = self.io.clone();
+        for effect in effects {
+            self.dispatched.push(effect.clone());
+            if is_desktop(&effect) {
+                self.outside.push(effect);
+            } else {
+                self.exec.run(effect);
             }
-            effects = next;
+        }
+    }
+
+    /// Feeds answers to `update` until `done` holds or everything has settled.
+    pub async fn settle_until(&mut self, done: impl Fn(&State) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+        loop {
+            if done(&self.state) {
+                return;
+            }
+            let msg = match self.rx.try_recv() {
+                Ok(msg) => msg,
+                // Every task has ended, so every answer is queued already: none left.
+                Err(_) if self.exec.idle() => match self.rx.try_recv() {
+                    Ok(msg) => msg,
+                    Err(_) => return,
+                },
+                Err(_) => {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "effects still running after 60 s"
+                    );
+                    match tokio::time::timeout(std::time::Duration::from_millis(5), self.rx.recv())
+                        .await
+                    {
+                        Ok(Some(msg)) => msg,
+                        _ => continue,
+                    }
+                }
+            };
+            self.received.push(kind(&msg));
+            let effects = update(&mut self.state, msg);
+            self.dispatch(effects);
         }
     }
 
@@ -113,11 +165,33 @@ impl Harness {
 
     /// The store and its directory, to open the same database again.
     pub fn into_parts(self) -> (Store, tempfile::TempDir) {
-        (self.store, self.dir)
+        let Self {
+            store, dir, exec, ..
+        } = self;
+        // The executor's tasks hold the store too: they end with it.
+        drop(exec);
+        let store = std::sync::Arc::try_unwrap(store)
+            .unwrap_or_else(|_| panic!("a task still holds the store"));
+        (store, dir)
     }
 
     pub fn selected_key(&self) -> Option<String> {
         self.state.backlog.selected_row().map(|r| r.key.clone())
+    }
+}
+
+/// A message's kind, for assertions on what arrived.
+fn kind(msg: &Msg) -> &'static str {
+    match msg {
+        Msg::BacklogLoaded { .. } => "BacklogLoaded",
+        Msg::WindowLoaded { .. } => "WindowLoaded",
+        Msg::ChatEvents { .. } => "ChatEvents",
+        Msg::GeneratorProgress { .. } => "GeneratorProgress",
+        Msg::GeneratorDone { .. } => "GeneratorDone",
+        Msg::Sync(_) => "Sync",
+        Msg::SyncDone(_) => "SyncDone",
+        Msg::Notice { .. } => "Notice",
+        _ => "other",
     }
 }
 
@@ -699,7 +773,7 @@ async fn board_swimlanes_keep_each_lane_together() {
     assert_eq!(h.state.board.swimlanes, Swimlanes::Assignee);
     assert_eq!(h.state.board.card_count(), total, "no card lost");
     for column in &h.state.board.columns {
-        let lanes: Vec<Option<String>> = column
+        let lanes: Vec<Option<sprintdeck::domain::text::SafeText>> = column
             .cards
             .iter()
             .map(|c| Swimlanes::Assignee.lane(c))
@@ -778,7 +852,7 @@ async fn brackets_step_through_sprints_on_the_dashboard_and_board() {
     );
     h.key(KeyCode::Char('[')).await;
     let report = h.state.dashboard.report.clone().expect("reloaded");
-    let sprint = report.sprint.expect("a sprint");
+    let sprint = report.sprint.clone().expect("a sprint");
     assert_eq!(sprint.name, "Sprint 46");
     assert_eq!(sprint.days_left, Some(0));
     h.key(KeyCode::Char(']')).await;

@@ -2,9 +2,9 @@
 //! provider (documents read, the team's template used when it has one), kept as a pending
 //! proposal with its run; and an edited backlog checked again.
 
-use super::generator::{GenerateJob, Generation};
-use super::msg::{Effect, Msg};
-use super::runtime::EffectIo;
+use super::EffectIo;
+use crate::app::generator::{GenerateJob, Generation};
+use crate::app::msg::{Effect, Msg};
 use crate::generator::proposal::{self as generated, RunInfo};
 use crate::generator::run::{self, Format, Outcome, Progress, Request};
 use crate::generator::{Backlog, documents};
@@ -104,7 +104,8 @@ pub async fn recheck(store: &Store, io: &EffectIo, proposal: i64, backlog: &Back
     }
 }
 
-/// The generator's effects without the runtime's task (tests): a whole run, then its end.
+/// The generator's effects run whole: a run (its progress not reported), then its end; a
+/// re-check.
 pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg> {
     Some(match effect {
         Effect::Generate(job) => Msg::GeneratorDone {

@@ -1,5 +1,7 @@
 //! Styles. `dark` and `light` are built in; a theme file overrides any style; `NO_COLOR` strips
-//! every colour and keeps modifiers, and every colour has a symbol beside it anyway.
+//! every colour and keeps modifiers, and every colour has a symbol beside it anyway (the
+//! symbols are the UI's own: `ui::symbols`). Loading the file happens here, before the UI
+//! starts, so the UI only draws with what it is given.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -129,11 +131,11 @@ impl Theme {
     }
 
     /// Style and symbol of a status category (`todo`, `in_progress`, `done`).
-    pub fn category(&self, category: &str) -> (Style, &'static str) {
+    pub fn category(&self, category: &str) -> Style {
         match category {
-            "done" => (self.done, symbols::DONE),
-            "in_progress" => (self.doing, symbols::DOING),
-            _ => (self.todo, symbols::TODO),
+            "done" => self.done,
+            "in_progress" => self.doing,
+            _ => self.todo,
         }
     }
 
@@ -361,17 +363,4 @@ fn ansi16(color: anstyle::AnsiColor) -> Color {
         A::BrightCyan => Color::LightCyan,
         A::BrightWhite => Color::White,
     }
-}
-
-/// Symbols that carry the same meaning as the colours, for `NO_COLOR` and colour-blind users.
-pub mod symbols {
-    pub const TODO: &str = "○";
-    pub const DOING: &str = "◐";
-    pub const DONE: &str = "●";
-    pub const OVERDUE: &str = "!";
-    pub const BLOCKED: &str = "⊘";
-    pub const SORT_ASC: &str = "▲";
-    pub const SORT_DESC: &str = "▼";
-    pub const COLLAPSED: &str = "▸";
-    pub const EXPANDED: &str = "▾";
 }

@@ -1,9 +1,9 @@
-//! Where things go. `update` uses the same functions as `render` (for page sizes and mouse
-//! hits), so the two always agree.
+//! Where things go on the screen. `update` sizes the backlog window and hits mouse clicks with
+//! these, and `ui` draws into the same areas, so the two always agree.
 
 use ratatui::layout::Rect;
 
-use crate::app::state::{State, Tab};
+use super::state::{State, Tab};
 
 pub struct Areas {
     pub tabs: Rect,

@@ -1,5 +1,49 @@
-//! Editing a text in the user's own editor (`$VISUAL`, `$EDITOR`, else `vi`): the UI gives the
-//! terminal back, the editor runs on a temporary file, the UI takes the terminal again.
+//! Effects on the user's desktop, carried out by the event loop itself: copy (OSC 52 through the
+//! terminal), open in the browser, and editing a text in the user's own editor (`$VISUAL`,
+//! `$EDITOR`, else `vi`: the UI gives the terminal back, the editor runs on a temporary file, the
+//! UI takes the terminal again).
+
+use tokio::sync::mpsc;
+
+use crate::app::msg::{Effect, Msg};
+
+/// Effects the event loop carries out itself rather than the executor: they reach the terminal
+/// or the user's desktop. Tests record them instead.
+pub fn is_desktop(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::Copy { .. } | Effect::OpenUrl(_) | Effect::EditInEditor(_)
+    )
+}
+
+/// Copies or opens; what happened comes back as a notice for the status bar.
+pub fn perform(effect: Effect, notices: &mpsc::Sender<Msg>) {
+    let notice = match effect {
+        Effect::OpenUrl(url) => match open::that_detached(&url) {
+            Ok(()) => Msg::Notice {
+                text: format!("opened {url}"),
+                error: false,
+            },
+            Err(e) => Msg::Notice {
+                text: format!("could not open {url}: {e}"),
+                error: true,
+            },
+        },
+        // OSC 52 reaches the local clipboard over SSH and through tmux (set-clipboard on).
+        Effect::Copy { text, what } => match crate::clipboard::copy(&text) {
+            Ok(()) => Msg::Notice {
+                text: format!("copied {what}"),
+                error: false,
+            },
+            Err(e) => Msg::Notice {
+                text: format!("could not copy: {e}"),
+                error: true,
+            },
+        },
+        _ => return,
+    };
+    let _ = notices.try_send(notice);
+}
 
 /// The editor command, split as a shell would (`code --wait` has an argument).
 fn command() -> Result<Vec<String>, String> {
