@@ -29,10 +29,11 @@ pub fn perform(effect: Effect, notices: &mpsc::Sender<Msg>) {
                 error: true,
             },
         },
-        // OSC 52 reaches the local clipboard over SSH and through tmux (set-clipboard on).
-        Effect::Copy { text, what } => match crate::clipboard::copy(&text) {
-            Ok(()) => Msg::Notice {
-                text: format!("copied {what}"),
+        // OSC 52 reaches the local clipboard over SSH; inside tmux the route depends on how tmux
+        // is set, and the notice says whether the copy is confirmed.
+        Effect::Copy { text, what } => match crate::clipboard::send(&text) {
+            Ok(copied) => Msg::Notice {
+                text: copied.status(&what),
                 error: false,
             },
             Err(e) => Msg::Notice {
