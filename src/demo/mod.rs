@@ -3,6 +3,7 @@
 //! an active sprint. The same generator makes 100k-issue data sets for benchmarks.
 
 mod generator;
+pub mod teams;
 mod timeline;
 pub mod vocab;
 
