@@ -28,7 +28,10 @@ pub struct Item {
 
 /// Custom field ids on the simulated site.
 pub const SPRINT_FIELD: &str = "customfield_10020";
-pub const POINTS_FIELD: &str = "customfield_10016";
+/// "Story point estimate" (team-managed projects, `jsw-story-points`).
+pub const STORY_POINT_ESTIMATE_FIELD: &str = "customfield_10016";
+/// "Story Points" (company-managed projects, a plain number field).
+pub const STORY_POINTS_FIELD: &str = "customfield_10028";
 pub const EPIC_LINK_FIELD: &str = "customfield_10014";
 pub const START_DATE_FIELD: &str = "customfield_10015";
 

@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::hostile;
 use super::life::{Bucket, Life, Lives, Window};
+use super::lookup::{STORY_POINT_ESTIMATE_FIELD, STORY_POINTS_FIELD};
 use super::model::{
     Board, Comment, CrossLink, Jira, JiraIssue, JiraIssueType, JiraLink, JiraLinkType, JiraProject,
     JiraSprint, JiraStatus, JiraType, Person, PersonId, ProjectStyle, SprintState, SprintStay,
@@ -45,6 +46,7 @@ fn projects() -> Vec<JiraProject> {
             key: "BENCH".to_owned(),
             name: "Bench Platform".to_owned(),
             style: ProjectStyle::CompanyManaged,
+            points_field: STORY_POINTS_FIELD,
             statuses: vec![
                 status("10000", "To Do", Step::Todo),
                 status("3", "In Progress", Step::Doing),
@@ -57,6 +59,8 @@ fn projects() -> Vec<JiraProject> {
                 issue_type("10002", "Task", 0),
                 issue_type("10004", "Bug", 0),
                 issue_type("10003", "Sub-task", -1),
+                // Premium hierarchies go above epics.
+                issue_type("10005", "Initiative", 2),
             ],
             last_number: 0,
         },
@@ -65,6 +69,7 @@ fn projects() -> Vec<JiraProject> {
             key: "MOB".to_owned(),
             name: "Mobile Squad".to_owned(),
             style: ProjectStyle::TeamManaged,
+            points_field: STORY_POINT_ESTIMATE_FIELD,
             statuses: vec![
                 status("10010", "To Do", Step::Todo),
                 status("10011", "In Progress", Step::Doing),
@@ -234,6 +239,7 @@ pub fn generate(inp: Inputs<'_>) -> Jira {
         drafts.push(d);
     }
     number(&mut j, drafts);
+    parallel_sprint(&mut j, rng, anchor);
     make_hostile(&mut j, anchor, &users);
     j.links = links(rng, &j.issues);
     j.remote_links = remote_links(rng, &j.issues, gitlab_issue_ids);
@@ -393,6 +399,53 @@ fn number(j: &mut Jira, drafts: Vec<Draft>) {
         project.last_number += 1;
         issue.key = format!("{}-{}", project.key, project.last_number);
         j.issues.push(issue);
+    }
+}
+
+/// The id of the BENCH board's parallel sprint.
+pub const HOTFIX_SPRINT: u64 = 170;
+
+/// Parallel sprints (company-managed boards may run several at once): a hotfix sprint on the
+/// BENCH board, active beside the regular one, holding a few open backlog issues of BENCH and
+/// one of MOB (so the MOB board lists it too, with BENCH's board as its origin).
+fn parallel_sprint(j: &mut Jira, rng: &mut ChaCha8Rng, anchor: DateTime<Utc>) {
+    let start = (anchor - Duration::days(3))
+        .date_naive()
+        .and_hms_opt(10, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    j.sprints.push(JiraSprint {
+        id: HOTFIX_SPRINT,
+        board_id: 1,
+        name: "BENCH Hotfix 7".to_owned(),
+        state: SprintState::Active,
+        start: Some(start),
+        end: Some(start + Duration::days(7)),
+        complete: None,
+        goal: "Stop the checkout errors".to_owned(),
+    });
+    let mut taken = [0usize; 2];
+    for issue in &mut j.issues {
+        let free = issue.sprints.iter().all(|s| s.left.is_some())
+            && super::model::current(&issue.history) != Step::Done
+            && matches!(
+                issue.issue_type,
+                JiraType::Story | JiraType::Task | JiraType::Bug
+            )
+            && issue.created < start;
+        let room = if issue.project == 0 { 6 } else { 1 };
+        if !free || taken[issue.project] >= room || !rng.random_bool(0.3) {
+            continue;
+        }
+        taken[issue.project] += 1;
+        let joined = start + Duration::minutes(rng.random_range(30..60 * 24));
+        let joined = joined.min(anchor - Duration::minutes(10));
+        issue.sprints.push(SprintStay {
+            sprint_id: HOTFIX_SPRINT,
+            joined,
+            left: None,
+        });
+        issue.updated = issue.updated.max(joined);
     }
 }
 

@@ -147,16 +147,29 @@ impl Lives<'_> {
                 stays[0].2 = Some(out);
             }
         } else if roll < 22 && w.end < self.anchor && k + 1 < self.track.len() {
-            // Unfinished at the end: carried over into the next sprint.
-            let next = self.track[k + 1];
+            // Unfinished at the end: carried over into the next sprint (the Sprint field keeps
+            // the closed one), now and then twice.
             t.push(begin.min(w.end - Duration::hours(2)), Step::Doing);
-            let carried = w.end.min(next.start);
-            if carried < self.anchor {
-                stays.push((k + 1, carried, None));
+            let mut from = k;
+            while from + 1 < self.track.len() {
+                let next = self.track[from + 1];
+                let carried = self.track[from].end.min(next.start);
+                if carried >= self.anchor {
+                    break;
+                }
+                stays.push((from + 1, carried, None));
+                let again = next.end < self.anchor
+                    && from + 2 < self.track.len()
+                    && self.rng.random_bool(0.3);
+                if again {
+                    from += 1;
+                    continue;
+                }
                 let done = next.start + minutes(self.rng, 60 * 4, 60 * 24 * 9);
                 if done < next.end {
                     self.work(&mut t, next.start + Duration::hours(1), done);
                 }
+                break;
             }
         } else {
             let done = begin + minutes(self.rng, 60 * 3, 60 * 24 * 6);
@@ -173,9 +186,11 @@ impl Lives<'_> {
     /// To do → doing → (review) → done between `start` and `done`; sometimes review sends it
     /// back, sometimes it is reopened after closing. Stops where "now" is reached.
     fn work(&mut self, t: &mut Track, start: DateTime<Utc>, done: DateTime<Utc>) {
-        if !t.push(start, Step::Doing) {
+        let doing = t.changes.last().is_some_and(|c| c.to == Step::Doing);
+        if !doing && !t.push(start, Step::Doing) {
             return;
         }
+        let start = t.last_at().max(start);
         let span = (done - start).num_minutes().max(4);
         if self.review {
             let review = start + Duration::minutes(self.rng.random_range(span / 2..span - 1));

@@ -10,7 +10,8 @@ use super::model::{
 };
 
 pub use super::changelog::{
-    EPIC_LINK_FIELD, History, Item, POINTS_FIELD, SPRINT_FIELD, START_DATE_FIELD, changelog,
+    EPIC_LINK_FIELD, History, Item, SPRINT_FIELD, START_DATE_FIELD, STORY_POINT_ESTIMATE_FIELD,
+    STORY_POINTS_FIELD, changelog,
 };
 
 impl Gitlab {

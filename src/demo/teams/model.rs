@@ -55,9 +55,19 @@ pub struct GitlabUser {
 pub struct JiraUser {
     pub account_id: String,
     pub display_name: String,
-    /// `None`: the user's profile visibility hides it (Cloud omits `emailAddress`).
-    pub email: Option<String>,
+    pub email: Email,
     pub active: bool,
+    /// `atlassian`, or `app` for automation accounts.
+    pub account_type: &'static str,
+}
+
+/// How Jira shows a user's e-mail: profile visibility may hide it, by leaving the key out or
+/// by sending `null`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Email {
+    Shown(String),
+    Absent,
+    Null,
 }
 
 /// An index into [`World::people`].
@@ -114,7 +124,8 @@ pub struct Iteration {
     pub iid: u64,
     pub group_id: u64,
     pub cadence: String,
-    pub title: String,
+    /// `None` for cadences with automatic scheduling (GitLab leaves those untitled).
+    pub title: Option<String>,
     pub start_date: NaiveDate,
     /// The last day of the iteration.
     pub due_date: NaiveDate,
@@ -244,6 +255,9 @@ pub struct JiraProject {
     pub key: String,
     pub name: String,
     pub style: ProjectStyle,
+    /// The story-point field of the project's board: company-managed boards estimate with
+    /// "Story Points", team-managed ones with "Story point estimate".
+    pub points_field: &'static str,
     pub statuses: Vec<JiraStatus>,
     pub issue_types: Vec<JiraIssueType>,
     /// Issue numbers handed out so far (moves take the next one).

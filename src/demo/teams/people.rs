@@ -3,47 +3,57 @@
 //! one tracker only; some Jira profiles hide the e-mail; one name is hostile.
 
 use super::hostile;
-use super::model::{GitlabUser, JiraUser, Person};
+use super::model::{Email, GitlabUser, JiraUser, Person};
 
 struct Spec {
     name: &'static str,
     email: &'static str,
     /// (username, GitLab `name`).
     gitlab: Option<(&'static str, &'static str)>,
-    /// (display name, e-mail shown).
-    jira: Option<(&'static str, bool)>,
+    /// (display name, how the e-mail shows).
+    jira: Option<(&'static str, Shows)>,
 }
+
+#[derive(Clone, Copy)]
+enum Shows {
+    Yes,
+    /// Hidden: the key is left out.
+    Absent,
+    /// Hidden: `"emailAddress": null`.
+    Null,
+}
+use Shows::{Absent, Null, Yes};
 
 const PEOPLE: &[Spec] = &[
     Spec {
         name: "Zoë Ångström",
         email: "zoe.angstrom@acme.example",
         gitlab: Some(("zoe.angstrom", "Zoe Angstrom")),
-        jira: Some(("Zoë Ångström", true)),
+        jira: Some(("Zoë Ångström", Yes)),
     },
     Spec {
         name: "Ana Souza",
         email: "ana.souza@acme.example",
         gitlab: Some(("ana.souza", "Ana Souza")),
-        jira: Some(("Ana Souza", false)),
+        jira: Some(("Ana Souza", Absent)),
     },
     Spec {
         name: "Björn Lund",
         email: "bjorn.lund@acme.example",
         gitlab: Some(("blund", "Björn Lund")),
-        jira: Some(("Björn Lund", true)),
+        jira: Some(("Björn Lund", Yes)),
     },
     Spec {
         name: "Chloé Martin",
         email: "chloe.martin@acme.example",
         gitlab: Some(("chloe", "Chloe Martin")),
-        jira: Some(("Chloé Martin (contractor)", false)),
+        jira: Some(("Chloé Martin (contractor)", Null)),
     },
     Spec {
         name: "Diego García",
         email: "diego.garcia@acme.example",
         gitlab: Some(("dgarcia", "Diego Garcia")),
-        jira: Some(("Diego García", true)),
+        jira: Some(("Diego García", Yes)),
     },
     Spec {
         name: "Emeka Obi",
@@ -55,37 +65,37 @@ const PEOPLE: &[Spec] = &[
         name: "Fatima Khan",
         email: "fatima.khan@acme.example",
         gitlab: None,
-        jira: Some(("Fatima Khan", true)),
+        jira: Some(("Fatima Khan", Yes)),
     },
     Spec {
         name: "佐藤 花",
         email: "hana.sato@acme.example",
         gitlab: Some(("hana.sato", "佐藤 花")),
-        jira: Some(("Hana Sato", true)),
+        jira: Some(("Hana Sato", Yes)),
     },
     Spec {
         name: "Nguyễn Văn An",
         email: "an.nguyen@acme.example",
         gitlab: Some(("an.nguyen", "Nguyen Van An")),
-        jira: Some(("Nguyễn Văn An", false)),
+        jira: Some(("Nguyễn Văn An", Absent)),
     },
     Spec {
         name: "Siobhán O'Brien",
         email: "siobhan.obrien@acme.example",
         gitlab: Some(("sobrien", "Siobhán O'Brien")),
-        jira: Some(("O'Brien, Siobhán", true)),
+        jira: Some(("O'Brien, Siobhán", Yes)),
     },
     Spec {
         name: "Kai Müller-Lüdenscheidt",
         email: "kai.mueller@acme.example",
         gitlab: Some(("kmueller", "Kai Mueller-Luedenscheidt")),
-        jira: Some(("Kai Müller-Lüdenscheidt", true)),
+        jira: Some(("Kai Müller-Lüdenscheidt", Yes)),
     },
     Spec {
         name: "Priya Raman",
         email: "priya.raman@acme.example",
         gitlab: None,
-        jira: Some(("Priya Raman", false)),
+        jira: Some(("Priya Raman", Null)),
     },
 ];
 
@@ -102,11 +112,16 @@ pub fn roster() -> Vec<Person> {
                 username: username.to_owned(),
                 name: name.to_owned(),
             }),
-            jira: s.jira.map(|(display, shown)| JiraUser {
+            jira: s.jira.map(|(display, shows)| JiraUser {
                 account_id: account_id(i as u64),
                 display_name: display.to_owned(),
-                email: shown.then(|| s.email.to_owned()),
+                email: match shows {
+                    Yes => Email::Shown(s.email.to_owned()),
+                    Absent => Email::Absent,
+                    Null => Email::Null,
+                },
                 active: true,
+                account_type: "atlassian",
             }),
         })
         .collect();
@@ -122,10 +137,32 @@ pub fn roster() -> Vec<Person> {
         jira: Some(JiraUser {
             account_id: account_id(n),
             display_name: hostile::JIRA_DISPLAY_NAME.to_owned(),
-            email: None,
-            active: false,
+            email: Email::Absent,
+            active: true,
+            account_type: "atlassian",
         }),
     });
+    // Who left the company: Jira shows "Former user"; an automation account reports issues.
+    for (k, (name, display, active, kind)) in [
+        ("Olaf Former", "Former user", false, "atlassian"),
+        ("Automation for Jira", "Automation for Jira", true, "app"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out.push(Person {
+            name: name.to_owned(),
+            email: String::new(),
+            gitlab: None,
+            jira: Some(JiraUser {
+                account_id: account_id(n + 1 + k as u64),
+                display_name: display.to_owned(),
+                email: Email::Null,
+                active,
+                account_type: kind,
+            }),
+        });
+    }
     out
 }
 

@@ -314,7 +314,10 @@ pub fn gitlab_sprint(
         (
             format!("iteration:{id}"),
             format!("group:{}", it.group_id),
-            it.title.clone(),
+            // An untitled (automatically scheduled) iteration is named by its number.
+            it.title
+                .clone()
+                .unwrap_or_else(|| format!("Iteration {}", it.iid)),
             it.start_date,
             it.due_date,
             state,
