@@ -37,6 +37,9 @@ mod prompt;
 mod proposals;
 mod query;
 mod report;
+mod roundtrip;
+#[path = "../support/sim/mod.rs"]
+mod sim;
 mod store;
 mod theme;
 mod tui;

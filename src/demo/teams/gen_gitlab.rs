@@ -547,19 +547,23 @@ fn links(rng: &mut ChaCha8Rng, issues: &[GitlabIssue], anchor: DateTime<Utc>) ->
 
 /// An epic is touched when its last child is, closed when all its children are done (some).
 fn settle_epics(g: &mut Gitlab, anchor: DateTime<Utc>) {
+    // Per epic: the last child update, and whether every child is done.
+    let mut children: std::collections::HashMap<u64, (DateTime<Utc>, bool)> =
+        std::collections::HashMap::new();
+    for i in &g.issues {
+        let Some(e) = i.epic_id else { continue };
+        let done = super::model::closed_at(&i.history).is_some();
+        let entry = children.entry(e).or_insert((i.updated_at, true));
+        entry.0 = entry.0.max(i.updated_at);
+        entry.1 &= done;
+    }
+    let recent = anchor - Duration::days(30);
     for e in &mut g.epics {
-        let children: Vec<&GitlabIssue> = g
-            .issues
-            .iter()
-            .filter(|i| i.epic_id == Some(e.id))
-            .collect();
-        let last = children.iter().map(|i| i.updated_at).max();
-        let recent = anchor - Duration::days(30);
+        let (last, all_done) = children
+            .get(&e.id)
+            .copied()
+            .map_or((None, false), |(t, d)| (Some(t), d));
         e.updated_at = last.unwrap_or(e.created_at).max(e.created_at).max(recent);
-        let all_done = !children.is_empty()
-            && children
-                .iter()
-                .all(|i| super::model::closed_at(&i.history).is_some());
         if all_done {
             e.closed_at = Some(e.updated_at);
         }

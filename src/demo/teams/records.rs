@@ -9,7 +9,7 @@
 //! sync fetches: open ones, and closed ones updated within the closed window. Cross-tracker
 //! remote links are not stored (sync does not read Jira remote links).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -181,6 +181,7 @@ pub fn gitlab(world: &World, t: &Target) -> Batch {
     let issues = gitlab_issues(world, t);
     let mut people: BTreeSet<usize> = BTreeSet::new();
     let mut sprints: BTreeSet<(bool, u64)> = BTreeSet::new();
+    let epic_keys: HashMap<u64, String> = gl.epics.iter().map(|e| (e.id, gl.epic_key(e))).collect();
     for e in &gl.epics {
         people.insert(e.author);
         b.issues.push(epic_record(world, e, url));
@@ -208,7 +209,8 @@ pub fn gitlab(world: &World, t: &Target) -> Batch {
             });
         }
         b.events.extend(gitlab_events(i, &key));
-        b.issues.push(gitlab_issue(world, i, key, url));
+        let epic = i.epic_id.and_then(|e| epic_keys.get(&e)).cloned();
+        b.issues.push(gitlab_issue(world, i, key, epic, url));
     }
     b.people = people
         .into_iter()
@@ -217,12 +219,10 @@ pub fn gitlab(world: &World, t: &Target) -> Batch {
     for (iteration, id) in sprints {
         b.sprints.extend(gitlab_sprint(world, iteration, id, t.now));
     }
-    let here: BTreeSet<u64> = issues.iter().map(|i| i.id).collect();
+    let here: HashMap<u64, &GitlabIssue> = issues.iter().map(|i| (i.id, *i)).collect();
     for l in &gl.links {
-        if !here.contains(&l.source_issue_id) || !here.contains(&l.target_issue_id) {
-            continue;
-        }
-        let (Some(a), Some(z)) = (gl.issue(l.source_issue_id), gl.issue(l.target_issue_id)) else {
+        let (Some(a), Some(z)) = (here.get(&l.source_issue_id), here.get(&l.target_issue_id))
+        else {
             continue;
         };
         b.links.push(LinkRecord {
@@ -258,7 +258,13 @@ fn gitlab_events(i: &GitlabIssue, key: &str) -> Vec<StatusEventRecord> {
     out
 }
 
-fn gitlab_issue(world: &World, i: &GitlabIssue, key: String, url: &str) -> IssueRecord {
+fn gitlab_issue(
+    world: &World,
+    i: &GitlabIssue,
+    key: String,
+    epic_key: Option<String>,
+    url: &str,
+) -> IssueRecord {
     let gl = &world.gitlab;
     let step = model::current(&i.history);
     let labels = gitlab_labels(i);
@@ -284,7 +290,7 @@ fn gitlab_issue(world: &World, i: &GitlabIssue, key: String, url: &str) -> Issue
             .map(str::to_owned),
         labels,
         story_points: i.weight.map(f64::from),
-        parent_key: i.epic_id.and_then(|e| gl.epic(e)).map(|e| gl.epic_key(e)),
+        parent_key: epic_key,
         due_date: i.due_date,
         created_at: i.created_at,
         updated_at: i.updated_at,
@@ -419,6 +425,7 @@ pub fn jira(world: &World, t: &Target) -> Batch {
         });
     }
     let issues = jira_issues(world, t);
+    let keys: HashMap<u64, &str> = jr.issues.iter().map(|i| (i.id, i.key.as_str())).collect();
     let mut people: BTreeSet<usize> = BTreeSet::new();
     for i in &issues {
         people.insert(i.reporter);
@@ -432,18 +439,20 @@ pub fn jira(world: &World, t: &Target) -> Batch {
             });
         }
         b.events.extend(jira_events(world, i));
-        b.issues.push(jira_issue(world, i, url));
+        let parent = i
+            .parent_id
+            .and_then(|p| keys.get(&p))
+            .map(|k| (*k).to_owned());
+        b.issues.push(jira_issue(world, i, parent, url));
     }
     b.people = people
         .into_iter()
         .filter_map(|p| jira_person(world, p))
         .collect();
-    let here: BTreeSet<u64> = issues.iter().map(|i| i.id).collect();
+    let here: HashMap<u64, &JiraIssue> = issues.iter().map(|i| (i.id, *i)).collect();
     for l in &jr.links {
-        if !here.contains(&l.outward_issue_id) || !here.contains(&l.inward_issue_id) {
-            continue;
-        }
-        let (Some(a), Some(z)) = (jr.issue(l.outward_issue_id), jr.issue(l.inward_issue_id)) else {
+        let (Some(a), Some(z)) = (here.get(&l.outward_issue_id), here.get(&l.inward_issue_id))
+        else {
             continue;
         };
         b.links.push(LinkRecord {
@@ -488,7 +497,7 @@ fn jira_events(world: &World, i: &JiraIssue) -> Vec<StatusEventRecord> {
     out
 }
 
-fn jira_issue(world: &World, i: &JiraIssue, url: &str) -> IssueRecord {
+fn jira_issue(world: &World, i: &JiraIssue, parent_key: Option<String>, url: &str) -> IssueRecord {
     let jr = &world.jira;
     let status = jr.status(i);
     IssueRecord {
@@ -511,7 +520,7 @@ fn jira_issue(world: &World, i: &JiraIssue, url: &str) -> IssueRecord {
         labels: i.labels.clone(),
         priority: Some(i.priority.to_owned()),
         story_points: i.points,
-        parent_key: i.parent_id.and_then(|p| jr.issue(p)).map(|p| p.key.clone()),
+        parent_key,
         due_date: i.due_date,
         created_at: i.created,
         updated_at: i.updated,
