@@ -40,6 +40,7 @@ mod report;
 mod roundtrip;
 #[path = "../support/sim/mod.rs"]
 mod sim;
+mod sim_selftest;
 mod store;
 mod theme;
 mod tui;

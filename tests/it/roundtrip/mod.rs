@@ -10,8 +10,11 @@
 mod both;
 mod check;
 mod demo_shape;
+mod faults;
 mod gitlab;
 mod jira;
+mod kill;
+mod passes;
 
 use chrono::{DateTime, Utc};
 use sprintdeck::config::Config;
