@@ -42,6 +42,7 @@ mod roundtrip;
 mod sim;
 mod sim_selftest;
 mod store;
+mod teams_demo;
 mod theme;
 mod tui;
 mod tui_sync;
