@@ -80,7 +80,10 @@ fn demo_shape_teams_writes_the_world_as_synced_and_the_file_opens() {
     let (ok, back, err) = binary(dir.path(), &["demo", "--out", db_arg]);
     assert!(ok && back.starts_with("generated"), "{back}{err}");
     let (_, doctor, _) = binary(dir.path(), &["--db", db_arg, "doctor"]);
-    assert!(doctor.contains("3 projects"), "one shape at a time: {doctor}");
+    assert!(
+        doctor.contains("3 projects"),
+        "one shape at a time: {doctor}"
+    );
 }
 
 #[test]

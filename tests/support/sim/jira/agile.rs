@@ -107,53 +107,7 @@ pub fn handle(ctx: &Ctx<'_>, r: &Request, route: Route) -> Reply {
             }
             Route::Board(id) => Reply::ok(&board_json(ctx, board(&id)?)),
             Route::Configuration(id) => Reply::ok(&configuration(ctx, board(&id)?)),
-            Route::BoardSprints(id) => {
-                let b = board(&id)?;
-                let (start, max) = window(r)?;
-                let states: Vec<&str> = r
-                    .query
-                    .get("state")
-                    .map(|s| s.split(',').collect())
-                    .unwrap_or_default();
-                if states
-                    .iter()
-                    .any(|s| !["future", "active", "closed"].contains(s))
-                {
-                    return Err(error(
-                        400,
-                        "The state parameter takes future, active and closed.",
-                    ));
-                }
-                let project = jr.projects.iter().position(|p| p.key == b.project_key);
-                // The board's sprints, and other boards' sprints holding its issues (their
-                // `originBoardId` names the other board; rule JR-AG-3, U-J14); closed first,
-                // then active, then future (rule JR-AG-2).
-                let mut sprints: Vec<_> = jr
-                    .sprints
-                    .iter()
-                    .filter(|s| {
-                        s.board_id == b.id
-                            || jr.issues.iter().any(|i| {
-                                Some(i.project) == project
-                                    && i.sprints
-                                        .iter()
-                                        .any(|x| x.sprint_id == s.id && x.left.is_none())
-                            })
-                    })
-                    .filter(|s| states.is_empty() || states.contains(&state(s.state)))
-                    .collect();
-                let rank = |s: SprintState| match s {
-                    SprintState::Closed => 0,
-                    SprintState::Active => 1,
-                    SprintState::Future => 2,
-                };
-                sprints.sort_by_key(|s| (rank(s.state), s.id));
-                page(
-                    &sprints.iter().map(|s| ctx.sprint(s)).collect::<Vec<_>>(),
-                    start,
-                    max,
-                )
-            }
+            Route::BoardSprints(id) => board_sprints(ctx, r, board(&id)?)?,
             Route::Sprint(id) => match jr.sprints.iter().find(|s| s.id.to_string() == id) {
                 Some(s) => Reply::ok(&ctx.sprint(s)),
                 None => {
@@ -181,30 +135,79 @@ pub fn handle(ctx: &Ctx<'_>, r: &Request, route: Route) -> Reply {
                     .collect();
                 issues_page(ctx, r, issues)?
             }
-            Route::BoardIssues(id) | Route::Backlog(id) => {
-                let backlog = r.segments.last().is_some_and(|s| s == "backlog");
-                let b = board(&id)?;
-                let issues: Vec<&JiraIssue> = jr
-                    .issues
-                    .iter()
-                    .filter(|i| jr.projects[i.project].key == b.project_key)
-                    .filter(|i| {
-                        // The backlog: unfinished issues in no active or future sprint (rule JR-AG-5).
-                        !backlog
-                            || (sprintdeck::demo::teams::model::current(&i.history) != Step::Done
-                                && !i.sprints.iter().any(|x| {
-                                    x.left.is_none()
-                                        && jr
-                                            .sprint(x.sprint_id)
-                                            .is_some_and(|s| s.state != SprintState::Closed)
-                                }))
-                    })
-                    .collect();
-                issues_page(ctx, r, issues)?
-            }
+            Route::BoardIssues(id) | Route::Backlog(id) => board_issues(ctx, r, board(&id)?)?,
         })
     };
     go().unwrap_or_else(|e| e)
+}
+
+/// The board's sprints, and other boards' sprints holding its issues.
+fn board_sprints(ctx: &Ctx<'_>, r: &Request, b: &Board) -> Result<Reply, Reply> {
+    let jr = &ctx.served.world.jira;
+    let (start, max) = window(r)?;
+    let states: Vec<&str> = r
+        .query
+        .get("state")
+        .map(|s| s.split(',').collect())
+        .unwrap_or_default();
+    if states
+        .iter()
+        .any(|s| !["future", "active", "closed"].contains(s))
+    {
+        return Err(error(
+            400,
+            "The state parameter takes future, active and closed.",
+        ));
+    }
+    let project = jr.projects.iter().position(|p| p.key == b.project_key);
+    // The board's sprints, and other boards' sprints holding its issues (their
+    // `originBoardId` names the other board; rule JR-AG-3, U-J14); closed first,
+    // then active, then future (rule JR-AG-2).
+    let mut sprints: Vec<_> = jr
+        .sprints
+        .iter()
+        .filter(|s| {
+            s.board_id == b.id
+                || jr.issues.iter().any(|i| {
+                    Some(i.project) == project
+                        && i.sprints
+                            .iter()
+                            .any(|x| x.sprint_id == s.id && x.left.is_none())
+                })
+        })
+        .filter(|s| states.is_empty() || states.contains(&state(s.state)))
+        .collect();
+    let rank = |s: SprintState| match s {
+        SprintState::Closed => 0,
+        SprintState::Active => 1,
+        SprintState::Future => 2,
+    };
+    sprints.sort_by_key(|s| (rank(s.state), s.id));
+    let values: Vec<Value> = sprints.iter().map(|s| ctx.sprint(s)).collect();
+    Ok(page(&values, start, max))
+}
+
+/// A board's issues, or its backlog.
+fn board_issues(ctx: &Ctx<'_>, r: &Request, b: &Board) -> Result<Reply, Reply> {
+    let jr = &ctx.served.world.jira;
+    let backlog = r.segments.last().is_some_and(|s| s == "backlog");
+    let issues: Vec<&JiraIssue> = jr
+        .issues
+        .iter()
+        .filter(|i| jr.projects[i.project].key == b.project_key)
+        .filter(|i| {
+            // The backlog: unfinished issues in no active or future sprint (rule JR-AG-5).
+            !backlog
+                || (sprintdeck::demo::teams::model::current(&i.history) != Step::Done
+                    && !i.sprints.iter().any(|x| {
+                        x.left.is_none()
+                            && jr
+                                .sprint(x.sprint_id)
+                                .is_some_and(|s| s.state != SprintState::Closed)
+                    }))
+        })
+        .collect();
+    issues_page(ctx, r, issues)
 }
 
 /// Agile issue lists are `SearchResults` (no `isLast`), optionally narrowed by `jql`.
