@@ -43,7 +43,8 @@ impl World {
         };
         let issue = &mut self.gitlab.issues[i];
         edit(issue);
-        issue.updated_at = issue.updated_at.max(at);
+        let last = issue.history.last().map_or(at, |c| c.at);
+        issue.updated_at = issue.updated_at.max(at).max(last);
         true
     }
 
@@ -140,7 +141,8 @@ impl World {
         };
         let issue = &mut self.jira.issues[i];
         edit(issue);
-        issue.updated = issue.updated.max(at);
+        let last = issue.history.last().map_or(at, |c| c.at);
+        issue.updated = issue.updated.max(at).max(last);
         true
     }
 
@@ -332,8 +334,13 @@ impl model::Gitlab {
     }
 }
 
-/// Appends a status change; a reopen restores the step the issue was closed from.
+/// Appends a status change; a reopen restores the step the issue was closed from. Two changes
+/// asked for at the same instant are a second apart (the trackers keep them apart too).
 fn push_change(history: &mut Vec<Change>, at: DateTime<Utc>, to: Step) {
+    let at = match history.last() {
+        Some(c) if c.at >= at => c.at + chrono::Duration::seconds(1),
+        _ => at,
+    };
     let now = model::current(history);
     let to = if now == Step::Done && to != Step::Done {
         let n = history.len();
@@ -345,7 +352,7 @@ fn push_change(history: &mut Vec<Change>, at: DateTime<Utc>, to: Step) {
     } else {
         to
     };
-    if to != now && history.last().is_none_or(|c| c.at < at) {
+    if to != now {
         history.push(Change { at, to });
     }
 }

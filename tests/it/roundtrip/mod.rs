@@ -15,6 +15,7 @@ mod gitlab;
 mod jira;
 mod kill;
 mod passes;
+mod writeback;
 
 use chrono::{DateTime, Utc};
 use sprintdeck::config::Config;

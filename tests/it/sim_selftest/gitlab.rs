@@ -513,3 +513,134 @@ async fn milestones_and_notes_keep_the_captured_shapes() {
         keys(&notes)
     );
 }
+
+async fn write(s: &Simulator, method: reqwest::Method, path: &str, body: &Value) -> super::Answer {
+    super::send(
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", s.gitlab_url))
+            .header("PRIVATE-TOKEN", "glpat-simulated")
+            .json(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn writes_change_the_world_as_the_edit_api_says() {
+    let s = sim(100).await;
+    let (project, iid) = s.world(|w| {
+        w.gitlab
+            .issues
+            .iter()
+            .find(|i| {
+                i.project_id == 101
+                    && sprintdeck::demo::teams::model::current(&i.history)
+                        == sprintdeck::demo::teams::model::Step::Todo
+            })
+            .map(|i| (i.project_id, i.iid))
+            .expect("an open issue")
+    });
+    let path = format!("/api/v4/projects/{project}/issues/{iid}");
+    let doing = write(
+        &s,
+        reqwest::Method::PUT,
+        &path,
+        &serde_json::json!({ "add_labels": "workflow::doing", "weight": 3 }),
+    )
+    .await;
+    assert_eq!(doing.status, 200, "{}", doing.text);
+    assert!(
+        doing.json()["labels"]
+            .as_array()
+            .expect("labels")
+            .iter()
+            .any(|l| l == "workflow::doing")
+    );
+    let closed = write(
+        &s,
+        reqwest::Method::PUT,
+        &path,
+        &serde_json::json!({ "state_event": "close" }),
+    )
+    .await
+    .json();
+    assert_eq!(
+        (closed["state"].as_str(), closed["weight"].as_u64()),
+        (Some("closed"), Some(3))
+    );
+    let events = gitlab(&s, &format!("{path}/resource_label_events"))
+        .await
+        .json();
+    assert!(
+        events
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|e| e["label"]["name"] == "workflow::doing" && e["action"] == "add")
+    );
+    assert_eq!(
+        write(
+            &s,
+            reqwest::Method::PUT,
+            &path,
+            &serde_json::json!({ "state_event": "shut" })
+        )
+        .await
+        .status,
+        400
+    );
+    let note = write(
+        &s,
+        reqwest::Method::POST,
+        &format!("{path}/notes"),
+        &serde_json::json!({ "body": "hello" }),
+    )
+    .await;
+    assert_eq!(note.status, 201);
+    let made = write(
+        &s,
+        reqwest::Method::POST,
+        "/api/v4/projects/acme%2Fbackend/issues",
+        &serde_json::json!({ "title": "New", "description": "marker-123" }),
+    )
+    .await;
+    assert_eq!(made.status, 201);
+    let found = gitlab(
+        &s,
+        "/api/v4/projects/acme%2Fbackend/issues?search=marker-123&in=description",
+    )
+    .await
+    .json();
+    assert_eq!(found.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        write(
+            &s,
+            reqwest::Method::POST,
+            "/api/v4/projects/101/issues",
+            &serde_json::json!({})
+        )
+        .await
+        .status,
+        400,
+        "title is required"
+    );
+    let linked = write(&s, reqwest::Method::POST, &format!("{path}/links"), &serde_json::json!({ "target_project_id": "acme/frontend", "target_issue_iid": 1, "link_type": "blocks" })).await;
+    assert_eq!(linked.status, 201, "{}", linked.text);
+    let again = write(&s, reqwest::Method::POST, &format!("{path}/links"), &serde_json::json!({ "target_project_id": "acme/frontend", "target_issue_iid": 1, "link_type": "blocks" })).await;
+    assert_eq!(again.status, 409);
+    let links = gitlab(&s, &format!("{path}/links")).await.json();
+    let id = links
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|l| l["link_type"] == "blocks" && l["iid"] == 1)
+        .map(|l| l["issue_link_id"].clone())
+        .expect("the link");
+    let gone = write(
+        &s,
+        reqwest::Method::DELETE,
+        &format!("{path}/links/{id}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(gone.status, 200);
+}

@@ -573,3 +573,160 @@ async fn agile_lists_and_status_categories_keep_the_official_shapes() {
         400
     );
 }
+
+async fn jira_write(
+    s: &Simulator,
+    method: reqwest::Method,
+    path: &str,
+    body: &Value,
+) -> super::Answer {
+    super::send(super::jira_client(s, method, path).json(body)).await
+}
+
+#[tokio::test]
+async fn writes_follow_the_projects_screens_workflows_and_issue_types() {
+    let s = sim(300).await;
+    let (bench, mob) = s.world(|w| {
+        let open = |p: usize| {
+            w.jira
+                .issues
+                .iter()
+                .find(|i| {
+                    i.project == p
+                        && sprintdeck::demo::teams::model::current(&i.history)
+                            == sprintdeck::demo::teams::model::Step::Todo
+                        && i.issue_type == sprintdeck::demo::teams::model::JiraType::Story
+                })
+                .map(|i| i.key.clone())
+                .expect("an open story")
+        };
+        (open(0), open(1))
+    });
+    let listed = jira_get(&s, &format!("/rest/api/3/issue/{bench}/transitions"))
+        .await
+        .json();
+    let transitions = listed["transitions"].as_array().expect("transitions");
+    let start = transitions
+        .iter()
+        .find(|t| t["to"]["name"] == "In Progress")
+        .expect("a way to In Progress");
+    assert_ne!(
+        start["name"], start["to"]["name"],
+        "named for the move, not the status"
+    );
+    let moved = jira_post(
+        &s,
+        &format!("/rest/api/3/issue/{bench}/transitions"),
+        &json!({ "transition": { "id": start["id"] } }),
+    )
+    .await;
+    assert_eq!(moved.status, 204);
+    assert_eq!(
+        jira_get(&s, &format!("/rest/api/3/issue/{bench}?fields=status"))
+            .await
+            .json()["fields"]["status"]["name"],
+        "In Progress"
+    );
+    assert_eq!(
+        jira_post(
+            &s,
+            &format!("/rest/api/3/issue/{bench}/transitions"),
+            &json!({ "transition": { "id": "999" } })
+        )
+        .await
+        .status,
+        400
+    );
+    // Story points go into the field the project's screens have.
+    let wrong = jira_write(
+        &s,
+        reqwest::Method::PUT,
+        &format!("/rest/api/3/issue/{bench}"),
+        &json!({ "fields": { "customfield_10016": 3 } }),
+    )
+    .await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.json()["errors"]["customfield_10016"].is_string());
+    let right = jira_write(
+        &s,
+        reqwest::Method::PUT,
+        &format!("/rest/api/3/issue/{bench}"),
+        &json!({ "fields": { "customfield_10028": 3 } }),
+    )
+    .await;
+    assert_eq!(right.status, 204);
+    let plain = jira_post(
+        &s,
+        &format!("/rest/api/3/issue/{mob}/comment"),
+        &json!({ "body": "not ADF" }),
+    )
+    .await;
+    assert_eq!(plain.status, 400, "v3 takes ADF only");
+    let sub = |name: &str, project: &str| json!({ "fields": { "project": { "key": project }, "summary": "Child", "issuetype": { "name": name }, "parent": { "key": mob } } });
+    assert_eq!(
+        jira_post(&s, "/rest/api/3/issue", &sub("Sub-task", "MOB"))
+            .await
+            .status,
+        400,
+        "team-managed calls it Subtask"
+    );
+    let made = jira_post(&s, "/rest/api/3/issue", &sub("Subtask", "MOB")).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    assert!(
+        made.json()["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("MOB-"))
+    );
+    let link = jira_post(&s, "/rest/api/3/issueLink", &json!({ "type": { "name": "Blocks" }, "outwardIssue": { "key": bench }, "inwardIssue": { "key": mob } })).await;
+    assert_eq!(link.status, 201);
+    let links = jira_get(&s, &format!("/rest/api/3/issue/{bench}?fields=issuelinks"))
+        .await
+        .json();
+    assert!(
+        links["fields"]["issuelinks"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .any(|l| l["outwardIssue"]["key"] == json!(mob)),
+        "the outward issue blocks the inward one"
+    );
+    let hotfix = jira_post(
+        &s,
+        "/rest/agile/1.0/sprint/170/issue",
+        &json!({ "issues": [mob] }),
+    )
+    .await;
+    assert_eq!(hotfix.status, 204);
+    let closed = s
+        .world(|w| {
+            w.jira
+                .sprints
+                .iter()
+                .find(|x| x.state == sprintdeck::demo::teams::model::SprintState::Closed)
+                .map(|x| x.id)
+        })
+        .expect("a closed sprint");
+    assert_eq!(
+        jira_post(
+            &s,
+            &format!("/rest/agile/1.0/sprint/{closed}/issue"),
+            &json!({ "issues": [mob] })
+        )
+        .await
+        .status,
+        400
+    );
+    let sprints = jira_get(
+        &s,
+        &format!("/rest/api/3/issue/{mob}?fields=customfield_10020"),
+    )
+    .await
+    .json();
+    let active: Vec<&Value> = sprints["fields"]["customfield_10020"]
+        .as_array()
+        .expect("sprints")
+        .iter()
+        .filter(|x| x["state"] != "closed")
+        .collect();
+    assert_eq!(active.len(), 1, "one active or future sprint at most");
+}

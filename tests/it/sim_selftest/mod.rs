@@ -47,7 +47,11 @@ pub async fn gitlab(sim: &Simulator, path_and_query: &str) -> Answer {
     .await
 }
 
-fn jira_client(sim: &Simulator, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+pub fn jira_client(
+    sim: &Simulator,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
     reqwest::Client::new()
         .request(method, format!("{}{path}", sim.jira_url))
         .basic_auth(

@@ -207,6 +207,14 @@ impl Lists<'_> {
             .get("labels")
             .map(|l| l.split(',').map(str::to_owned).collect())
             .unwrap_or_default();
+        // `search` looks in titles and descriptions (or where `in` says).
+        let search = self.r.query.get("search").map(str::to_lowercase);
+        let within = self
+            .r
+            .query
+            .get("in")
+            .unwrap_or("title,description")
+            .to_owned();
         Ok(move |i: &GitlabIssue| {
             let closed = model::current(&i.history) == model::Step::Done;
             let state_ok = match state {
@@ -223,6 +231,11 @@ impl Lists<'_> {
                 && created_before.is_none_or(|t| i.created_at <= t)
                 && (iids.is_empty() || iids.contains(&i.iid))
                 && labels.iter().all(|l| have.contains(l))
+                && search.as_ref().is_none_or(|s| {
+                    (within.contains("title") && i.title.to_lowercase().contains(s))
+                        || (within.contains("description")
+                            && i.description.to_lowercase().contains(s))
+                })
         })
     }
 

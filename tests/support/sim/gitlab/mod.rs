@@ -5,6 +5,7 @@
 mod lists;
 mod paging;
 mod render;
+mod writes;
 
 use serde_json::{Value, json};
 
@@ -77,6 +78,9 @@ fn route(r: &Request) -> Route {
 
 /// The route's template, for the request log.
 pub fn endpoint(r: &Request) -> String {
+    if let Some(w) = writes::route(r) {
+        return w.template().to_owned();
+    }
     match route(r) {
         Route::User => "/api/v4/user".into(),
         Route::TokenSelf => "/api/v4/personal_access_tokens/self".into(),
@@ -119,6 +123,9 @@ pub fn handle(shared: &Shared, r: &Request) -> Reply {
     }
     if !authorised(shared, r) {
         return gitlab_unauthorized();
+    }
+    if let Some(w) = writes::route(r) {
+        return writes::handle(shared, r, w);
     }
     let served = shared.served.read().expect("lock");
     let today = shared.now.lock().expect("lock").date_naive();

@@ -3,9 +3,11 @@
 //! and API token; anything else is Cloud's plain-text 401.
 
 mod agile;
+mod edits;
 mod jql;
 mod render;
 mod search;
+mod writes;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -71,6 +73,9 @@ fn route(r: &Request) -> Route {
 }
 
 pub fn endpoint(r: &Request) -> String {
+    if let Some(w) = writes::route(r) {
+        return w.template().to_owned();
+    }
     match route(r) {
         Route::SearchJql => "/rest/api/3/search/jql".into(),
         Route::Retired => format!("/{}", r.segments.join("/")),
@@ -112,6 +117,14 @@ pub fn no_issue() -> Reply {
         404,
         "Issue does not exist or you do not have permission to see it.",
     )
+}
+
+/// Jira's default priorities, most urgent first (ids 1 to 5).
+pub const PRIORITY_NAMES: [&str; 5] = ["Highest", "High", "Medium", "Low", "Lowest"];
+
+pub fn priority_name(id: &str) -> Option<&'static str> {
+    let n: usize = id.parse().ok()?;
+    PRIORITY_NAMES.get(n.checked_sub(1)?).copied()
 }
 
 pub fn priority_id(name: &str) -> u64 {
@@ -157,6 +170,9 @@ pub fn handle(shared: &Shared, r: &Request) -> Reply {
     }
     if !authorised(shared, r) {
         return jira_unauthorized();
+    }
+    if let Some(w) = writes::route(r) {
+        return writes::handle(shared, r, w);
     }
     let served = shared.served.read().expect("lock");
     let now: DateTime<Utc> = *shared.now.lock().expect("lock");
