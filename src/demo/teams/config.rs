@@ -35,15 +35,15 @@ impl<'a> ConfigOptions<'a> {
         Self {
             gitlab_url: Some(gitlab_url),
             jira_url: Some(jira_url),
-            gitlab_token: Token::Literal(JIRA_TOKEN_PLACEHOLDER),
-            jira_token: Token::Literal(JIRA_TOKEN_PLACEHOLDER),
+            gitlab_token: Token::Literal(PLACEHOLDER_TOKEN),
+            jira_token: Token::Literal(PLACEHOLDER_TOKEN),
             database: None,
             concurrency: 4,
         }
     }
 }
 
-const JIRA_TOKEN_PLACEHOLDER: &str = "simulated-token";
+const PLACEHOLDER_TOKEN: &str = "simulated-token";
 
 /// The Jira account the config signs in as.
 pub const JIRA_EMAIL: &str = "sync-bot@acme.example";

@@ -109,7 +109,7 @@ impl Gitlab {
         format!("/groups/{path}/-/epics/{}", epic.iid)
     }
 
-    /// Milestones an issue of `project` may use: its own and its groups' (ancestors too).
+    /// Where a milestone lives in web paths: `acme/backend` or `groups/acme`.
     pub fn milestone_owner_path(&self, m: &Milestone) -> String {
         match m.owner {
             MilestoneOwner::Project(p) => self

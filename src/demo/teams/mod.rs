@@ -5,7 +5,17 @@
 //! projects and trackers; hostile text. Deterministic from the seed, sized per tracker, dates
 //! relative to the injected clock. [`World`] is plain data shaped like the trackers hold it;
 //! [`records`] says what a correct sync stores for it; [`config`] writes the config that points
-//! sprintdeck at servers holding it.
+//! sprintdeck at servers holding it; [`mutate`] changes it the way the trackers do (edits,
+//! deletions, moves); [`lookup`] derives what each tracker shows of it (keys, resource events,
+//! changelogs).
+//!
+//! ```text
+//! let spec = WorldSpec::new(1500, 42, clock.now());          // half GitLab, half Jira
+//! let spec = spec.gitlab_issues(0).jira_issues(50_000);      // or sized per tracker
+//! let world = World::generate(&spec);                         // deterministic for the spec
+//! let stored = records::jira(&world, &Target { gitlab_url, jira_url, now, closed_window_days: 90 });
+//! let toml = world.config_toml(&ConfigOptions::both(gitlab_url, jira_url));
+//! ```
 
 mod changelog;
 pub mod config;

@@ -7,6 +7,26 @@
 //!
 //! Faults are injected per run ([`Fault`]); every request is logged ([`RequestLog`]); the world
 //! can be changed between passes ([`Simulator::mutate`]).
+//!
+//! ```text
+//! let world = World::generate(&WorldSpec::new(0, 11, now).gitlab_issues(300).jira_issues(300));
+//! let sim = Simulator::start(world).await;          // or start_with(world, Options { latency, .. })
+//! sim.set_now(now);                                  // the trackers' clock: JQL's "-90d" etc.
+//! let config: Config = toml::from_str(&sim.config())?;   // [[gitlab]] + [[jira]] at sim's URLs
+//! sim.inject(Fault::rate_limited(2).jira().on("search/jql").times(6));   // a 429 burst
+//! sim.inject(Fault::truncated().gitlab().on("projects/:id/issues").after(1));
+//! … sync …
+//! sim.log().count("POST /rest/api/3/search/jql");   // requests per endpoint; .summary()
+//! let churn = sim.mutate(|w| w.churn(now + 30 min, 5));   // edits, deletions, moves
+//! ```
+//!
+//! Served: GitLab `/api/v4` (user, token, projects, groups and their projects, project and
+//! group issues, one issue, its state/label/milestone/iteration events, links and notes, group
+//! epics and their issues, iterations, milestones; the write-back calls), Jira `/rest/api/3`
+//! (`search/jql`, approximate count, bulk fetch, bulk and per-issue changelogs, issue, field,
+//! myself, project, comments, remote links; the write-back calls; 410 for the retired search)
+//! and `/rest/agile/1.0` (boards, configuration, sprints, sprint, board, backlog and sprint
+//! issues, sprint and backlog moves).
 
 // Shared by the test binary and the benches: each uses part of it.
 #![allow(dead_code)]
