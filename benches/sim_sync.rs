@@ -22,6 +22,18 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const NOW: &str = "2026-11-18T12:00:00Z";
 
+/// `VmRSS` of this process (Linux), in MiB; 0 elsewhere.
+fn resident_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024)
+}
+
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::var("SPRINTDECK_BENCH_ISSUES")
@@ -41,10 +53,11 @@ async fn main() {
     let started = Instant::now();
     let world = World::generate(&spec);
     println!(
-        "world: {} GitLab and {} Jira issues, generated in {:.2}s",
+        "world: {} GitLab and {} Jira issues, generated in {:.2}s; resident {} MiB",
         world.gitlab.issues.len(),
         world.jira.issues.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        resident_mib()
     );
     for ms in latencies {
         let sim = sim::Simulator::start_with(
