@@ -37,7 +37,7 @@ pub struct Cli {
 pub enum Command {
     /// Create or refresh the demo workspace, or write a generated data set to a file.
     #[command(
-        after_help = "Examples:\n  sprintdeck demo                                  refresh the demo in the data dir\n  sprintdeck demo --out /tmp/demo.db              write the demo to a file\n  sprintdeck demo --issues 100000 --seed 7 --out big.db   a large data set for benchmarks\n\nThe data is deterministic for a given seed, size and day; dates follow the clock\n(SPRINTDECK_NOW freezes it), so the demo always has an active sprint."
+        after_help = "Examples:\n  sprintdeck demo                                  refresh the demo in the data dir\n  sprintdeck demo --out /tmp/demo.db              write the demo to a file\n  sprintdeck demo --issues 100000 --seed 7 --out big.db   a large data set for benchmarks\n  sprintdeck demo --shape teams --out team.db      GitLab and Jira teams, as synced\n\nThe data is deterministic for a given seed, size and day; dates follow the clock\n(SPRINTDECK_NOW freezes it), so the demo always has an active sprint."
     )]
     Demo {
         /// Number of issues to generate.
@@ -50,6 +50,11 @@ pub enum Command {
         /// replaced only if it holds a sprintdeck demo.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// `teams`: a GitLab group with a subgroup and five projects, group epics, iterations
+        /// and milestones, and a Jira site with two projects and boards, as a sync stores them
+        /// (hostile titles included); the issues are split evenly between the trackers.
+        #[arg(long, value_enum, default_value_t = DemoShape::Default)]
+        shape: DemoShape,
     },
 
     /// Export the backlog as CSV, JSON or Markdown, filtered with the query language.
@@ -311,6 +316,14 @@ pub enum ReportFormat {
     Json,
     Csv,
     Md,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoShape {
+    /// Three projects, one team (the demo that opens without a config).
+    Default,
+    /// Several teams on GitLab and Jira at once.
+    Teams,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

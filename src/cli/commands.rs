@@ -1,7 +1,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::args::{AuthCommand, Cli, Command, ExportFormat};
+use super::args::{AuthCommand, Cli, Command, DemoShape, ExportFormat};
 use super::output;
 use super::workspace::{self, Kind, Workspace};
 use crate::Error;
@@ -53,9 +53,12 @@ pub async fn run(ctx: Context) -> Result<(), Error> {
     }
     match &ctx.cli.command {
         None => Box::pin(overview(&ctx)).await,
-        Some(Command::Demo { issues, seed, out }) => {
-            Box::pin(demo_command(&ctx, *issues, *seed, out.as_deref())).await
-        }
+        Some(Command::Demo {
+            issues,
+            seed,
+            out,
+            shape,
+        }) => Box::pin(demo_command(&ctx, *issues, *seed, out.as_deref(), *shape)).await,
         Some(Command::Export {
             format,
             query,
@@ -169,24 +172,38 @@ async fn demo_command(
     issues: usize,
     seed: u64,
     out: Option<&Path>,
+    shape: DemoShape,
 ) -> Result<(), Error> {
     if issues == 0 {
         return Err(Error::Usage("--issues must be at least 1".into()));
     }
-    let spec = DemoSpec::new(issues, seed, ctx.clock.now());
     let started = std::time::Instant::now();
     let target: PathBuf = out.map_or_else(|| ctx.paths.demo_database(), Path::to_path_buf);
     if target.exists() {
         refuse_non_demo(&target).await?;
     }
-    let (store, outcome) = demo::ensure(&target, spec).await?;
+    let (store, outcome) = match shape {
+        DemoShape::Default => {
+            demo::ensure(&target, DemoSpec::new(issues, seed, ctx.clock.now())).await?
+        }
+        DemoShape::Teams => {
+            let spec = demo::teams::WorldSpec::new(issues, seed, ctx.clock.now());
+            demo::teams::ensure(&target, &spec).await?
+        }
+    };
     if out.is_none() && super::tui::stdout_is_terminal() {
         let ws = Workspace {
             kind: Kind::Demo,
             db_path: target,
             name: "demo".to_owned(),
             is_demo: true,
-            me: Some(crate::demo::vocab::DEMO_ME.to_owned()),
+            me: Some(
+                match shape {
+                    DemoShape::Default => crate::demo::vocab::DEMO_ME,
+                    DemoShape::Teams => demo::teams::ME,
+                }
+                .to_owned(),
+            ),
             store,
         };
         return Box::pin(super::tui::run(ctx, ws)).await;

@@ -3,6 +3,7 @@
 //! an active sprint. The same generator makes 100k-issue data sets for benchmarks.
 
 mod generator;
+pub mod teams;
 mod timeline;
 pub mod vocab;
 
@@ -77,7 +78,10 @@ pub async fn write(store: &Store, spec: DemoSpec) -> Result<(), StoreError> {
         .writer()
         .transaction(move |conn| {
             Box::pin(async move {
-                import::clear_source(conn, SOURCE_NAME).await?;
+                // A demo file may hold the teams world instead: one shape at a time.
+                for source in [SOURCE_NAME, teams::GITLAB_SOURCE, teams::JIRA_SOURCE] {
+                    import::clear_source(conn, source).await?;
+                }
                 import::write_batch(conn, &batch).await?;
                 import::set_meta(conn, "demo", &fingerprint).await?;
                 import::set_meta(conn, "demo_me", vocab::DEMO_ME).await?;

@@ -43,7 +43,12 @@ mod proposals;
 mod query;
 mod read_only;
 mod report;
+mod roundtrip;
+#[path = "../support/sim/mod.rs"]
+mod sim;
+mod sim_selftest;
 mod store;
+mod teams_demo;
 mod theme;
 mod tui;
 mod tui_sync;
