@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::clock::Clock;
+
 /// What a sync pass should do.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -29,11 +31,15 @@ pub struct Options {
     pub timeout: Duration,
     /// Retries of a failed request (rate limits, 5xx, timeouts) before giving up.
     pub retries: usize,
+    /// When the pass started: what its runs, cursors and "gone" marks are stamped with.
     pub now: DateTime<Utc>,
+    /// The injected clock, read while the pass runs (a rate limit's reset time, say).
+    pub clock: Clock,
 }
 
 impl Options {
-    pub fn from_config(config: &crate::config::SyncConfig, now: DateTime<Utc>) -> Self {
+    /// A pass starting now on `clock`.
+    pub fn new(config: &crate::config::SyncConfig, clock: Clock) -> Self {
         Self {
             full: false,
             reconcile: false,
@@ -42,7 +48,17 @@ impl Options {
             closed_window_days: config.closed_window_days,
             timeout: Duration::from_secs(u64::from(config.timeout_secs.max(1))),
             retries: 4,
+            now: clock.now(),
+            clock,
+        }
+    }
+
+    /// A pass stamped `now` whose requests read the system clock. Kept for callers that do not
+    /// hold the injected clock yet; [`Options::new`] is the one to use.
+    pub fn from_config(config: &crate::config::SyncConfig, now: DateTime<Utc>) -> Self {
+        Self {
             now,
+            ..Self::new(config, Clock::system())
         }
     }
 }
@@ -118,7 +134,7 @@ pub(crate) fn source_http(
     sleeper: Option<http::Sleeper>,
     progress: Option<Progress>,
 ) -> Result<http::Http, SyncError> {
-    let mut http_options = http::HttpOptions::new(options.timeout);
+    let mut http_options = http::HttpOptions::new(options.timeout, options.clock);
     http_options.ca_file = ca_file.map(std::path::Path::to_path_buf);
     http_options.retry.retries = options.retries;
     if let Some(s) = sleeper {

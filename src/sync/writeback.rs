@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::http::Sleeper;
 use super::{Options, SyncError};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::time::to_db;
 use crate::store::Store;
@@ -161,7 +162,21 @@ pub struct Outcome {
     pub result: Result<Pushed, String>,
 }
 
-/// Pushes every pending row of the configured sources (one source: `only`).
+/// Pushes every pending row of the configured sources (one source: `only`), on `clock`.
+pub async fn push_on(
+    store: &Store,
+    config: &Config,
+    only: Option<&str>,
+    dry_run: bool,
+    clock: Clock,
+    sleeper: Option<Sleeper>,
+) -> Result<Vec<Outcome>, SyncError> {
+    let options = Options::new(&config.sync, clock);
+    push_with(store, config, only, dry_run, &options, sleeper).await
+}
+
+/// [`push_on`] stamped `now`, its requests reading the system clock: for callers that do not
+/// hold the injected clock yet.
 pub async fn push(
     store: &Store,
     config: &Config,
@@ -171,6 +186,18 @@ pub async fn push(
     sleeper: Option<Sleeper>,
 ) -> Result<Vec<Outcome>, SyncError> {
     let options = Options::from_config(&config.sync, now);
+    push_with(store, config, only, dry_run, &options, sleeper).await
+}
+
+async fn push_with(
+    store: &Store,
+    config: &Config,
+    only: Option<&str>,
+    dry_run: bool,
+    options: &Options,
+    sleeper: Option<Sleeper>,
+) -> Result<Vec<Outcome>, SyncError> {
+    let now = options.now;
     let names: Vec<String> = config
         .gitlab
         .iter()
@@ -192,7 +219,7 @@ pub async fn push(
                 .map_err(|e| SyncError::Data(format!("bad payload: {e}")))?;
             if let Some(source) = config.gitlab.iter().find(|s| s.name == row.source_name) {
                 if !gitlabs.contains_key(&source.name) {
-                    let g = super::gitlab::Gitlab::connect(source, &options, sleeper.clone(), None)
+                    let g = super::gitlab::Gitlab::connect(source, options, sleeper.clone(), None)
                         .await?;
                     gitlabs.insert(source.name.clone(), g);
                 }
@@ -201,7 +228,7 @@ pub async fn push(
             } else if let Some(source) = config.jira.iter().find(|s| s.name == row.source_name) {
                 if !jiras.contains_key(&source.name) {
                     let j =
-                        super::jira::Jira::connect(source, &options, sleeper.clone(), None).await?;
+                        super::jira::Jira::connect(source, options, sleeper.clone(), None).await?;
                     jiras.insert(source.name.clone(), j);
                 }
                 let j = &jiras[&source.name];

@@ -37,6 +37,8 @@ pub struct Jira {
     http: Http,
     source: JiraSource,
     cloud: bool,
+    /// Stamps what a pass remembers outside its page writes (field ids, board filters).
+    clock: crate::clock::Clock,
 }
 
 /// One page of issues on its way to the store.
@@ -92,6 +94,7 @@ impl Jira {
             http,
             source: source.clone(),
             cloud,
+            clock: options.clock,
         })
     }
 
@@ -140,7 +143,7 @@ impl Jira {
         let (name, json, now) = (
             self.name.clone(),
             serde_json::to_string(&ids).unwrap_or_default(),
-            chrono::Utc::now(),
+            self.clock.now(),
         );
         store
             .writer()
@@ -193,7 +196,7 @@ impl Jira {
             filters.push(format!("filter = {id}"));
         }
         let jql = filters.join(" OR ");
-        let (name, value, now) = (self.name.clone(), jql.clone(), chrono::Utc::now());
+        let (name, value, now) = (self.name.clone(), jql.clone(), self.clock.now());
         store
             .writer()
             .transaction(move |c| {
