@@ -5,15 +5,22 @@ pub mod chat;
 pub mod detail;
 pub mod filter;
 pub mod import;
+pub mod issues;
 pub mod metrics;
 pub mod moves;
+pub mod outbox;
+pub mod people;
+pub mod planning;
 pub mod prompts;
 pub mod proposals;
-pub mod queries;
 pub mod read;
 pub mod runs;
+pub mod search;
 pub mod snapshots;
+pub mod sprints;
+pub mod sql;
 pub mod sync_state;
+pub mod webhooks;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +33,13 @@ use sqlx::sqlite::{
 };
 
 pub use writer::{BoxFuture, Writer};
+
+use self::sql::statements;
+
+statements! {
+    /// The newest migration a database has (fails on a new database: no migrations table yet).
+    APPLIED_SCHEMA = "SELECT max(version) FROM _sqlx_migrations";
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -151,7 +165,7 @@ fn options(path: &Path) -> SqliteConnectOptions {
 async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
     let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
     // A new database has no migrations table yet: the query fails and nothing is applied.
-    let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+    let applied: Option<i64> = sqlx::query_scalar(APPLIED_SCHEMA)
         .fetch_one(&mut *conn)
         .await
         .unwrap_or_default();

@@ -38,6 +38,7 @@ mod proposals;
 mod query;
 mod report;
 mod store;
+mod store_sql;
 mod theme;
 mod tui;
 mod tui_sync;

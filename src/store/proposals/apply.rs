@@ -9,10 +9,22 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnection;
 
 use super::changes::Apply;
-use super::queue::{NewProposal, Row, SELECT, audit, create};
+use super::queue::{NewProposal, PROPOSAL, Row, audit, create};
 use crate::domain::proposal::{Change, Kind, ProposalState};
 use crate::domain::time::to_db;
+use crate::store::sql::statements;
 use crate::store::{Result, Store, StoreError};
+
+statements! {
+    MARK_APPLIED = "UPDATE proposals SET state = 'applied', decided_by = ?, decided_at = ? WHERE id = ?";
+    MARK_CONFLICTED = "UPDATE proposals SET state = 'conflicted', decided_at = ?, decision_reason = ? \
+        WHERE id = ? AND state = 'pending'";
+    /// The newest applied proposal not undone (and not itself an undo), with what undoes it.
+    LAST_UNDOABLE = "SELECT a.proposal_id, a.detail_json, p.title FROM audit_log a JOIN proposals p ON p.id = a.proposal_id \
+        WHERE a.action = 'apply' AND p.title NOT LIKE 'Undo #%' AND NOT EXISTS \
+        (SELECT 1 FROM audit_log u WHERE u.action = 'undo' AND u.proposal_id = a.proposal_id) \
+        ORDER BY a.id DESC LIMIT 1";
+}
 
 /// What applying wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +47,7 @@ pub async fn apply(
     write_back: bool,
     now: DateTime<Utc>,
 ) -> Result<Applied> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = ?")))
+    let row: Option<Row> = sqlx::query_as(PROPOSAL)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -91,14 +103,12 @@ pub async fn apply(
         .map(|(t, (_, k))| (t.clone(), k.clone()))
         .collect();
     let outbox = ctx.outbox;
-    sqlx::query(
-        "UPDATE proposals SET state = 'applied', decided_by = ?, decided_at = ? WHERE id = ?",
-    )
-    .bind(actor)
-    .bind(to_db(now))
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(MARK_APPLIED)
+        .bind(actor)
+        .bind(to_db(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     audit(
         conn,
         actor,
@@ -135,15 +145,12 @@ pub async fn apply_or_mark(
             .writer()
             .transaction(move |c| {
                 Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE proposals SET state = 'conflicted', decided_at = ?, decision_reason = ? \
-                         WHERE id = ? AND state = 'pending'",
-                    )
-                    .bind(to_db(now))
-                    .bind(&reason)
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await?;
+                    sqlx::query(MARK_CONFLICTED)
+                        .bind(to_db(now))
+                        .bind(&reason)
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
                     Ok(())
                 })
             })
@@ -177,14 +184,9 @@ pub async fn undo_last(
     write_back: bool,
     now: DateTime<Utc>,
 ) -> Result<(i64, i64)> {
-    let last: Option<(i64, String, String)> = sqlx::query_as(
-        "SELECT a.proposal_id, a.detail_json, p.title FROM audit_log a JOIN proposals p ON p.id = a.proposal_id \
-         WHERE a.action = 'apply' AND p.title NOT LIKE 'Undo #%' AND NOT EXISTS \
-           (SELECT 1 FROM audit_log u WHERE u.action = 'undo' AND u.proposal_id = a.proposal_id) \
-        ORDER BY a.id DESC LIMIT 1",
-    )
-    .fetch_optional(store.pool())
-    .await?;
+    let last: Option<(i64, String, String)> = sqlx::query_as(LAST_UNDOABLE)
+        .fetch_optional(store.pool())
+        .await?;
     let (of, detail, title) =
         last.ok_or_else(|| StoreError::Conflict("nothing to undo".to_owned()))?;
     let detail: serde_json::Value =

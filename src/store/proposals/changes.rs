@@ -7,7 +7,52 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteConnection;
 
 use crate::domain::proposal::{Change, Field};
+use crate::store::sql::statements;
 use crate::store::{Result, StoreError};
+
+statements! {
+    SOURCE_OF_ISSUE = "SELECT p.source_name FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = ?";
+    /// A live issue by key, with its source.
+    LIVE_ISSUE_BY_KEY = "SELECT i.id, i.key, p.source_name FROM issues i JOIN projects p ON p.id = i.project_id \
+        WHERE i.key = ? AND i.gone_at IS NULL";
+    QUEUE_PUSH = "INSERT INTO outbox (proposal_id, issue_id, source_name, operation, payload_json, state, created_at, updated_at) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    TOUCH = "UPDATE issues SET updated_at = ? WHERE id = ?";
+    STATUS_OF = "SELECT status, status_category FROM issues WHERE id = ?";
+    SET_STATUS = "UPDATE issues SET status = ?, status_category = ?, updated_at = ?, closed_at = ? WHERE id = ?";
+    STATUS_EVENT = "INSERT INTO status_events (issue_id, from_status, to_status, from_category, to_category, at, source) \
+        VALUES (?, ?, ?, ?, ?, ?, 'manual')";
+    /// Usernames, sorted, comma-separated.
+    ASSIGNEES_OF = "SELECT group_concat(username, ',') FROM (SELECT pe.username FROM issue_assignees ia \
+        JOIN people pe ON pe.id = ia.person_id WHERE ia.issue_id = ? ORDER BY pe.username)";
+    /// Points as changes write them: `5`, `2.5`.
+    POINTS_OF = "SELECT CASE WHEN story_points IS NULL THEN NULL \
+        WHEN story_points = CAST(story_points AS INTEGER) THEN CAST(CAST(story_points AS INTEGER) AS TEXT) \
+        ELSE CAST(story_points AS TEXT) END FROM issues WHERE id = ?";
+    PRIORITY_OF = "SELECT priority FROM issues WHERE id = ?";
+    /// Label names, sorted, comma-separated.
+    LABELS_OF = "SELECT group_concat(name, ',') FROM (SELECT l.name FROM issue_labels il \
+        JOIN labels l ON l.id = il.label_id WHERE il.issue_id = ? ORDER BY l.name)";
+    DUE_OF = "SELECT due_date FROM issues WHERE id = ?";
+    SET_POINTS = "UPDATE issues SET story_points = ? WHERE id = ?";
+    SET_PRIORITY = "UPDATE issues SET priority = ?, priority_rank = ? WHERE id = ?";
+    SET_DUE = "UPDATE issues SET due_date = ? WHERE id = ?";
+    CLEAR_ASSIGNEES = "DELETE FROM issue_assignees WHERE issue_id = ?";
+    PERSON_BY_USERNAME = "SELECT id FROM people WHERE username = ? LIMIT 1";
+    ADD_ASSIGNEE = "INSERT INTO issue_assignees (issue_id, person_id) VALUES (?, ?)";
+    CLEAR_LABELS = "DELETE FROM issue_labels WHERE issue_id = ?";
+    NEW_LABEL = "INSERT OR IGNORE INTO labels (name) VALUES (?)";
+    ADD_LABEL = "INSERT OR IGNORE INTO issue_labels (issue_id, label_id) SELECT ?, id FROM labels WHERE name = ?";
+    /// A sprint by name, the issue's source (`?2`) first.
+    SPRINT_BY_NAME = "SELECT id FROM sprints WHERE name = ? ORDER BY source_name = ? DESC, state = 'closed' LIMIT 1";
+    LEAVE_SPRINT = "UPDATE sprint_issues SET removed_at = ? WHERE sprint_id = ? AND issue_id = ?";
+    /// Back in a sprint it had left: the membership starts again.
+    JOIN_SPRINT = "INSERT INTO sprint_issues (sprint_id, issue_id, added_at) VALUES (?, ?, ?) \
+        ON CONFLICT (sprint_id, issue_id) DO UPDATE SET added_at = excluded.added_at, removed_at = NULL";
+    ADD_BLOCK = "INSERT INTO issue_links (from_issue_id, to_issue_id, kind) VALUES (?, ?, 'blocks')";
+    REMOVE_BLOCK = "DELETE FROM issue_links WHERE from_issue_id = ? AND to_issue_id = ? AND kind = 'blocks'";
+    BLOCKS = "SELECT EXISTS (SELECT 1 FROM issue_links WHERE from_issue_id = ? AND to_issue_id = ? AND kind = 'blocks')";
+}
 
 /// One apply in progress: the connection, and the issues created so far (temp key → id, key).
 pub(super) struct Apply<'c> {
@@ -33,25 +78,20 @@ pub(super) fn conflict(message: String) -> StoreError {
 impl Apply<'_> {
     pub(super) async fn issue(&mut self, key: &str) -> Result<Target> {
         if let Some((id, real)) = self.temp.get(key) {
-            let source_name: String = sqlx::query_scalar(
-                "SELECT p.source_name FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = ?",
-            )
-            .bind(id)
-            .fetch_one(&mut *self.conn)
-            .await?;
+            let source_name: String = sqlx::query_scalar(SOURCE_OF_ISSUE)
+                .bind(id)
+                .fetch_one(&mut *self.conn)
+                .await?;
             return Ok(Target {
                 id: *id,
                 key: real.clone(),
                 source_name,
             });
         }
-        let row: Option<(i64, String, String)> = sqlx::query_as(
-            "SELECT i.id, i.key, p.source_name FROM issues i JOIN projects p ON p.id = i.project_id \
-             WHERE i.key = ? AND i.gone_at IS NULL",
-        )
-        .bind(key)
-        .fetch_optional(&mut *self.conn)
-        .await?;
+        let row: Option<(i64, String, String)> = sqlx::query_as(LIVE_ISSUE_BY_KEY)
+            .bind(key)
+            .fetch_optional(&mut *self.conn)
+            .await?;
         let (id, key, source_name) =
             row.ok_or_else(|| conflict(format!("{key} does not exist (any more)")))?;
         Ok(Target {
@@ -67,26 +107,23 @@ impl Apply<'_> {
         operation: &str,
         payload: serde_json::Value,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO outbox (proposal_id, issue_id, source_name, operation, payload_json, state, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(self.proposal)
-        .bind(t.id)
-        .bind(&t.source_name)
-        .bind(operation)
-        .bind(payload.to_string())
-        .bind(self.outbox_state)
-        .bind(&self.at)
-        .bind(&self.at)
-        .execute(&mut *self.conn)
-        .await?;
+        sqlx::query(QUEUE_PUSH)
+            .bind(self.proposal)
+            .bind(t.id)
+            .bind(&t.source_name)
+            .bind(operation)
+            .bind(payload.to_string())
+            .bind(self.outbox_state)
+            .bind(&self.at)
+            .bind(&self.at)
+            .execute(&mut *self.conn)
+            .await?;
         self.outbox += 1;
         Ok(())
     }
 
     async fn touch(&mut self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE issues SET updated_at = ? WHERE id = ?")
+        sqlx::query(TOUCH)
             .bind(&self.at)
             .bind(id)
             .execute(&mut *self.conn)
@@ -143,11 +180,10 @@ impl Apply<'_> {
         to_category: &str,
     ) -> Result<Vec<Change>> {
         let t = self.issue(key).await?;
-        let (status, category): (String, String) =
-            sqlx::query_as("SELECT status, status_category FROM issues WHERE id = ?")
-                .bind(t.id)
-                .fetch_one(&mut *self.conn)
-                .await?;
+        let (status, category): (String, String) = sqlx::query_as(STATUS_OF)
+            .bind(t.id)
+            .fetch_one(&mut *self.conn)
+            .await?;
         if status != from {
             return Err(conflict(format!(
                 "expected status {from:?}, it is now {status:?}"
@@ -159,28 +195,23 @@ impl Apply<'_> {
             )));
         }
         let closed_at = (to_category == "done").then(|| self.at.clone());
-        sqlx::query(
-            "UPDATE issues SET status = ?, status_category = ?, updated_at = ?, closed_at = ? WHERE id = ?",
-        )
-        .bind(to)
-        .bind(to_category)
-        .bind(&self.at)
-        .bind(&closed_at)
-        .bind(t.id)
-        .execute(&mut *self.conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO status_events (issue_id, from_status, to_status, from_category, to_category, at, source) \
-             VALUES (?, ?, ?, ?, ?, ?, 'manual')",
-        )
-        .bind(t.id)
-        .bind(&status)
-        .bind(to)
-        .bind(&category)
-        .bind(to_category)
-        .bind(&self.at)
-        .execute(&mut *self.conn)
-        .await?;
+        sqlx::query(SET_STATUS)
+            .bind(to)
+            .bind(to_category)
+            .bind(&self.at)
+            .bind(&closed_at)
+            .bind(t.id)
+            .execute(&mut *self.conn)
+            .await?;
+        sqlx::query(STATUS_EVENT)
+            .bind(t.id)
+            .bind(&status)
+            .bind(to)
+            .bind(&category)
+            .bind(to_category)
+            .bind(&self.at)
+            .execute(&mut *self.conn)
+            .await?;
         self.queue(
             &t,
             "set_status",
@@ -208,21 +239,11 @@ where
 {
     {
         let sql = match field {
-            Field::Assignee => {
-                "SELECT group_concat(username, ',') FROM (SELECT pe.username FROM issue_assignees ia \
-                 JOIN people pe ON pe.id = ia.person_id WHERE ia.issue_id = ? ORDER BY pe.username)"
-            }
-            Field::Points => {
-                "SELECT CASE WHEN story_points IS NULL THEN NULL \
-                 WHEN story_points = CAST(story_points AS INTEGER) THEN CAST(CAST(story_points AS INTEGER) AS TEXT) \
-                 ELSE CAST(story_points AS TEXT) END FROM issues WHERE id = ?"
-            }
-            Field::Priority => "SELECT priority FROM issues WHERE id = ?",
-            Field::Labels => {
-                "SELECT group_concat(name, ',') FROM (SELECT l.name FROM issue_labels il \
-                 JOIN labels l ON l.id = il.label_id WHERE il.issue_id = ? ORDER BY l.name)"
-            }
-            Field::Due => "SELECT due_date FROM issues WHERE id = ?",
+            Field::Assignee => ASSIGNEES_OF,
+            Field::Points => POINTS_OF,
+            Field::Priority => PRIORITY_OF,
+            Field::Labels => LABELS_OF,
+            Field::Due => DUE_OF,
         };
         Ok(sqlx::query_scalar::<_, Option<String>>(sql)
             .bind(id)
@@ -278,14 +299,14 @@ impl Apply<'_> {
                         })
                     })
                     .transpose()?;
-                sqlx::query("UPDATE issues SET story_points = ? WHERE id = ?")
+                sqlx::query(SET_POINTS)
                     .bind(points)
                     .bind(id)
                     .execute(&mut *self.conn)
                     .await?;
             }
             Field::Priority => {
-                sqlx::query("UPDATE issues SET priority = ?, priority_rank = ? WHERE id = ?")
+                sqlx::query(SET_PRIORITY)
                     .bind(to)
                     .bind(to.and_then(crate::domain::issue::priority_rank))
                     .bind(id)
@@ -293,26 +314,25 @@ impl Apply<'_> {
                     .await?;
             }
             Field::Due => {
-                sqlx::query("UPDATE issues SET due_date = ? WHERE id = ?")
+                sqlx::query(SET_DUE)
                     .bind(to)
                     .bind(id)
                     .execute(&mut *self.conn)
                     .await?;
             }
             Field::Assignee => {
-                sqlx::query("DELETE FROM issue_assignees WHERE issue_id = ?")
+                sqlx::query(CLEAR_ASSIGNEES)
                     .bind(id)
                     .execute(&mut *self.conn)
                     .await?;
                 for name in to.into_iter().flat_map(|v| v.split(',')).map(str::trim) {
-                    let person: Option<i64> =
-                        sqlx::query_scalar("SELECT id FROM people WHERE username = ? LIMIT 1")
-                            .bind(name)
-                            .fetch_optional(&mut *self.conn)
-                            .await?;
+                    let person: Option<i64> = sqlx::query_scalar(PERSON_BY_USERNAME)
+                        .bind(name)
+                        .fetch_optional(&mut *self.conn)
+                        .await?;
                     let person =
                         person.ok_or_else(|| conflict(format!("nobody is called {name:?}")))?;
-                    sqlx::query("INSERT INTO issue_assignees (issue_id, person_id) VALUES (?, ?)")
+                    sqlx::query(ADD_ASSIGNEE)
                         .bind(id)
                         .bind(person)
                         .execute(&mut *self.conn)
@@ -320,7 +340,7 @@ impl Apply<'_> {
                 }
             }
             Field::Labels => {
-                sqlx::query("DELETE FROM issue_labels WHERE issue_id = ?")
+                sqlx::query(CLEAR_LABELS)
                     .bind(id)
                     .execute(&mut *self.conn)
                     .await?;
@@ -336,40 +356,29 @@ impl Apply<'_> {
     }
 
     pub(super) async fn add_label(&mut self, issue: i64, name: &str) -> Result<()> {
-        sqlx::query("INSERT OR IGNORE INTO labels (name) VALUES (?)")
+        sqlx::query(NEW_LABEL)
             .bind(name)
             .execute(&mut *self.conn)
             .await?;
-        sqlx::query(
-            "INSERT OR IGNORE INTO issue_labels (issue_id, label_id) SELECT ?, id FROM labels WHERE name = ?",
-        )
-        .bind(issue)
-        .bind(name)
-        .execute(&mut *self.conn)
-        .await?;
+        sqlx::query(ADD_LABEL)
+            .bind(issue)
+            .bind(name)
+            .execute(&mut *self.conn)
+            .await?;
         Ok(())
     }
 
     /// The open sprint (not closed) the issue is in, if any.
     async fn current_sprint(&mut self, id: i64) -> Result<Option<(i64, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT s.id, s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-             WHERE si.issue_id = ? AND si.removed_at IS NULL \
-             ORDER BY s.state = 'closed', s.start_at DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *self.conn)
-        .await?)
+        crate::store::sprints::open_sprint_of(&mut *self.conn, id).await
     }
 
     pub(super) async fn sprint_named(&mut self, name: &str, t: &Target) -> Result<i64> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM sprints WHERE name = ? ORDER BY source_name = ? DESC, state = 'closed' LIMIT 1",
-        )
-        .bind(name)
-        .bind(&t.source_name)
-        .fetch_optional(&mut *self.conn)
-        .await?;
+        let id: Option<i64> = sqlx::query_scalar(SPRINT_BY_NAME)
+            .bind(name)
+            .bind(&t.source_name)
+            .fetch_optional(&mut *self.conn)
+            .await?;
         id.ok_or_else(|| conflict(format!("there is no sprint {name:?}")))
     }
 
@@ -390,26 +399,21 @@ impl Apply<'_> {
             )));
         }
         if let Some((sprint, _)) = &current {
-            sqlx::query(
-                "UPDATE sprint_issues SET removed_at = ? WHERE sprint_id = ? AND issue_id = ?",
-            )
-            .bind(&self.at)
-            .bind(sprint)
-            .bind(t.id)
-            .execute(&mut *self.conn)
-            .await?;
+            sqlx::query(LEAVE_SPRINT)
+                .bind(&self.at)
+                .bind(sprint)
+                .bind(t.id)
+                .execute(&mut *self.conn)
+                .await?;
         }
         if let Some(name) = to {
             let sprint = self.sprint_named(name, &t).await?;
-            sqlx::query(
-                "INSERT INTO sprint_issues (sprint_id, issue_id, added_at) VALUES (?, ?, ?) \
-                 ON CONFLICT (sprint_id, issue_id) DO UPDATE SET added_at = excluded.added_at, removed_at = NULL",
-            )
-            .bind(sprint)
-            .bind(t.id)
-            .bind(&self.at)
-            .execute(&mut *self.conn)
-            .await?;
+            sqlx::query(JOIN_SPRINT)
+                .bind(sprint)
+                .bind(t.id)
+                .bind(&self.at)
+                .execute(&mut *self.conn)
+                .await?;
         }
         self.touch(t.id).await?;
         self.queue(
@@ -441,13 +445,11 @@ impl Apply<'_> {
     async fn link(&mut self, from: &str, to: &str, add: bool) -> Result<Vec<Change>> {
         let a = self.issue(from).await?;
         let b = self.issue(to).await?;
-        let exists: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM issue_links WHERE from_issue_id = ? AND to_issue_id = ? AND kind = 'blocks')",
-        )
-        .bind(a.id)
-        .bind(b.id)
-        .fetch_one(&mut *self.conn)
-        .await?;
+        let exists: bool = sqlx::query_scalar(BLOCKS)
+            .bind(a.id)
+            .bind(b.id)
+            .fetch_one(&mut *self.conn)
+            .await?;
         if exists == add {
             return Err(conflict(if add {
                 format!("{} already blocks {}", a.key, b.key)
@@ -455,12 +457,7 @@ impl Apply<'_> {
                 format!("{} does not block {}", a.key, b.key)
             }));
         }
-        let sql = if add {
-            "INSERT INTO issue_links (from_issue_id, to_issue_id, kind) VALUES (?, ?, 'blocks')"
-        } else {
-            "DELETE FROM issue_links WHERE from_issue_id = ? AND to_issue_id = ? AND kind = 'blocks'"
-        };
-        sqlx::query(sql)
+        sqlx::query(if add { ADD_BLOCK } else { REMOVE_BLOCK })
             .bind(a.id)
             .bind(b.id)
             .execute(&mut *self.conn)

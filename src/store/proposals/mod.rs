@@ -2,8 +2,8 @@
 //! engine (all or nothing, with expected values checked, an audit row and the outbox rows).
 
 pub mod apply;
-mod changes;
-mod new_issues;
+pub(crate) mod changes;
+pub(crate) mod new_issues;
 pub mod queue;
 
 pub use apply::{Applied, apply, apply_or_mark, create_and_apply, undo_last};
@@ -11,5 +11,5 @@ pub use changes::field_value;
 pub(crate) use queue::audit;
 pub use queue::{
     AuditRow, NewProposal, Proposal, audit_log, create, edit, expire, get, list, raised, reject,
-    revise, supersede,
+    revise, supersede, supersede_plans,
 };

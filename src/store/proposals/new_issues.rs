@@ -5,7 +5,22 @@ use std::fmt::Write as _;
 
 use super::changes::{Apply, Target, conflict};
 use crate::domain::proposal::Change;
+use crate::store::sql::statements;
 use crate::store::{Result, StoreError};
+
+statements! {
+    PROJECT_BY_KEY_OR_NAME = "SELECT id, source, source_name, key FROM projects WHERE key = ? OR name = ? LIMIT 1";
+    /// A new issue to do, with a local key and remote id until the tracker gives the real ones.
+    NEW_ISSUE = "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, description, \
+        status, status_category, story_points, parent_id, created_at, updated_at) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, 'To Do', 'todo', ?, ?, ?, ?) RETURNING id";
+    ADD_TO_SPRINT = "INSERT INTO sprint_issues (sprint_id, issue_id, added_at) VALUES (?, ?, ?)";
+    IS_LOCAL = "SELECT remote_id LIKE 'local:%' FROM issues WHERE id = ?";
+    /// Whether the issue's create reached the tracker.
+    CREATE_SENT = "SELECT EXISTS (SELECT 1 FROM outbox WHERE issue_id = ? AND operation = 'create_issue' AND state = 'sent')";
+    DROP_PENDING_PUSHES = "UPDATE outbox SET state = 'skipped', updated_at = ? WHERE issue_id = ? AND state = 'pending'";
+    DELETE_ISSUE = "DELETE FROM issues WHERE id = ?";
+}
 
 impl Apply<'_> {
     pub(super) async fn create(&mut self, change: &Change) -> Result<Vec<Change>> {
@@ -24,13 +39,11 @@ impl Apply<'_> {
         else {
             return Ok(Vec::new());
         };
-        let row: Option<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT id, source, source_name, key FROM projects WHERE key = ? OR name = ? LIMIT 1",
-        )
-        .bind(project)
-        .bind(project)
-        .fetch_optional(&mut *self.conn)
-        .await?;
+        let row: Option<(i64, String, String, String)> = sqlx::query_as(PROJECT_BY_KEY_OR_NAME)
+            .bind(project)
+            .bind(project)
+            .fetch_optional(&mut *self.conn)
+            .await?;
         let (project_id, source, source_name, project_key) =
             row.ok_or_else(|| conflict(format!("there is no project {project:?}")))?;
         let parent_id = match parent {
@@ -50,25 +63,21 @@ impl Apply<'_> {
             self.proposal,
             self.temp.len() + 1
         );
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, description, \
-             status, status_category, story_points, parent_id, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'To Do', 'todo', ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(project_id)
-        .bind(&source)
-        .bind(format!("local:{key}"))
-        .bind(&key)
-        .bind(issue_type)
-        .bind(title)
-        .bind(text.trim())
-        .bind(points)
-        .bind(parent_id)
-        .bind(&self.at)
-        .bind(&self.at)
-        .fetch_one(&mut *self.conn)
-        .await
-        .map_err(|e| StoreError::Invalid(format!("cannot create {temp_key}: {e}")))?;
+        let id: i64 = sqlx::query_scalar(NEW_ISSUE)
+            .bind(project_id)
+            .bind(&source)
+            .bind(format!("local:{key}"))
+            .bind(&key)
+            .bind(issue_type)
+            .bind(title)
+            .bind(text.trim())
+            .bind(points)
+            .bind(parent_id)
+            .bind(&self.at)
+            .bind(&self.at)
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::Invalid(format!("cannot create {temp_key}: {e}")))?;
         for l in labels {
             self.add_label(id, l).await?;
         }
@@ -80,14 +89,12 @@ impl Apply<'_> {
         };
         if let Some(name) = sprint {
             let sprint_id = self.sprint_named(name, &t).await?;
-            sqlx::query(
-                "INSERT INTO sprint_issues (sprint_id, issue_id, added_at) VALUES (?, ?, ?)",
-            )
-            .bind(sprint_id)
-            .bind(id)
-            .bind(&self.at)
-            .execute(&mut *self.conn)
-            .await?;
+            sqlx::query(ADD_TO_SPRINT)
+                .bind(sprint_id)
+                .bind(id)
+                .bind(&self.at)
+                .execute(&mut *self.conn)
+                .await?;
         }
         self.queue(
             &t,
@@ -104,28 +111,25 @@ impl Apply<'_> {
     /// Removes an issue created here and not yet pushed (its create is dropped from the outbox).
     pub(super) async fn remove(&mut self, key: &str, title: &str) -> Result<Vec<Change>> {
         let t = self.issue(key).await?;
-        let local: bool =
-            sqlx::query_scalar("SELECT remote_id LIKE 'local:%' FROM issues WHERE id = ?")
-                .bind(t.id)
-                .fetch_one(&mut *self.conn)
-                .await?;
-        let pushed: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM outbox WHERE issue_id = ? AND operation = 'create_issue' AND state = 'sent')",
-        )
-        .bind(t.id)
-        .fetch_one(&mut *self.conn)
-        .await?;
+        let local: bool = sqlx::query_scalar(IS_LOCAL)
+            .bind(t.id)
+            .fetch_one(&mut *self.conn)
+            .await?;
+        let pushed: bool = sqlx::query_scalar(CREATE_SENT)
+            .bind(t.id)
+            .fetch_one(&mut *self.conn)
+            .await?;
         if !local || pushed {
             return Err(conflict(format!(
                 "{key} ({title}) is on the tracker already; close it there instead"
             )));
         }
-        sqlx::query("UPDATE outbox SET state = 'skipped', updated_at = ? WHERE issue_id = ? AND state = 'pending'")
+        sqlx::query(DROP_PENDING_PUSHES)
             .bind(&self.at)
             .bind(t.id)
             .execute(&mut *self.conn)
             .await?;
-        sqlx::query("DELETE FROM issues WHERE id = ?")
+        sqlx::query(DELETE_ISSUE)
             .bind(t.id)
             .execute(&mut *self.conn)
             .await?;

@@ -8,7 +8,41 @@ use sqlx::sqlite::SqliteConnection;
 
 use crate::domain::proposal::{Change, Kind, ProposalState};
 use crate::domain::time::to_db;
+use crate::store::sql::statements;
 use crate::store::{Result, StoreError};
+
+statements! {
+    /// One proposal by id (the apply reads it inside its transaction too).
+    pub(super) PROPOSAL = "SELECT id, kind, title, explanation, evidence_json, changes_json, author, \
+        created_at, expires_at, state, decided_by, decided_at, decision_reason, severity \
+        FROM proposals WHERE id = ?";
+    CREATE = "INSERT INTO proposals (kind, title, explanation, evidence_json, changes_json, author, \
+        created_at, expires_at, state, fingerprint, severity) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id";
+    /// Proposals in state `?1` (all when null), newest first; pending ones past their expiry read as
+    /// expired at `?2`.
+    LIST = "SELECT * FROM (SELECT id, kind, title, explanation, evidence_json, changes_json, author, \
+        created_at, expires_at, \
+        CASE WHEN state = 'pending' AND expires_at IS NOT NULL AND expires_at < ?2 \
+        THEN 'expired' ELSE state END AS state, \
+        decided_by, decided_at, decision_reason, severity FROM proposals) \
+        WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT 500";
+    EXPIRE = "UPDATE proposals SET state = 'expired', decided_at = ?1 \
+        WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at < ?1";
+    REJECT = "UPDATE proposals SET state = 'rejected', decided_by = ?, decided_at = ?, \
+        decision_reason = ? WHERE id = ? AND state = 'pending'";
+    AUDIT = "INSERT INTO audit_log (at, actor, action, proposal_id, detail_json) VALUES (?, ?, ?, ?, ?)";
+    AUDIT_LOG = "SELECT a.id, a.at, a.actor, a.action, a.proposal_id, p.title, a.detail_json \
+        FROM audit_log a LEFT JOIN proposals p ON p.id = a.proposal_id ORDER BY a.id DESC LIMIT ?";
+    RAISED = "SELECT EXISTS (SELECT 1 FROM proposals WHERE fingerprint = ? AND state != 'expired')";
+    /// New changes; with `?3` true, a new explanation (`?2`) and severity (`?4`) too.
+    /// Pending plans titled like `?3` other than `?4` are rejected by the planner at `?1`, with
+    /// the reason `?2`.
+    SUPERSEDE_PLANS = "UPDATE proposals SET state = 'rejected', decided_by = 'planner', decided_at = ?, \
+        decision_reason = ? WHERE kind = 'sprint_plan' AND state = 'pending' AND title LIKE ? AND id != ?";
+    UPDATE_PENDING = "UPDATE proposals SET changes_json = ?, explanation = coalesce(?, explanation), \
+        severity = CASE WHEN ? THEN ? ELSE severity END WHERE id = ? AND state = 'pending'";
+}
 
 /// A proposal to keep.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,9 +98,6 @@ pub(super) struct Row {
     severity: Option<String>,
 }
 
-pub(super) const SELECT: &str = "SELECT id, kind, title, explanation, evidence_json, changes_json, author, \
-    created_at, expires_at, state, decided_by, decided_at, decision_reason, severity FROM proposals";
-
 impl Row {
     pub(super) fn into_proposal(self) -> Result<Proposal> {
         let bad = |what: &str| StoreError::Invalid(format!("proposal {}: bad {what}", self.id));
@@ -98,27 +129,23 @@ pub async fn create(
     p: &NewProposal,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO proposals (kind, title, explanation, evidence_json, changes_json, author, \
-         created_at, expires_at, state, fingerprint, severity) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
-    )
-    .bind(p.kind.as_str())
-    .bind(&p.title)
-    .bind(&p.explanation)
-    .bind(json(&p.evidence)?)
-    .bind(json(&p.changes)?)
-    .bind(&p.author)
-    .bind(to_db(now))
-    .bind(p.expires_at.map(to_db))
-    .bind(&p.fingerprint)
-    .bind(&p.severity)
-    .fetch_one(&mut *conn)
-    .await?)
+    Ok(sqlx::query_scalar(CREATE)
+        .bind(p.kind.as_str())
+        .bind(&p.title)
+        .bind(&p.explanation)
+        .bind(json(&p.evidence)?)
+        .bind(json(&p.changes)?)
+        .bind(&p.author)
+        .bind(to_db(now))
+        .bind(p.expires_at.map(to_db))
+        .bind(&p.fingerprint)
+        .bind(&p.severity)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<Option<Proposal>> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = ?")))
+    let row: Option<Row> = sqlx::query_as(PROPOSAL)
         .bind(id)
         .fetch_optional(pool)
         .await?;
@@ -132,31 +159,21 @@ pub async fn list(
     state: Option<ProposalState>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Proposal>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT * FROM (SELECT id, kind, title, explanation, evidence_json, changes_json, author, \
-           created_at, expires_at, \
-           CASE WHEN state = 'pending' AND expires_at IS NOT NULL AND expires_at < ?2 \
-             THEN 'expired' ELSE state END AS state, \
-           decided_by, decided_at, decision_reason, severity FROM proposals) \
-         WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT 500",
-    )
-    .bind(state.map(ProposalState::as_str))
-    .bind(to_db(now))
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<Row> = sqlx::query_as(LIST)
+        .bind(state.map(ProposalState::as_str))
+        .bind(to_db(now))
+        .fetch_all(pool)
+        .await?;
     rows.into_iter().map(Row::into_proposal).collect()
 }
 
 /// Pending proposals past their `expires_at` become expired; returns how many.
 pub async fn expire(conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<u64> {
-    Ok(sqlx::query(
-        "UPDATE proposals SET state = 'expired', decided_at = ?1 \
-         WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at < ?1",
-    )
-    .bind(to_db(now))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
+    Ok(sqlx::query(EXPIRE)
+        .bind(to_db(now))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
 }
 
 pub async fn reject(
@@ -166,17 +183,14 @@ pub async fn reject(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let updated = sqlx::query(
-        "UPDATE proposals SET state = 'rejected', decided_by = ?, decided_at = ?, \
-         decision_reason = ? WHERE id = ? AND state = 'pending'",
-    )
-    .bind(actor)
-    .bind(to_db(now))
-    .bind(reason)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let updated = sqlx::query(REJECT)
+        .bind(actor)
+        .bind(to_db(now))
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if updated == 0 {
         return Err(StoreError::Conflict(format!(
             "proposal {id} is not pending: nothing to reject"
@@ -201,16 +215,14 @@ pub(crate) async fn audit(
     detail: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, proposal_id, detail_json) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(to_db(now))
-    .bind(actor)
-    .bind(action)
-    .bind(proposal)
-    .bind(detail.to_string())
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(AUDIT)
+        .bind(to_db(now))
+        .bind(actor)
+        .bind(action)
+        .bind(proposal)
+        .bind(detail.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -231,13 +243,10 @@ pub struct AuditRow {
 
 /// The audit log, newest first.
 pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditRow>> {
-    let mut rows: Vec<AuditRow> = sqlx::query_as(
-        "SELECT a.id, a.at, a.actor, a.action, a.proposal_id, p.title, a.detail_json \
-         FROM audit_log a LEFT JOIN proposals p ON p.id = a.proposal_id ORDER BY a.id DESC LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+    let mut rows: Vec<AuditRow> = sqlx::query_as(AUDIT_LOG)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
     for r in &mut rows {
         r.run = crate::store::runs::summary(&r.action, &r.detail_json);
     }
@@ -247,12 +256,10 @@ pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditRow>> {
 /// Whether a finding with this fingerprint was raised already and is pending, decided or
 /// applied (an expired one may be raised again).
 pub async fn raised(conn: &mut SqliteConnection, fingerprint: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM proposals WHERE fingerprint = ? AND state != 'expired')",
-    )
-    .bind(fingerprint)
-    .fetch_one(&mut *conn)
-    .await?)
+    Ok(sqlx::query_scalar(RAISED)
+        .bind(fingerprint)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 /// Replaces a pending proposal's changes with an edited subset (before applying it), audited.
@@ -289,18 +296,15 @@ async fn update_pending(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let updated = sqlx::query(
-        "UPDATE proposals SET changes_json = ?, explanation = coalesce(?, explanation), \
-         severity = CASE WHEN ? THEN ? ELSE severity END WHERE id = ? AND state = 'pending'",
-    )
-    .bind(json(&changes)?)
-    .bind(verdict.map(|(e, _)| e))
-    .bind(verdict.is_some())
-    .bind(verdict.and_then(|(_, s)| s))
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let updated = sqlx::query(UPDATE_PENDING)
+        .bind(json(&changes)?)
+        .bind(verdict.map(|(e, _)| e))
+        .bind(verdict.is_some())
+        .bind(verdict.and_then(|(_, s)| s))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if updated == 0 {
         return Err(StoreError::Conflict(format!(
             "proposal {id} is not pending"
@@ -329,4 +333,22 @@ pub async fn supersede(
     let reason = format!("replaced by proposal {id}");
     reject(conn, old, actor, Some(&reason), now).await?;
     Ok(id)
+}
+
+/// The planner's newer plan `id` replaces the pending plans whose title matches `title_like`
+/// (a `LIKE` pattern): they are rejected as superseded.
+pub async fn supersede_plans(
+    conn: &mut SqliteConnection,
+    title_like: &str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(SUPERSEDE_PLANS)
+        .bind(to_db(now))
+        .bind(format!("superseded by proposal {id}"))
+        .bind(title_like)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

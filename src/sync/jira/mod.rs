@@ -489,14 +489,7 @@ impl Jira {
         &self,
         store: &Store,
     ) -> Result<HashMap<String, StatusCategory>, SyncError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT DISTINCT i.status, i.status_category FROM issues i \
-             JOIN projects p ON p.id = i.project_id WHERE p.source_name = ?",
-        )
-        .bind(&self.name)
-        .fetch_all(store.pool())
-        .await
-        .map_err(crate::store::StoreError::from)?;
+        let rows = sync_state::status_categories(store.pool(), &self.name).await?;
         Ok(rows
             .into_iter()
             .filter_map(|(s, c)| Some((s.to_lowercase(), c.parse().ok()?)))
@@ -868,14 +861,7 @@ impl Jira {
                 None => break,
             }
         }
-        let open: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT i.id, i.key FROM issues i JOIN projects p ON p.id = i.project_id \
-             WHERE p.source_name = ? AND i.gone_at IS NULL AND i.status_category <> 'done'",
-        )
-        .bind(&self.name)
-        .fetch_all(store.pool())
-        .await
-        .map_err(crate::store::StoreError::from)?;
+        let open = sync_state::open_issues_of_source(store.pool(), &self.name).await?;
         let mut gone = Vec::new();
         for (id, key) in open.into_iter().filter(|(_, k)| !listed.contains(k)) {
             let mut url = self.url(&format!("rest/api/{{v}}/issue/{key}"));
