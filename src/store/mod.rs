@@ -1,5 +1,6 @@
 //! `SQLite`: one writer task owns the only write connection; reads use a small pool.
-//! Queries are runtime `query_as` + `FromRow`, so building needs no database.
+//! Queries are runtime `query_as` + `FromRow`, so building needs no database. Every SQL string of
+//! the program lives here, declared in its module's registered block (see [`sql`]).
 
 pub mod chat;
 pub mod detail;

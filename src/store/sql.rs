@@ -1,13 +1,16 @@
 //! The register of every SQL statement the store runs, for the schema check that prepares each
-//! one against a freshly migrated database (`tests/it/store.rs`), so a typo or a schema change
-//! fails a test rather than a user.
+//! one against a freshly migrated database (`tests/it/store_sql.rs`), so a typo or a schema
+//! change fails a test rather than a user.
 //!
-//! Each store module declares its SQL in one [`statements!`] block: a fixed statement as a
-//! named constant, registered by the block itself. Dynamic SQL (bulk inserts, `IN` lists, a
-//! column chosen at run time) keeps its pieces in a [`fragments!`] block and is built by a
-//! function; the module's `examples()` builds representative instances with that same function.
-//! [`all`] lists every module; a test checks that no SQL text in `src/store/` lives outside
-//! these blocks and that every module with a block is listed here.
+//! Each store module declares its SQL in one `statements!` block: a fixed statement as a named
+//! constant, registered by the block itself. Dynamic SQL (bulk inserts, `IN` lists, a column
+//! chosen at run time) keeps its pieces in a `fragments!` block and is built by one function;
+//! the module's `examples()` builds representative instances with that same function.
+//!
+//! A new query goes in the module named for what it reads or writes (a new module: add its
+//! `STATEMENTS`, and its `examples()` if it builds SQL, to [`all`]), behind a function callers
+//! use; SQL outside `src/store/` fails a test, as does SQL text in the store outside the blocks
+//! or a module with a block missing here.
 
 /// One registered statement.
 #[derive(Debug, Clone, PartialEq, Eq)]

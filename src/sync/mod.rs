@@ -2,6 +2,12 @@
 //! page into records and writes it through the single writer together with the cursor that
 //! covers it, so a killed sync resumes where it stopped and never duplicates anything. Progress
 //! goes out as [`SyncEvent`]s (status bar, progress bar); every run is logged in `sync_runs`.
+//!
+//! A tracker is a module shaped like `gitlab/` and `jira/`: `mod.rs` (connect, a pass,
+//! reconcile), `api` (its REST answers or calls), `pages` (listings written page by page with
+//! the cursor), `map` (answers into records), `history` (status histories), `push` (write-back
+//! of outbox rows); `run` and `writeback` pick the tracker by source. Time comes from
+//! [`Options::clock`], never the system clock.
 
 pub mod gitlab;
 pub mod http;
