@@ -145,7 +145,10 @@ async fn end_to_end(url: &str, dir: &std::path::Path, name: &str) -> (Duration, 
         "[[gitlab]]\nname = \"bench\"\nbase_url = \"{url}\"\nprojects = [\"shop/web\"]\ntoken = \"x\"\n"
     ))
     .unwrap();
-    let options = Options::from_config(&config.sync, parse_instant(NOW).unwrap());
+    let options = Options::new(
+        &config.sync,
+        sprintdeck::clock::Clock::frozen(parse_instant(NOW).unwrap()),
+    );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let started = Instant::now();
     let watcher = tokio::spawn(async move {

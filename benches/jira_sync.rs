@@ -234,7 +234,7 @@ async fn main() {
             .await
             .unwrap();
             let config = config(&url);
-            let options = Options::from_config(&config.sync, now);
+            let options = Options::new(&config.sync, sprintdeck::clock::Clock::frozen(now));
             let started = Instant::now();
             let seen = if naive {
                 // What a simple client does: 100-issue pages with every field, one at a time.

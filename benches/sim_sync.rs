@@ -75,7 +75,7 @@ async fn main() {
         let store = Store::open(&dir.path().join("bench.db"), Create::IfMissing)
             .await
             .unwrap();
-        let options = Options::from_config(&config.sync, now);
+        let options = Options::new(&config.sync, sprintdeck::clock::Clock::frozen(now));
         let started = Instant::now();
         let results = sync::run::pass(&store, &config, None, &options, None, None)
             .await

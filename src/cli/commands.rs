@@ -410,7 +410,7 @@ async fn sources(report: &mut String, ctx: &Context, synced: &[(String, Option<S
                 |at| format!("last synced {at}"),
             )
     };
-    let mut options = crate::sync::Options::from_config(&config.sync, ctx.clock.now());
+    let mut options = crate::sync::Options::new(&config.sync, ctx.clock);
     // A check should answer quickly; one retry tells a blip from a fault.
     options.retries = 1;
     for source in &config.gitlab {

@@ -224,16 +224,10 @@ pub async fn push(ctx: &Context, source: Option<&str>, dry_run: bool) -> Result<
         ));
     }
     let ws = open(ctx).await?;
-    let outcomes = crate::sync::writeback::push(
-        &ws.store,
-        &ctx.config,
-        source,
-        dry_run,
-        ctx.clock.now(),
-        None,
-    )
-    .await
-    .map_err(|e| Error::Sync(e.to_string()))?;
+    let outcomes =
+        crate::sync::writeback::push(&ws.store, &ctx.config, source, dry_run, ctx.clock, None)
+            .await
+            .map_err(|e| Error::Sync(e.to_string()))?;
     let mut text = String::new();
     let mut failed = 0;
     for o in &outcomes {

@@ -50,8 +50,7 @@ pub async fn keep_syncing(
 ) -> Result<(), Error> {
     let mut reconciled_on = None;
     loop {
-        let now = ctx.clock.now();
-        let mut options = sync::Options::from_config(&ctx.config.sync, now);
+        let mut options = sync::Options::new(&ctx.config.sync, ctx.clock);
         options.full = args.full;
         let local = chrono::Local::now();
         // Nightly: the first pass at or after the reconcile hour each day.
@@ -193,7 +192,7 @@ async fn after_pass(ctx: &Context, store: &crate::store::Store) {
     if !ctx.config.proposals.write_back {
         return;
     }
-    match crate::sync::writeback::push(store, &ctx.config, None, false, now, None).await {
+    match crate::sync::writeback::push(store, &ctx.config, None, false, ctx.clock, None).await {
         Ok(outcomes) => {
             let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
             if !outcomes.is_empty() {

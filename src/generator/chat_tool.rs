@@ -10,6 +10,7 @@ use sqlx::SqlitePool;
 use crate::domain::proposal::{Change, Field, Kind};
 use crate::llm::Tool;
 use crate::store::proposals::{NewProposal, field_value};
+use crate::store::{issues, sprints};
 
 pub const NAME: &str = "propose_changes";
 
@@ -190,15 +191,10 @@ pub async fn proposal(
 
 /// An existing issue's id and project key.
 async fn issue(pool: &SqlitePool, key: &str) -> Result<(i64, String), String> {
-    sqlx::query_as(
-        "SELECT i.id, p.key FROM issues i JOIN projects p ON p.id = i.project_id \
-         WHERE i.key = ? AND i.gone_at IS NULL",
-    )
-    .bind(key)
-    .fetch_optional(pool)
-    .await
-    .map_err(|e| e.to_string())?
-    .ok_or_else(|| format!("there is no issue {key}"))
+    issues::live_with_project(pool, key)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("there is no issue {key}"))
 }
 
 /// A key an earlier create of the same call names, or an existing issue.
@@ -210,15 +206,10 @@ async fn exists(pool: &SqlitePool, key: &str, created: &[(String, String)]) -> R
 }
 
 async fn current_sprint(pool: &SqlitePool, id: i64) -> Result<Option<String>, String> {
-    sqlx::query_scalar(
-        "SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-         WHERE si.issue_id = ? AND si.removed_at IS NULL \
-         ORDER BY s.state = 'closed', s.start_at DESC LIMIT 1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .map_err(|e| e.to_string())
+    Ok(sprints::open_sprint_of(pool, id)
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|(_, name)| name))
 }
 
 /// The change the request means, with the value it replaces read from the store.
@@ -227,7 +218,6 @@ async fn complete(
     requested: Requested,
     created: &[(String, String)],
 ) -> Result<Change, String> {
-    let db = |e: sqlx::Error| e.to_string();
     Ok(match requested {
         create @ Requested::Create { .. } => return new_issue(pool, create, created).await,
         Requested::SetStatus { key, to } => status(pool, key, to).await?,
@@ -245,12 +235,9 @@ async fn complete(
         }
         Requested::MoveToSprint { key, to } => {
             let (id, _) = issue(pool, &key).await?;
-            let known: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sprints WHERE name = ?)")
-                    .bind(&to)
-                    .fetch_one(pool)
-                    .await
-                    .map_err(db)?;
+            let known = sprints::exists(pool, &to)
+                .await
+                .map_err(|e| e.to_string())?;
             if !known {
                 return Err(format!("there is no sprint {to:?}"));
             }
@@ -332,24 +319,17 @@ async fn new_issue(
 
 /// A status change, from the issue's status now, to a status whose category the data knows.
 async fn status(pool: &SqlitePool, key: String, to: String) -> Result<Change, String> {
-    let db = |e: sqlx::Error| e.to_string();
+    let db = |e: crate::store::StoreError| e.to_string();
     let (id, _) = issue(pool, &key).await?;
-    let from: String = sqlx::query_scalar("SELECT status FROM issues WHERE id = ?")
-        .bind(id)
-        .fetch_one(pool)
+    let from = issues::status(pool, id)
         .await
-        .map_err(db)?;
+        .map_err(db)?
+        .ok_or_else(|| format!("there is no issue {key}"))?;
     // The category the data gives that status, in this issue's project first.
-    let to_category: String = sqlx::query_scalar(
-        "SELECT status_category FROM issues WHERE status = ? COLLATE NOCASE \
-         ORDER BY project_id = (SELECT project_id FROM issues WHERE id = ?) DESC LIMIT 1",
-    )
-    .bind(&to)
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?
-    .ok_or_else(|| format!("no issue has the status {to:?}"))?;
+    let to_category = issues::category_of_status(pool, &to, id)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| format!("no issue has the status {to:?}"))?;
     Ok(Change::SetStatus {
         key,
         from,

@@ -167,13 +167,7 @@ pub async fn duplicates(
             let Some(query) = fts_words(&story.title) else {
                 continue;
             };
-            let hits: Vec<(String, String)> = sqlx::query_as(
-                "SELECT i.key, i.title FROM issues_fts f JOIN issues i ON i.id = f.rowid \
-                 WHERE issues_fts MATCH ? AND i.gone_at IS NULL ORDER BY bm25(issues_fts) LIMIT 10",
-            )
-            .bind(query)
-            .fetch_all(pool)
-            .await?;
+            let hits = crate::store::search::titles_matching(pool, &query).await?;
             let wanted = story.title.to_lowercase();
             let best = hits
                 .into_iter()

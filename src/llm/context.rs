@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use sqlx::SqlitePool;
 
 use crate::store::StoreError;
+use crate::store::search::{self, Hit};
 
 pub const SYSTEM_PROMPT: &str = include_str!("../../assets/prompts/chat/system.md");
 
@@ -22,27 +23,6 @@ pub struct Grounding {
     /// The issue keys the context includes, in order.
     pub keys: Vec<String>,
 }
-
-#[derive(sqlx::FromRow)]
-struct Hit {
-    key: String,
-    title: String,
-    status: String,
-    story_points: Option<f64>,
-    description: String,
-    assignees: Option<String>,
-}
-
-const HIT_SQL: &str = "SELECT i.key, i.title, i.status, i.story_points, i.description, \
-    (SELECT group_concat(pe.username, ', ') FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
-     WHERE ia.issue_id = i.id) AS assignees \
-    FROM issues_fts f JOIN issues i ON i.id = f.rowid \
-    WHERE issues_fts MATCH ? AND i.gone_at IS NULL ORDER BY bm25(issues_fts) LIMIT 12";
-
-const KEY_SQL: &str = "SELECT i.key, i.title, i.status, i.story_points, i.description, \
-    (SELECT group_concat(pe.username, ', ') FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
-     WHERE ia.issue_id = i.id) AS assignees \
-    FROM issues i WHERE lower(i.key) = lower(?)";
 
 /// Words of the question as an FTS5 query: each quoted, any may match.
 fn fts_query(question: &str) -> Option<String> {
@@ -143,17 +123,12 @@ pub async fn build(
     let mut wanted: Vec<String> = named_keys(question);
     wanted.extend(selected.map(str::to_owned));
     for key in wanted {
-        let hit: Option<Hit> = sqlx::query_as(KEY_SQL)
-            .bind(&key)
-            .fetch_optional(pool)
-            .await?;
-        if let Some(h) = hit {
+        if let Some(h) = search::by_key(pool, &key).await? {
             add(&mut g, Some(&h.key.clone()), describe(&h, descriptions));
         }
     }
     if let Some(q) = fts_query(question) {
-        let hits: Vec<Hit> = sqlx::query_as(HIT_SQL).bind(q).fetch_all(pool).await?;
-        for h in hits {
+        for h in search::matching(pool, &q).await? {
             if !add(&mut g, Some(&h.key.clone()), describe(&h, descriptions)) {
                 break;
             }
@@ -223,25 +198,8 @@ impl SummaryCache {
 /// Changes whenever a sync or a local edit changes what the summary reads (all index or rowid
 /// look-ups), and with the day.
 async fn fingerprint(pool: &SqlitePool, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
-    type Row = (
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        i64,
-        Option<String>,
-    );
-    let row: Row = sqlx::query_as(
-        "SELECT (SELECT max(rowid) FROM status_events), \
-                (SELECT max(updated_at) FROM issues WHERE gone_at IS NULL), \
-                (SELECT max(updated_at) FROM overrides), \
-                (SELECT count(*) FROM issues WHERE gone_at IS NOT NULL), \
-                (SELECT group_concat(id || state || ifnull(start_at, '') || ifnull(end_at, '')) \
-                   FROM sprints WHERE state != 'closed')",
-    )
-    .fetch_one(pool)
-    .await
-    .ok()?;
-    Some(format!("{row:?} {}", now.date_naive()))
+    let data = crate::store::metrics::fingerprint(pool).await.ok()?;
+    Some(format!("{data} {}", now.date_naive()))
 }
 
 /// The active sprint and each person's load, from the same report as the dashboard.

@@ -3,7 +3,7 @@
 //! carries a fingerprint of its rule, subject and evidence: it is not raised again while
 //! pending, after a decision, or once applied — only when its evidence changes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,8 +11,9 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use crate::domain::proposal::{Change, Kind};
-use crate::store::Result;
+use crate::store::planning::{self, Late};
 use crate::store::proposals::NewProposal;
+use crate::store::{Result, sprints};
 
 /// The thresholds (`[analyst]` may change them one day; these are the defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -436,96 +437,47 @@ fn unestimated(input: &Input, out: &mut Vec<Finding>) {
     });
 }
 
-/// Reads what the rules need.
+/// Reads what the rules need: only issues some rule can be about — blocked or in an open
+/// sprint (whole), overdue or stale (key and dates).
 pub async fn load(
     pool: &SqlitePool,
     config: &crate::config::Config,
     now: DateTime<Utc>,
 ) -> Result<Input> {
-    type Row = (
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<f64>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    // Only issues some rule can be about: blocked or in an open sprint (whole), overdue or stale
-    // (key and dates). Reading every open issue of a large backlog costs more than the rules.
     let today = now.date_naive().to_string();
     let stale = crate::domain::time::to_db(now - Duration::days(Rules::default().stale_days));
-    let rows = sqlx::query_as::<_, Row>(
-        "WITH pick(id) AS ( \
-           SELECT l.to_issue_id FROM issue_links l JOIN issues b ON b.id = l.from_issue_id \
-             WHERE l.kind = 'blocks' AND b.status_category != 'done' AND b.gone_at IS NULL \
-           UNION SELECT si.issue_id FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-             WHERE si.removed_at IS NULL AND s.state != 'closed') \
-         SELECT i.id, i.key, i.title, i.issue_type, i.status, i.status_category, i.priority_rank, \
-           i.story_points, i.updated_at, i.due_date, \
-           (SELECT min(pe.username) FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
-              WHERE ia.issue_id = i.id), \
-           (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-              WHERE si.issue_id = i.id AND si.removed_at IS NULL AND s.state != 'closed' \
-              ORDER BY s.start_at DESC LIMIT 1) \
-         FROM pick JOIN issues i ON i.id = pick.id WHERE i.gone_at IS NULL AND i.status_category != 'done'",
-    )
-    .fetch_all(pool);
-    let late = late_work(pool, &today, &stale);
     // The reads are independent: on separate pooled connections they overlap.
     let (rows, late, blockers, history, capacity, loads) = tokio::join!(
-        rows,
-        late,
-        open_blockers(pool),
+        planning::at_risk(pool),
+        planning::late_work(pool, &today, &stale),
+        planning::open_blockers(pool),
         sprints_and_history(pool),
         super::planner::capacities(pool, config),
         load_and_epics(pool, now),
     );
-    let rows: Vec<Row> = rows?;
-    let late = late?;
     let mut blockers = blockers?;
     let (active, next, velocity, done_status) = history?;
     let (capacity, _) = capacity?;
     let (sprint_load, epics) = loads?;
-    let mut issues: Vec<Issue> = rows
+    let mut issues: Vec<Issue> = rows?
         .into_iter()
-        .map(
-            |(
-                id,
-                key,
-                title,
-                issue_type,
-                status,
-                category,
-                priority_rank,
-                points,
-                updated,
-                due,
-                assignee,
-                sprint,
-            )| Issue {
-                assignee,
-                sprint,
-                blocked_by: blockers.remove(&id).unwrap_or_default(),
-                updated_at: crate::clock::parse_instant(&updated).unwrap_or(now),
-                key,
-                title,
-                issue_type,
-                status,
-                category,
-                priority_rank,
-                points,
-                due,
-                parent: None,
-            },
-        )
+        .map(|r| Issue {
+            blocked_by: blockers.remove(&r.id).unwrap_or_default(),
+            updated_at: crate::clock::parse_instant(&r.updated_at).unwrap_or(now),
+            assignee: r.assignee,
+            sprint: r.sprint,
+            key: r.key,
+            title: r.title,
+            issue_type: r.issue_type,
+            status: r.status,
+            category: r.status_category,
+            priority_rank: r.priority_rank,
+            points: r.story_points,
+            due: r.due_date,
+            parent: None,
+        })
         .collect();
-    add_late(&mut issues, late, now);
+    add_late(&mut issues, late?, now);
     Ok(Input {
         sprint_load: sprint_load.into_iter().collect(),
         finished_epics: epics,
@@ -548,22 +500,10 @@ async fn sprints_and_history(
     Vec<(String, f64)>,
     Option<String>,
 )> {
-    let active: Option<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, name, start_at FROM sprints WHERE state = 'active' ORDER BY start_at DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
-    let active = match active {
+    let active = match sprints::active(pool).await? {
         Some((id, name, start)) => {
-            let (committed, added): (Option<f64>, Option<f64>) = sqlx::query_as(
-                "SELECT sum(CASE WHEN si.added_at <= ?2 THEN i.story_points END), \
-                        sum(CASE WHEN si.added_at > ?2 AND si.removed_at IS NULL THEN i.story_points END) \
-                 FROM sprint_issues si JOIN issues i ON i.id = si.issue_id WHERE si.sprint_id = ?1",
-            )
-            .bind(id)
-            .bind(start.unwrap_or_default())
-            .fetch_one(pool)
-            .await?;
+            let (committed, added) =
+                sprints::scope_change(pool, id, &start.unwrap_or_default()).await?;
             Some(ActiveSprint {
                 name,
                 committed: committed.unwrap_or(0.0),
@@ -572,57 +512,21 @@ async fn sprints_and_history(
         }
         None => None,
     };
-    let next: Option<String> = sqlx::query_scalar(
-        "SELECT name FROM sprints WHERE state = 'future' ORDER BY start_at, id LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
-    let velocity: Vec<(String, f64)> = sqlx::query_as(
-        "SELECT name, pts FROM (SELECT s.name, s.end_at, \
-           coalesce((SELECT sum(i.story_points) FROM sprint_issues si JOIN issues i ON i.id = si.issue_id \
-             WHERE si.sprint_id = s.id AND i.status_category = 'done' AND i.closed_at <= s.end_at), 0) AS pts \
-         FROM sprints s WHERE s.state = 'closed' ORDER BY s.end_at DESC LIMIT 4) ORDER BY end_at",
-    )
-    .fetch_all(pool)
-    .await?;
-    let done_status: Option<String> = sqlx::query_scalar(
-        // The status the most recent completion went to: an index walk from the end, where
-        // counting every done issue's status would read them all.
-        "SELECT to_status FROM status_events WHERE to_category = 'done' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
+    let next = sprints::next(pool).await?;
+    let velocity = sprints::velocity(pool).await?;
+    let done_status = planning::done_status(pool).await?;
     Ok((active, next, velocity, done_status))
 }
 
-/// Points per person in the active sprint, and open epics whose children are all done.
+/// Points per person in the active sprint, and open epics whose children are all done (as
+/// issues, with their number of children).
 async fn load_and_epics(
     pool: &SqlitePool,
     now: DateTime<Utc>,
 ) -> Result<(Vec<(String, f64)>, Vec<(Issue, usize)>)> {
-    let sprint_load: Vec<(String, f64)> = sqlx::query_as(
-        "SELECT pe.username, coalesce(sum(i.story_points), 0) FROM sprints s \
-         JOIN sprint_issues si ON si.sprint_id = s.id AND si.removed_at IS NULL \
-         JOIN issues i ON i.id = si.issue_id AND i.gone_at IS NULL \
-         JOIN issue_assignees ia ON ia.issue_id = i.id JOIN people pe ON pe.id = ia.person_id \
-         WHERE s.state = 'active' GROUP BY pe.username",
-    )
-    .fetch_all(pool)
-    .await?;
-    let epics: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT e.key, e.title, e.status, \
-           (SELECT count(*) FROM issues c WHERE c.parent_id = e.id AND c.gone_at IS NULL) \
-         FROM (SELECT DISTINCT parent_id AS id FROM issues WHERE parent_id IS NOT NULL) parents \
-         JOIN issues e ON e.id = parents.id \
-         WHERE e.issue_type = 'epic' AND e.status_category != 'done' AND e.gone_at IS NULL \
-           AND EXISTS (SELECT 1 FROM issues c WHERE c.parent_id = e.id AND c.gone_at IS NULL) \
-           AND NOT EXISTS (SELECT 1 FROM issues c WHERE c.parent_id = e.id AND c.gone_at IS NULL \
-                             AND c.status_category != 'done') \
-         ORDER BY e.key",
-    )
-    .fetch_all(pool)
-    .await?;
-    let epics = epics
+    let sprint_load = sprints::active_load(pool).await?;
+    let epics = planning::finished_epics(pool)
+        .await?
         .into_iter()
         .map(|(key, title, status, n)| {
             let epic = Issue {
@@ -640,45 +544,8 @@ async fn load_and_epics(
     Ok((sprint_load, epics))
 }
 
-/// Issue id → the keys of the open issues blocking it.
-pub(crate) async fn open_blockers(pool: &SqlitePool) -> Result<HashMap<i64, Vec<String>>> {
-    let links: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT l.to_issue_id, b.key FROM issue_links l JOIN issues b ON b.id = l.from_issue_id \
-         WHERE l.kind = 'blocks' AND b.status_category != 'done' AND b.gone_at IS NULL ORDER BY b.key",
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut blockers: HashMap<i64, Vec<String>> = HashMap::new();
-    for (to, key) in links {
-        blockers.entry(to).or_default().push(key);
-    }
-    Ok(blockers)
-}
-
-/// Overdue and stale work needs no more than its key and dates: two index look-ups.
-async fn late_work(
-    pool: &SqlitePool,
-    today: &str,
-    stale: &str,
-) -> Result<Vec<(String, String, Option<String>, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT key, status_category, due_date, updated_at FROM issues \
-         WHERE due_date < ?1 AND status_category != 'done' AND gone_at IS NULL \
-         UNION SELECT key, status_category, due_date, updated_at FROM issues \
-         WHERE status_category = 'in_progress' AND updated_at < ?2 AND gone_at IS NULL",
-    )
-    .bind(today)
-    .bind(stale)
-    .fetch_all(pool)
-    .await?)
-}
-
 /// Overdue and stale issues not already read whole join the list with what their rules need.
-fn add_late(
-    issues: &mut Vec<Issue>,
-    late: Vec<(String, String, Option<String>, String)>,
-    now: DateTime<Utc>,
-) {
+fn add_late(issues: &mut Vec<Issue>, late: Vec<Late>, now: DateTime<Utc>) {
     let known: std::collections::HashSet<String> = issues.iter().map(|i| i.key.clone()).collect();
     issues.extend(
         late.into_iter()

@@ -34,16 +34,7 @@ pub async fn run_planner(
             Box::pin(async move {
                 proposals::expire(c, now).await?;
                 let id = proposals::create(c, &proposal, now).await?;
-                sqlx::query(
-                    "UPDATE proposals SET state = 'rejected', decided_by = 'planner', decided_at = ?, \
-                     decision_reason = ? WHERE kind = 'sprint_plan' AND state = 'pending' AND title LIKE ? AND id != ?",
-                )
-                .bind(crate::domain::time::to_db(now))
-                .bind(format!("superseded by proposal {id}"))
-                .bind(&prefix)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
+                proposals::supersede_plans(c, &prefix, id, now).await?;
                 Ok(id)
             })
         })

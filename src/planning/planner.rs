@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
 use crate::domain::proposal::{Change, Field, Kind};
-use crate::store::Result;
 use crate::store::proposals::NewProposal;
+use crate::store::{Result, people, planning, sprints};
 
 /// An open issue the planner may place.
 #[derive(Debug, Clone, PartialEq)]
@@ -321,18 +321,6 @@ impl Plan {
     }
 }
 
-/// An open issue's row: id, key, title, rank, points, created, assignee, open sprint.
-type Row = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    Option<f64>,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
 /// How much of the backlog (in priority order) the planner reads.
 const BACKLOG_HEAD: i64 = 2000;
 
@@ -342,64 +330,31 @@ pub async fn load(
     config: &crate::config::Config,
     sprint: &str,
 ) -> Result<Option<PlanInput>> {
-    let target: Option<String> = if sprint == "next" {
-        sqlx::query_scalar(
-            "SELECT name FROM sprints WHERE state = 'future' ORDER BY start_at, id LIMIT 1",
-        )
-        .fetch_optional(pool)
-        .await?
+    let target = if sprint == "next" {
+        sprints::next(pool).await?
     } else {
-        sqlx::query_scalar("SELECT name FROM sprints WHERE name = ? LIMIT 1")
-            .bind(sprint)
-            .fetch_optional(pool)
-            .await?
+        sprints::named(pool, sprint).await?
     };
     let Some(target) = target else {
         return Ok(None);
     };
-    let active: Option<String> = sqlx::query_scalar(
-        "SELECT name FROM sprints WHERE state = 'active' ORDER BY start_at DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
+    let active = sprints::active(pool).await?.map(|(_, name, _)| name);
     let (capacity, capacity_source) = capacities(pool, config).await?;
-    // What is in an open sprint, and the head of the backlog in priority order: a sprint holds
-    // tens of issues, so the first couple of thousand are more than any plan reaches.
-    let rows: Vec<Row> = sqlx::query_as(
-        "WITH open_sprint(id) AS (SELECT si.issue_id FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-             WHERE si.removed_at IS NULL AND s.state != 'closed'), \
-           pick(id) AS (SELECT id FROM open_sprint UNION SELECT id FROM ( \
-             SELECT i.id FROM issues i WHERE i.gone_at IS NULL AND i.status_category != 'done' \
-               AND i.issue_type != 'epic' AND i.id NOT IN (SELECT id FROM open_sprint) \
-             ORDER BY i.priority_rank IS NULL, i.priority_rank, i.created_at, i.id LIMIT ?)) \
-         SELECT i.id, i.key, i.title, i.priority_rank, i.story_points, i.created_at, \
-           (SELECT min(pe.username) FROM issue_assignees ia JOIN people pe ON pe.id = ia.person_id \
-              WHERE ia.issue_id = i.id), \
-           (SELECT s.name FROM sprint_issues si JOIN sprints s ON s.id = si.sprint_id \
-              WHERE si.issue_id = i.id AND si.removed_at IS NULL AND s.state != 'closed' \
-              ORDER BY s.start_at DESC LIMIT 1) \
-         FROM pick JOIN issues i ON i.id = pick.id \
-         WHERE i.gone_at IS NULL AND i.status_category != 'done' AND i.issue_type != 'epic'",
-    )
-    .bind(BACKLOG_HEAD)
-    .fetch_all(pool)
-    .await?;
-    let mut blockers = super::analyst::open_blockers(pool).await?;
+    let rows = planning::candidates(pool, BACKLOG_HEAD).await?;
+    let mut blockers = planning::open_blockers(pool).await?;
     let candidates = rows
         .into_iter()
-        .map(
-            |(id, key, title, priority_rank, points, created_at, assignee, sprint)| Candidate {
-                blocked_by: blockers.remove(&id).unwrap_or_default(),
-                assignee,
-                sprint,
-                id,
-                key,
-                title,
-                priority_rank,
-                points,
-                created_at,
-            },
-        )
+        .map(|r| Candidate {
+            blocked_by: blockers.remove(&r.id).unwrap_or_default(),
+            assignee: r.assignee,
+            sprint: r.sprint,
+            id: r.id,
+            key: r.key,
+            title: r.title,
+            priority_rank: r.priority_rank,
+            points: r.story_points,
+            created_at: r.created_at,
+        })
         .collect();
     Ok(Some(PlanInput {
         target,
@@ -417,20 +372,8 @@ pub(crate) async fn capacities(
     pool: &SqlitePool,
     config: &crate::config::Config,
 ) -> Result<(BTreeMap<String, f64>, BTreeMap<String, String>)> {
-    let stored: Vec<(String, Option<f64>)> =
-        sqlx::query_as("SELECT username, max(capacity) FROM people GROUP BY username")
-            .fetch_all(pool)
-            .await?;
-    let velocity: Vec<(String, f64)> = sqlx::query_as(
-        "WITH last AS (SELECT id, end_at FROM sprints WHERE state = 'closed' ORDER BY end_at DESC LIMIT 3) \
-         SELECT pe.username, sum(i.story_points) / 3.0 FROM last s \
-         JOIN sprint_issues si ON si.sprint_id = s.id JOIN issues i ON i.id = si.issue_id \
-         JOIN issue_assignees ia ON ia.issue_id = i.id JOIN people pe ON pe.id = ia.person_id \
-         WHERE i.status_category = 'done' AND i.story_points IS NOT NULL GROUP BY pe.username",
-    )
-    .fetch_all(pool)
-    .await?;
-    let velocity: HashMap<String, f64> = velocity.into_iter().collect();
+    let stored = people::capacities(pool).await?;
+    let velocity: HashMap<String, f64> = people::recent_velocity(pool).await?.into_iter().collect();
     let mut capacity = BTreeMap::new();
     let mut source = BTreeMap::new();
     for (person, stored) in stored {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::SqlitePool;
 
-use crate::store::{Result, detail};
+use crate::store::{Result, detail, issues};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IssueVars {
@@ -58,20 +58,12 @@ const RECENT_COMMENTS: usize = 5;
 pub async fn load(pool: &SqlitePool, issue_id: i64) -> Result<Option<IssueVars>> {
     let d = detail::issue_detail(pool, issue_id).await?;
     let parent = match d.extra.parent_id {
-        Some(pid) => sqlx::query_as::<_, (String, String, String)>(
-            "SELECT key, title, status FROM issues WHERE id = ?",
-        )
-        .bind(pid)
-        .fetch_optional(pool)
-        .await?
-        .map(|(key, title, status)| Parent { key, title, status }),
+        Some(pid) => issues::key_title_status(pool, pid)
+            .await?
+            .map(|(key, title, status)| Parent { key, title, status }),
         None => None,
     };
-    let raw: Option<String> = sqlx::query_scalar("SELECT raw_json FROM issues WHERE id = ?")
-        .bind(issue_id)
-        .fetch_optional(pool)
-        .await?
-        .flatten();
+    let raw = issues::raw_json(pool, issue_id).await?;
     let split = |s: &Option<String>| -> Vec<String> {
         s.as_deref()
             .unwrap_or_default()

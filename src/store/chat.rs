@@ -7,6 +7,23 @@ use sqlx::sqlite::SqliteConnection;
 
 use super::Result;
 use crate::domain::time::to_db;
+use crate::store::sql::statements;
+
+statements! {
+    TOUCH_CONVERSATION = "UPDATE chat_conversations SET updated_at = ?, profile = ? WHERE id = ?";
+    NEW_CONVERSATION = "INSERT INTO chat_conversations (title, profile, created_at, updated_at) \
+        VALUES (?, ?, ?, ?) RETURNING id";
+    ADD_QUESTION = "INSERT INTO chat_messages (conversation_id, role, text, created_at) VALUES (?, 'user', ?, ?)";
+    ADD_ANSWER = "INSERT INTO chat_messages (conversation_id, role, text, input_tokens, output_tokens, complete, prompt_hash, created_at) \
+        VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?)";
+    /// Conversations (only `?1` when not null), most recently used first, at most `?2`.
+    CONVERSATIONS = "SELECT c.id, c.title, c.profile, c.updated_at, \
+        (SELECT count(*) FROM chat_messages m WHERE m.conversation_id = c.id AND m.role = 'user') AS questions \
+        FROM chat_conversations c WHERE ?1 IS NULL OR c.id = ?1 \
+        ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2";
+    MESSAGES = "SELECT role, text, complete, input_tokens, output_tokens FROM chat_messages \
+        WHERE conversation_id = ? ORDER BY id";
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedTurn {
@@ -39,7 +56,7 @@ pub async fn save_turn(
 ) -> Result<i64> {
     let at = to_db(now);
     let id = if let Some(id) = conversation {
-        sqlx::query("UPDATE chat_conversations SET updated_at = ?, profile = ? WHERE id = ?")
+        sqlx::query(TOUCH_CONVERSATION)
             .bind(&at)
             .bind(profile)
             .bind(id)
@@ -48,38 +65,30 @@ pub async fn save_turn(
         id
     } else {
         let title: String = turn.question.chars().take(80).collect();
-        sqlx::query_scalar(
-            "INSERT INTO chat_conversations (title, profile, created_at, updated_at) \
-             VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(title)
-        .bind(profile)
-        .bind(&at)
-        .bind(&at)
-        .fetch_one(&mut *conn)
-        .await?
+        sqlx::query_scalar(NEW_CONVERSATION)
+            .bind(title)
+            .bind(profile)
+            .bind(&at)
+            .bind(&at)
+            .fetch_one(&mut *conn)
+            .await?
     };
-    sqlx::query(
-        "INSERT INTO chat_messages (conversation_id, role, text, created_at) VALUES (?, 'user', ?, ?)",
-    )
-    .bind(id)
-    .bind(&turn.question)
-    .bind(&at)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO chat_messages (conversation_id, role, text, input_tokens, output_tokens, complete, prompt_hash, created_at) \
-         VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(id)
-    .bind(&turn.answer)
-    .bind(turn.usage.map(|u| u.0))
-    .bind(turn.usage.map(|u| u.1))
-    .bind(turn.complete)
-    .bind(prompt_hash)
-    .bind(&at)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(ADD_QUESTION)
+        .bind(id)
+        .bind(&turn.question)
+        .bind(&at)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(ADD_ANSWER)
+        .bind(id)
+        .bind(&turn.answer)
+        .bind(turn.usage.map(|u| u.0))
+        .bind(turn.usage.map(|u| u.1))
+        .bind(turn.complete)
+        .bind(prompt_hash)
+        .bind(&at)
+        .execute(&mut *conn)
+        .await?;
     Ok(id)
 }
 
@@ -97,16 +106,11 @@ async fn conversations(
     id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Conversation>> {
-    Ok(sqlx::query_as(
-        "SELECT c.id, c.title, c.profile, c.updated_at, \
-           (SELECT count(*) FROM chat_messages m WHERE m.conversation_id = c.id AND m.role = 'user') AS questions \
-         FROM chat_conversations c WHERE ?1 IS NULL OR c.id = ?1 \
-         ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2",
-    )
-    .bind(id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as(CONVERSATIONS)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
 }
 
 /// A conversation with its turns, oldest first: the one `id` names, or the most recently used.
@@ -118,13 +122,7 @@ pub async fn load(
         return Ok(None);
     };
     let id = conversation.id;
-    let rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT role, text, complete, input_tokens, output_tokens FROM chat_messages \
-         WHERE conversation_id = ? ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(MESSAGES).bind(id).fetch_all(pool).await?;
     let mut turns = Vec::new();
     let mut question = None;
     for (role, text, complete, input, output) in rows {

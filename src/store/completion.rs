@@ -6,7 +6,14 @@ use std::path::Path;
 use sqlx::ConnectOptions as _;
 use sqlx::sqlite::SqliteConnectOptions;
 
-use super::{Result, queries};
+use super::Result;
+use super::sql::statements;
+
+statements! {
+    /// Issue keys for shell completion: a `LIKE` prefix, then the most issues to offer.
+    COMPLETE_KEYS = "SELECT key, title FROM issues WHERE gone_at IS NULL \
+        AND key LIKE ? ESCAPE '\\' ORDER BY updated_at DESC LIMIT ?";
+}
 
 /// Live issue keys starting with `prefix` (case-insensitive), most recently updated first, with
 /// their titles.
@@ -23,7 +30,7 @@ pub async fn issue_keys(db: &Path, prefix: &str, limit: i64) -> Result<Vec<(Stri
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let keys = sqlx::query_as(queries::COMPLETE_KEYS)
+    let keys = sqlx::query_as(COMPLETE_KEYS)
         .bind(pattern)
         .bind(limit)
         .fetch_all(&mut conn)

@@ -3,10 +3,13 @@
 use sqlx::SqlitePool;
 
 use super::StoreError;
+use super::sql::statements;
 
-/// Key (or `?` when the issue is gone), operation, why it failed; oldest first, at most 20.
-pub const FAILED_PUSHES: &str = "SELECT coalesce(i.key, '?'), o.operation, coalesce(o.last_error, '') \
-    FROM outbox o LEFT JOIN issues i ON i.id = o.issue_id WHERE o.state = 'failed' ORDER BY o.id LIMIT 20";
+statements! {
+    /// Key (or `?` when the issue is gone), operation, why it failed; oldest first, at most 20.
+    pub FAILED_PUSHES = "SELECT coalesce(i.key, '?'), o.operation, coalesce(o.last_error, '') \
+        FROM outbox o LEFT JOIN issues i ON i.id = o.issue_id WHERE o.state = 'failed' ORDER BY o.id LIMIT 20";
+}
 
 /// The refused pushes as "KEY operation: reason".
 pub async fn list(pool: &SqlitePool) -> Result<Vec<String>, StoreError> {

@@ -10,6 +10,7 @@ use crate::domain::query::{
     StatusMatch,
 };
 use crate::domain::time::{date_to_db, to_db};
+use crate::store::sql::fragments;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bind {
@@ -122,10 +123,14 @@ pub enum FilterError {
     UnknownMe,
 }
 
-/// Issues currently in a sprint; callers add a condition on `s`. A non-correlated `IN` is
-/// evaluated once per query, not once per row.
-const OPEN_MEMBERSHIP: &str = "SELECT si.issue_id FROM sprint_issues si \
-     JOIN sprints s ON s.id = si.sprint_id WHERE si.removed_at IS NULL";
+fragments! {
+    /// Issues currently in a sprint; callers add a condition on `s`. A non-correlated `IN` is
+    /// evaluated once per query, not once per row.
+    OPEN_MEMBERSHIP = "SELECT si.issue_id FROM sprint_issues si \
+        JOIN sprints s ON s.id = si.sprint_id WHERE si.removed_at IS NULL";
+    /// An epic by key, or by title words (a `LIKE` pattern).
+    EPIC_MATCH = "SELECT e.id FROM issues e WHERE lower(e.key) = lower(?) OR e.title LIKE ? ESCAPE '\\'";
+}
 
 pub fn compile(query: &Query, ctx: &FilterContext) -> Result<SqlFilter, FilterError> {
     let mut conditions = vec![LIVE.to_owned()];
@@ -285,14 +290,13 @@ fn condition(
             format!("i.id IN ({OPEN_MEMBERSHIP} AND lower(s.name) = lower(?))")
         }
         Filter::Epic(epic) => {
-            let epic_match = "SELECT e.id FROM issues e WHERE lower(e.key) = lower(?) OR e.title LIKE ? ESCAPE '\\'";
             text(binds, epic);
             text(binds, &like_pattern(epic));
             text(binds, epic);
             text(binds, &like_pattern(epic));
             format!(
-                "i.parent_id IN ({epic_match}) OR i.parent_id IN \
-                 (SELECT m.id FROM issues m WHERE m.parent_id IN ({epic_match}))"
+                "i.parent_id IN ({EPIC_MATCH}) OR i.parent_id IN \
+                 (SELECT m.id FROM issues m WHERE m.parent_id IN ({EPIC_MATCH}))"
             )
         }
         Filter::Priority(name) => {

@@ -5,23 +5,63 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqlitePool};
 
-use super::{Result, queries};
+use super::Result;
 use crate::clock::parse_instant;
 use crate::domain::StatusCategory;
 use crate::domain::metrics::{Membership, MetricIssue, MetricSprint};
+use crate::store::sql::statements;
+
+statements! {
+    /// Changes whenever a sync or a local edit changes what the metrics read (all index or
+    /// rowid look-ups): the last event, the last issue and override updates, the gone issues,
+    /// the open sprints.
+    FINGERPRINT = "SELECT (SELECT max(rowid) FROM status_events), \
+        (SELECT max(updated_at) FROM issues WHERE gone_at IS NULL), \
+        (SELECT max(updated_at) FROM overrides), \
+        (SELECT count(*) FROM issues WHERE gone_at IS NOT NULL), \
+        (SELECT group_concat(id || state || ifnull(start_at, '') || ifnull(end_at, '')) \
+        FROM sprints WHERE state != 'closed')";
+    METRIC_ISSUES = "SELECT i.id, i.key, i.status_category, i.story_points, \
+        i.created_at, i.due_date, \
+        EXISTS (SELECT 1 FROM issue_links lk JOIN issues b ON b.id = lk.from_issue_id \
+        WHERE lk.to_issue_id = i.id AND lk.kind = 'blocks' AND b.status_category <> 'done') AS blocked, \
+        (SELECT group_concat(pe.username, ',' ORDER BY pe.username) FROM issue_assignees ia \
+        JOIN people pe ON pe.id = ia.person_id WHERE ia.issue_id = i.id) AS assignees \
+        FROM issues i JOIN projects p ON p.id = i.project_id \
+        WHERE i.gone_at IS NULL AND (? IS NULL OR lower(p.key) = lower(?)) ORDER BY i.id";
+    /// In time order per issue, so histories are built by appending.
+    METRIC_EVENTS = "SELECT e.issue_id, e.at, e.to_category FROM status_events e \
+        JOIN issues i ON i.id = e.issue_id WHERE i.gone_at IS NULL ORDER BY e.issue_id, e.at, e.id";
+    METRIC_SPRINTS = "SELECT id, name, state, start_at, end_at FROM sprints ORDER BY start_at, id";
+    METRIC_MEMBERS = "SELECT sprint_id, issue_id, added_at, removed_at FROM sprint_issues ORDER BY sprint_id, issue_id";
+    /// Everyone, with the capacity their source gave them (if any).
+    PEOPLE_CAPACITY = "SELECT username, capacity FROM people ORDER BY username";
+    DATA_AS_OF = "SELECT max(t) FROM (\
+        SELECT max(finished_at) AS t FROM sync_runs WHERE state = 'ok' \
+        UNION ALL SELECT value FROM workspace_meta WHERE key = 'data_as_of')";
+}
 
 /// Capacities stored with people (from the tracker or the demo), by username.
 pub async fn capacities(pool: &SqlitePool) -> Result<Vec<(String, Option<f64>)>> {
-    Ok(sqlx::query_as(queries::PEOPLE_CAPACITY)
-        .fetch_all(pool)
-        .await?)
+    Ok(sqlx::query_as(PEOPLE_CAPACITY).fetch_all(pool).await?)
 }
 
 /// When the data was last known fresh: the last successful sync, or the demo's "now".
 pub async fn data_as_of(pool: &SqlitePool) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(queries::DATA_AS_OF)
-        .fetch_one(pool)
-        .await?)
+    Ok(sqlx::query_scalar(DATA_AS_OF).fetch_one(pool).await?)
+}
+
+/// A fingerprint of the data the metrics read: equal while it does not change.
+pub async fn fingerprint(pool: &SqlitePool) -> Result<String> {
+    type Row = (
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        i64,
+        Option<String>,
+    );
+    let row: Row = sqlx::query_as(FINGERPRINT).fetch_one(pool).await?;
+    Ok(format!("{row:?}"))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -77,20 +117,14 @@ pub async fn load(pool: &SqlitePool) -> Result<MetricsInput> {
 
 /// Like [`load`], limited to one project (by key or path) when `project` is given.
 pub async fn load_project(pool: &SqlitePool, project: Option<&str>) -> Result<MetricsInput> {
-    let facts: Vec<IssueFacts> = sqlx::query_as(queries::METRIC_ISSUES)
+    let facts: Vec<IssueFacts> = sqlx::query_as(METRIC_ISSUES)
         .bind(project)
         .bind(project)
         .fetch_all(pool)
         .await?;
-    let events: Vec<EventFacts> = sqlx::query_as(queries::METRIC_EVENTS)
-        .fetch_all(pool)
-        .await?;
-    let sprints: Vec<SprintFacts> = sqlx::query_as(queries::METRIC_SPRINTS)
-        .fetch_all(pool)
-        .await?;
-    let members: Vec<MemberFacts> = sqlx::query_as(queries::METRIC_MEMBERS)
-        .fetch_all(pool)
-        .await?;
+    let events: Vec<EventFacts> = sqlx::query_as(METRIC_EVENTS).fetch_all(pool).await?;
+    let sprints: Vec<SprintFacts> = sqlx::query_as(METRIC_SPRINTS).fetch_all(pool).await?;
+    let members: Vec<MemberFacts> = sqlx::query_as(METRIC_MEMBERS).fetch_all(pool).await?;
 
     let mut issues: Vec<MetricIssue> = facts
         .into_iter()

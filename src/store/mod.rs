@@ -1,5 +1,6 @@
 //! `SQLite`: one writer task owns the only write connection; reads use a small pool.
-//! Queries are runtime `query_as` + `FromRow`, so building needs no database.
+//! Queries are runtime `query_as` + `FromRow`, so building needs no database. Every SQL string of
+//! the program lives here, declared in its module's registered block (see [`sql`]).
 
 pub mod chat;
 pub mod completion;
@@ -7,15 +8,22 @@ pub mod detail;
 pub mod failed_pushes;
 pub mod filter;
 pub mod import;
+pub mod issues;
 pub mod metrics;
 pub mod moves;
+pub mod outbox;
+pub mod people;
+pub mod planning;
 pub mod prompts;
 pub mod proposals;
-pub mod queries;
 pub mod read;
 pub mod runs;
+pub mod search;
 pub mod snapshots;
+pub mod sprints;
+pub mod sql;
 pub mod sync_state;
+pub mod webhooks;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +36,16 @@ use sqlx::sqlite::{
 };
 
 pub use writer::{BoxFuture, Writer};
+
+use self::sql::statements;
+
+statements! {
+    /// The newest migration a database has (fails on a new database: no migrations table yet).
+    APPLIED_SCHEMA = "SELECT max(version) FROM _sqlx_migrations";
+    /// The tables of a database file before it is opened as ours (`SQLite`'s own left out).
+    USER_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' \
+        AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -186,9 +204,7 @@ async fn check_existing(path: &Path, create: Create) -> Result<()> {
         .connect()
         .await
         .map_err(open_err)?;
-    let tables: Vec<String> = sqlx::query_scalar(queries::USER_TABLES)
-        .fetch_all(&mut conn)
-        .await?;
+    let tables: Vec<String> = sqlx::query_scalar(USER_TABLES).fetch_all(&mut conn).await?;
     let _ = sqlx::Connection::close(conn).await;
     if tables.is_empty() || tables.iter().any(|t| t == "_sqlx_migrations") {
         return Ok(());
@@ -222,7 +238,7 @@ fn options(path: &Path) -> SqliteConnectOptions {
 async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
     let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
     // A new database has no migrations table yet: the query fails and nothing is applied.
-    let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+    let applied: Option<i64> = sqlx::query_scalar(APPLIED_SCHEMA)
         .fetch_one(&mut *conn)
         .await
         .unwrap_or_default();

@@ -3,8 +3,13 @@
 
 use sqlx::SqlitePool;
 
-use super::{Result, queries};
+use super::Result;
 use crate::domain::StatusCategory;
+use crate::store::sql::statements;
+
+statements! {
+    PENDING_PUSHES = "SELECT DISTINCT issue_id FROM outbox WHERE state IN ('pending', 'failed') AND issue_id IS NOT NULL";
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardMove {
@@ -18,7 +23,5 @@ pub struct CardMove {
 
 /// Issues with a local change not yet pushed to their tracker.
 pub async fn pending_pushes(pool: &SqlitePool) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(queries::PENDING_PUSHES)
-        .fetch_all(pool)
-        .await?)
+    Ok(sqlx::query_scalar(PENDING_PUSHES).fetch_all(pool).await?)
 }

@@ -8,6 +8,18 @@ use sqlx::sqlite::SqliteConnection;
 
 use super::Result;
 use crate::domain::time::to_db;
+use crate::store::sql::statements;
+
+statements! {
+    RECORD = "INSERT INTO generator_runs (proposal_id, kind, author, at, model, template_hash, files_json, \
+        input_tokens, output_tokens, cost, attempts, brief_json) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    OF_PROPOSAL = "SELECT id, proposal_id, kind, author, at, model, template_hash, files_json, input_tokens, \
+        output_tokens, cost, attempts, brief_json FROM generator_runs WHERE proposal_id = ? ORDER BY id";
+    LAST_BRIEF = "SELECT brief_json FROM generator_runs WHERE proposal_id = ? AND brief_json != '{}' \
+        ORDER BY id DESC LIMIT 1";
+    QUESTION_BRIEFS = "SELECT brief_json FROM generator_runs WHERE kind = 'questions' ORDER BY id DESC LIMIT 50";
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct NewRun {
@@ -52,29 +64,25 @@ pub async fn record(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let files = serde_json::to_string(&run.files).unwrap_or_else(|_| "[]".to_owned());
-    let id = sqlx::query_scalar(
-        "INSERT INTO generator_runs (proposal_id, kind, author, at, model, template_hash, files_json, \
-         input_tokens, output_tokens, cost, attempts, brief_json) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(proposal)
-    .bind(run.kind)
-    .bind(&run.author)
-    .bind(to_db(now))
-    .bind(&run.model)
-    .bind(&run.template_hash)
-    .bind(&files)
-    .bind(i64::try_from(run.input_tokens).unwrap_or(i64::MAX))
-    .bind(i64::try_from(run.output_tokens).unwrap_or(i64::MAX))
-    .bind(run.cost)
-    .bind(i64::from(run.attempts.max(1)))
-    .bind(if run.brief.is_null() {
-        "{}".to_owned()
-    } else {
-        run.brief.to_string()
-    })
-    .fetch_one(&mut *conn)
-    .await?;
+    let id = sqlx::query_scalar(RECORD)
+        .bind(proposal)
+        .bind(run.kind)
+        .bind(&run.author)
+        .bind(to_db(now))
+        .bind(&run.model)
+        .bind(&run.template_hash)
+        .bind(&files)
+        .bind(i64::try_from(run.input_tokens).unwrap_or(i64::MAX))
+        .bind(i64::try_from(run.output_tokens).unwrap_or(i64::MAX))
+        .bind(run.cost)
+        .bind(i64::from(run.attempts.max(1)))
+        .bind(if run.brief.is_null() {
+            "{}".to_owned()
+        } else {
+            run.brief.to_string()
+        })
+        .fetch_one(&mut *conn)
+        .await?;
     super::proposals::audit(
         conn,
         &run.author,
@@ -97,24 +105,18 @@ pub async fn record(
 
 /// The runs behind a proposal, oldest first.
 pub async fn of_proposal(pool: &SqlitePool, proposal: i64) -> Result<Vec<Run>> {
-    Ok(sqlx::query_as(
-        "SELECT id, proposal_id, kind, author, at, model, template_hash, files_json, input_tokens, \
-         output_tokens, cost, attempts, brief_json FROM generator_runs WHERE proposal_id = ? ORDER BY id",
-    )
-    .bind(proposal)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as(OF_PROPOSAL)
+        .bind(proposal)
+        .fetch_all(pool)
+        .await?)
 }
 
 /// What the newest run behind `proposal` was asked (`None`: no run kept one).
 pub async fn brief_of(pool: &SqlitePool, proposal: i64) -> Result<Option<serde_json::Value>> {
-    let text: Option<String> = sqlx::query_scalar(
-        "SELECT brief_json FROM generator_runs WHERE proposal_id = ? AND brief_json != '{}' \
-         ORDER BY id DESC LIMIT 1",
-    )
-    .bind(proposal)
-    .fetch_optional(pool)
-    .await?;
+    let text: Option<String> = sqlx::query_scalar(LAST_BRIEF)
+        .bind(proposal)
+        .fetch_optional(pool)
+        .await?;
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
@@ -125,11 +127,7 @@ pub async fn last_questions(
     idea: &str,
     project: &str,
 ) -> Result<Option<Vec<String>>> {
-    let briefs: Vec<String> = sqlx::query_scalar(
-        "SELECT brief_json FROM generator_runs WHERE kind = 'questions' ORDER BY id DESC LIMIT 50",
-    )
-    .fetch_all(pool)
-    .await?;
+    let briefs: Vec<String> = sqlx::query_scalar(QUESTION_BRIEFS).fetch_all(pool).await?;
     Ok(briefs
         .iter()
         .filter_map(|b| serde_json::from_str::<serde_json::Value>(b).ok())

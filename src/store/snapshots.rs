@@ -5,15 +5,23 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteConnection;
 
-use super::{Result, queries};
+use super::Result;
 use crate::domain::time::to_db;
+use crate::store::sql::statements;
+
+statements! {
+    SNAPSHOT_GET = "SELECT report_json FROM report_snapshots WHERE view = ?";
+    SNAPSHOT_PUT = "INSERT INTO report_snapshots (view, computed_at, report_json) \
+        VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET computed_at = excluded.computed_at, \
+        report_json = excluded.report_json";
+}
 
 /// The default dashboard: the active sprint over every project.
 pub const DASHBOARD: &str = "dashboard";
 
 /// The stored report of `view` as JSON, if one was saved.
 pub async fn load(pool: &SqlitePool, view: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(queries::SNAPSHOT_GET)
+    Ok(sqlx::query_scalar(SNAPSHOT_GET)
         .bind(view)
         .fetch_optional(pool)
         .await?)
@@ -26,7 +34,7 @@ pub async fn save(
     json: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(queries::SNAPSHOT_PUT)
+    sqlx::query(SNAPSHOT_PUT)
         .bind(view)
         .bind(to_db(now))
         .bind(json)

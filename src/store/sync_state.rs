@@ -3,20 +3,85 @@
 //! view read.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::Result;
 use crate::domain::time::to_db;
+use crate::store::sql::{Statement, fragments, statements};
+
+statements! {
+    CURSOR = "SELECT cursor FROM sync_cursors WHERE source_name = ? AND scope = ?";
+    /// Never moves a cursor back.
+    ADVANCE_CURSOR = "INSERT INTO sync_cursors (source_name, scope, cursor, updated_at) VALUES (?, ?, ?, ?) \
+        ON CONFLICT (source_name, scope) DO UPDATE SET cursor = excluded.cursor, \
+        updated_at = excluded.updated_at WHERE excluded.cursor > sync_cursors.cursor";
+    CANCEL_LEFT_RUNNING = "UPDATE sync_runs SET state = 'cancelled', finished_at = ?, \
+        error = coalesce(error, 'stopped before it finished') \
+        WHERE source_name = ? AND state = 'running'";
+    START_RUN = "INSERT INTO sync_runs (source_name, kind, started_at, state) VALUES (?, ?, ?, 'running') \
+        RETURNING id";
+    COUNT_PAGE = "UPDATE sync_runs SET pages = pages + 1, issues_seen = issues_seen + ?, \
+        issues_changed = issues_changed + ? WHERE id = ?";
+    FINISH_RUN = "UPDATE sync_runs SET state = ?, finished_at = ?, error = ? WHERE id = ?";
+    MARK_GONE = "UPDATE issues SET gone_at = ? WHERE id = ? AND gone_at IS NULL";
+    MARK_GONE_KEY = "UPDATE issues SET gone_at = ? WHERE key = ? AND gone_at IS NULL";
+    HISTORY_DUE = "SELECT i.id, i.key, i.updated_at FROM issues i JOIN projects p ON p.id = i.project_id \
+        WHERE p.source_name = ? AND p.remote_id = ? AND i.gone_at IS NULL \
+        AND (i.history_synced_at IS NULL OR i.history_synced_at < i.updated_at) \
+        AND (i.status_category <> 'todo' OR i.history_synced_at IS NOT NULL) \
+        ORDER BY i.updated_at, i.id";
+    HISTORY_DUE_SOURCE = "SELECT i.id, i.key, i.updated_at, i.remote_id FROM issues i \
+        JOIN projects p ON p.id = i.project_id \
+        WHERE p.source_name = ? AND i.gone_at IS NULL \
+        AND (i.history_synced_at IS NULL OR i.history_synced_at < i.updated_at) \
+        ORDER BY i.updated_at, i.id";
+    MARK_HISTORY_KEY = "UPDATE issues SET history_synced_at = updated_at WHERE key = ?";
+    OPEN_ISSUES = "SELECT i.id, i.remote_id, i.key FROM issues i JOIN projects p ON p.id = i.project_id \
+        WHERE p.source_name = ? AND p.remote_id = ? AND i.gone_at IS NULL \
+        AND i.status_category <> 'done'";
+    /// Live open issues of a source: id and key.
+    OPEN_ISSUES_OF_SOURCE = "SELECT i.id, i.key FROM issues i JOIN projects p ON p.id = i.project_id \
+        WHERE p.source_name = ? AND i.gone_at IS NULL AND i.status_category <> 'done'";
+    /// Each status stored from a source with its category.
+    STATUS_CATEGORIES_OF_SOURCE = "SELECT DISTINCT i.status, i.status_category FROM issues i \
+        JOIN projects p ON p.id = i.project_id WHERE p.source_name = ?";
+    RECENT_RUNS = "SELECT id, source_name, kind, started_at, finished_at, state, pages, issues_seen, \
+        issues_changed, error FROM sync_runs ORDER BY id DESC LIMIT ?";
+    /// Any value, forward or back.
+    SET_CURSOR = "INSERT INTO sync_cursors (source_name, scope, cursor, updated_at) VALUES (?, ?, ?, ?) \
+        ON CONFLICT (source_name, scope) DO UPDATE SET cursor = excluded.cursor, \
+        updated_at = excluded.updated_at";
+}
+
+fragments! {
+    /// `updated_at` of live issues by key: an `IN` list follows.
+    STORED_UPDATED_AT_HEAD = "SELECT key, updated_at FROM issues WHERE gone_at IS NULL AND key IN (";
+    /// Membership times by (issue key, sprint remote id): rows of `VALUES`, then the source.
+    MEMBERSHIP_TIMES_HEAD = "WITH j(key, sprint, at) AS (SELECT * FROM (";
+    MEMBERSHIP_TIMES_JOIN = ")), t(issue_id, sprint_id, at) AS (SELECT i.id, s.id, j.at FROM j \
+        JOIN issues i ON i.key = j.key JOIN sprints s ON s.remote_id = j.sprint \
+        AND s.source_name = ";
+    /// Joins set when the membership began.
+    MEMBERSHIP_JOINED_TAIL = ") UPDATE sprint_issues SET added_at = (SELECT t.at FROM t \
+        WHERE t.issue_id = sprint_issues.issue_id AND t.sprint_id = sprint_issues.sprint_id) \
+        WHERE (issue_id, sprint_id) IN (SELECT issue_id, sprint_id FROM t)";
+    /// Departures set when an ended membership ended.
+    MEMBERSHIP_LEFT_TAIL = ") UPDATE sprint_issues SET removed_at = (SELECT t.at FROM t \
+        WHERE t.issue_id = sprint_issues.issue_id AND t.sprint_id = sprint_issues.sprint_id) \
+        WHERE (issue_id, sprint_id) IN (SELECT issue_id, sprint_id FROM t) AND removed_at IS NOT NULL";
+    /// History marks by issue id: rows of `VALUES`, then the tail.
+    MARK_HISTORY_HEAD = "WITH m(id, at) AS (SELECT * FROM (";
+    MARK_HISTORY_TAIL = ")) UPDATE issues SET history_synced_at = (SELECT at FROM m WHERE m.id = issues.id) \
+        WHERE id IN (SELECT id FROM m)";
+}
 
 pub async fn cursor(pool: &SqlitePool, source: &str, scope: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT cursor FROM sync_cursors WHERE source_name = ? AND scope = ?")
-            .bind(source)
-            .bind(scope)
-            .fetch_optional(pool)
-            .await?,
-    )
+    Ok(sqlx::query_scalar(CURSOR)
+        .bind(source)
+        .bind(scope)
+        .fetch_optional(pool)
+        .await?)
 }
 
 /// Moves the cursor forward (never back: pages written out of order cannot rewind it).
@@ -27,17 +92,13 @@ pub async fn advance_cursor(
     cursor: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sync_cursors (source_name, scope, cursor, updated_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (source_name, scope) DO UPDATE SET cursor = excluded.cursor, \
-         updated_at = excluded.updated_at WHERE excluded.cursor > sync_cursors.cursor",
-    )
-    .bind(source)
-    .bind(scope)
-    .bind(cursor)
-    .bind(to_db(now))
-    .execute(conn)
-    .await?;
+    sqlx::query(ADVANCE_CURSOR)
+        .bind(source)
+        .bind(scope)
+        .bind(cursor)
+        .bind(to_db(now))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -49,17 +110,13 @@ pub async fn set_cursor(
     value: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sync_cursors (source_name, scope, cursor, updated_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (source_name, scope) DO UPDATE SET cursor = excluded.cursor, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(source)
-    .bind(scope)
-    .bind(value)
-    .bind(to_db(now))
-    .execute(conn)
-    .await?;
+    sqlx::query(SET_CURSOR)
+        .bind(source)
+        .bind(scope)
+        .bind(value)
+        .bind(to_db(now))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -70,24 +127,17 @@ pub async fn start_run(
     kind: &str,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    sqlx::query(
-        "UPDATE sync_runs SET state = 'cancelled', finished_at = ?, \
-         error = coalesce(error, 'stopped before it finished') \
-         WHERE source_name = ? AND state = 'running'",
-    )
-    .bind(to_db(now))
-    .bind(source)
-    .execute(&mut *conn)
-    .await?;
-    Ok(sqlx::query_scalar(
-        "INSERT INTO sync_runs (source_name, kind, started_at, state) VALUES (?, ?, ?, 'running') \
-         RETURNING id",
-    )
-    .bind(source)
-    .bind(kind)
-    .bind(to_db(now))
-    .fetch_one(conn)
-    .await?)
+    sqlx::query(CANCEL_LEFT_RUNNING)
+        .bind(to_db(now))
+        .bind(source)
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_scalar(START_RUN)
+        .bind(source)
+        .bind(kind)
+        .bind(to_db(now))
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Adds a stored page's counts to the run (in the page's transaction).
@@ -97,15 +147,12 @@ pub async fn count_page(
     seen: usize,
     changed: usize,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE sync_runs SET pages = pages + 1, issues_seen = issues_seen + ?, \
-         issues_changed = issues_changed + ? WHERE id = ?",
-    )
-    .bind(i64::try_from(seen).unwrap_or(i64::MAX))
-    .bind(i64::try_from(changed).unwrap_or(i64::MAX))
-    .bind(run)
-    .execute(conn)
-    .await?;
+    sqlx::query(COUNT_PAGE)
+        .bind(i64::try_from(seen).unwrap_or(i64::MAX))
+        .bind(i64::try_from(changed).unwrap_or(i64::MAX))
+        .bind(run)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -115,7 +162,7 @@ pub async fn finish_run(
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("UPDATE sync_runs SET state = ?, finished_at = ?, error = ? WHERE id = ?")
+    sqlx::query(FINISH_RUN)
         .bind(if error.is_some() { "failed" } else { "ok" })
         .bind(to_db(now))
         .bind(error)
@@ -128,7 +175,7 @@ pub async fn finish_run(
 /// Marks issues the tracker no longer shows; their rows and history stay.
 pub async fn mark_gone(conn: &mut SqliteConnection, ids: &[i64], now: DateTime<Utc>) -> Result<()> {
     for id in ids {
-        sqlx::query("UPDATE issues SET gone_at = ? WHERE id = ? AND gone_at IS NULL")
+        sqlx::query(MARK_GONE)
             .bind(to_db(now))
             .bind(id)
             .execute(&mut *conn)
@@ -144,7 +191,7 @@ pub async fn mark_gone_keys(
     now: DateTime<Utc>,
 ) -> Result<()> {
     for key in keys {
-        sqlx::query("UPDATE issues SET gone_at = ? WHERE key = ? AND gone_at IS NULL")
+        sqlx::query(MARK_GONE_KEY)
             .bind(to_db(now))
             .bind(key)
             .execute(&mut *conn)
@@ -160,18 +207,23 @@ pub async fn stored_updated_at(
 ) -> Result<std::collections::HashMap<String, String>> {
     let mut out = std::collections::HashMap::new();
     for chunk in keys.chunks(500) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT key, updated_at FROM issues WHERE gone_at IS NULL AND key IN (",
-        );
-        let mut list = q.separated(", ");
-        for k in chunk {
-            list.push_bind(k);
-        }
-        q.push(")");
-        let rows: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
+        let rows: Vec<(String, String)> = stored_updated_at_query(chunk)
+            .build_query_as()
+            .fetch_all(pool)
+            .await?;
         out.extend(rows);
     }
     Ok(out)
+}
+
+fn stored_updated_at_query(keys: &[String]) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::new(STORED_UPDATED_AT_HEAD);
+    let mut list = q.separated(", ");
+    for k in keys {
+        list.push_bind(k);
+    }
+    q.push(")");
+    q
 }
 
 /// Issues of a project whose status history is missing or older than the issue: (id, key,
@@ -181,17 +233,11 @@ pub async fn history_due(
     source: &str,
     project_remote_id: &str,
 ) -> Result<Vec<(i64, String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT i.id, i.key, i.updated_at FROM issues i JOIN projects p ON p.id = i.project_id \
-         WHERE p.source_name = ? AND p.remote_id = ? AND i.gone_at IS NULL \
-         AND (i.history_synced_at IS NULL OR i.history_synced_at < i.updated_at) \
-         AND (i.status_category <> 'todo' OR i.history_synced_at IS NOT NULL) \
-         ORDER BY i.updated_at, i.id",
-    )
-    .bind(source)
-    .bind(project_remote_id)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as(HISTORY_DUE)
+        .bind(source)
+        .bind(project_remote_id)
+        .fetch_all(pool)
+        .await?)
 }
 
 /// An issue whose history is due: id, key, `updated_at`, remote id.
@@ -201,22 +247,16 @@ pub type DueIssue = (i64, String, String, Option<String>);
 /// `updated_at`, remote id), oldest change first. For trackers whose history comes in bulk, so
 /// issues still to do are included.
 pub async fn history_due_source(pool: &SqlitePool, source: &str) -> Result<Vec<DueIssue>> {
-    Ok(sqlx::query_as(
-        "SELECT i.id, i.key, i.updated_at, i.remote_id FROM issues i \
-         JOIN projects p ON p.id = i.project_id \
-         WHERE p.source_name = ? AND i.gone_at IS NULL \
-         AND (i.history_synced_at IS NULL OR i.history_synced_at < i.updated_at) \
-         ORDER BY i.updated_at, i.id",
-    )
-    .bind(source)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as(HISTORY_DUE_SOURCE)
+        .bind(source)
+        .fetch_all(pool)
+        .await?)
 }
 
 /// Marks the histories of these issues fetched as of their current `updated_at`.
 pub async fn mark_history_keys(conn: &mut SqliteConnection, keys: &[String]) -> Result<()> {
     for key in keys {
-        sqlx::query("UPDATE issues SET history_synced_at = updated_at WHERE key = ?")
+        sqlx::query(MARK_HISTORY_KEY)
             .bind(key)
             .execute(&mut *conn)
             .await?;
@@ -232,48 +272,74 @@ pub async fn set_membership_times(
     times: &[(String, String, DateTime<Utc>)],
     joined: bool,
 ) -> Result<()> {
-    let (column, only) = if joined {
-        ("added_at", "")
-    } else {
-        ("removed_at", " AND removed_at IS NOT NULL")
-    };
     for chunk in times.chunks(500) {
-        let mut q =
-            sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH j(key, sprint, at) AS (SELECT * FROM (");
-        q.push_values(chunk, |mut row, (key, sprint, at)| {
-            row.push_bind(key).push_bind(sprint).push_bind(to_db(*at));
-        });
-        q.push(
-            ")), t(issue_id, sprint_id, at) AS (SELECT i.id, s.id, j.at FROM j \
-             JOIN issues i ON i.key = j.key JOIN sprints s ON s.remote_id = j.sprint \
-             AND s.source_name = ",
-        );
-        q.push_bind(source);
-        q.push(format!(
-            ") UPDATE sprint_issues SET {column} = (SELECT t.at FROM t \
-             WHERE t.issue_id = sprint_issues.issue_id AND t.sprint_id = sprint_issues.sprint_id) \
-             WHERE (issue_id, sprint_id) IN (SELECT issue_id, sprint_id FROM t){only}"
-        ));
-        q.build().execute(&mut *conn).await?;
+        membership_times_query(source, chunk, joined)
+            .build()
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
+}
+
+fn membership_times_query(
+    source: &str,
+    times: &[(String, String, DateTime<Utc>)],
+    joined: bool,
+) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::new(MEMBERSHIP_TIMES_HEAD);
+    q.push_values(times, |mut row, (key, sprint, at)| {
+        row.push_bind(key).push_bind(sprint).push_bind(to_db(*at));
+    });
+    q.push(MEMBERSHIP_TIMES_JOIN);
+    q.push_bind(source);
+    q.push(if joined {
+        MEMBERSHIP_JOINED_TAIL
+    } else {
+        MEMBERSHIP_LEFT_TAIL
+    });
+    q
 }
 
 /// Records that these issues' histories were fetched as of their `updated_at` then.
 pub async fn mark_history(conn: &mut SqliteConnection, marks: &[(i64, String)]) -> Result<()> {
     // One UPDATE per 500 issues through a VALUES table, not one statement each.
     for chunk in marks.chunks(500) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH m(id, at) AS (SELECT * FROM (");
-        q.push_values(chunk, |mut row, (id, at)| {
-            row.push_bind(*id).push_bind(at);
-        });
-        q.push(
-            ")) UPDATE issues SET history_synced_at = (SELECT at FROM m WHERE m.id = issues.id) \
-             WHERE id IN (SELECT id FROM m)",
-        );
-        q.build().execute(&mut *conn).await?;
+        mark_history_query(chunk)
+            .build()
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
+}
+
+fn mark_history_query(marks: &[(i64, String)]) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::new(MARK_HISTORY_HEAD);
+    q.push_values(marks, |mut row, (id, at)| {
+        row.push_bind(*id).push_bind(at);
+    });
+    q.push(MARK_HISTORY_TAIL);
+    q
+}
+
+/// Instances of this module's dynamic statements, for the schema check.
+pub(crate) fn examples() -> Vec<Statement> {
+    let at = DateTime::<Utc>::UNIX_EPOCH;
+    let keys = ["A-1".to_owned(), "A-2".to_owned()];
+    let times = [("A-1".to_owned(), "7".to_owned(), at)];
+    let example =
+        |name, q: QueryBuilder<Sqlite>| Statement::example(module_path!(), name, q.into_string());
+    vec![
+        example("stored_updated_at", stored_updated_at_query(&keys)),
+        example(
+            "membership_joined",
+            membership_times_query("jira", &times, true),
+        ),
+        example(
+            "membership_left",
+            membership_times_query("jira", &times, false),
+        ),
+        example("mark_history", mark_history_query(&[(1, "x".to_owned())])),
+    ]
 }
 
 /// Live issues of a project that are open here: reconcile checks each against the tracker.
@@ -282,15 +348,28 @@ pub async fn open_issues(
     source: &str,
     project_remote_id: &str,
 ) -> Result<Vec<(i64, String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT i.id, i.remote_id, i.key FROM issues i JOIN projects p ON p.id = i.project_id \
-         WHERE p.source_name = ? AND p.remote_id = ? AND i.gone_at IS NULL \
-         AND i.status_category <> 'done'",
-    )
-    .bind(source)
-    .bind(project_remote_id)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as(OPEN_ISSUES)
+        .bind(source)
+        .bind(project_remote_id)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Live issues of a source that are open here: reconcile checks each against the tracker.
+pub async fn open_issues_of_source(pool: &SqlitePool, source: &str) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(OPEN_ISSUES_OF_SOURCE)
+        .bind(source)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Each status stored from `source` with its category (as stored: `todo`, `in_progress`,
+/// `done`).
+pub async fn status_categories(pool: &SqlitePool, source: &str) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(STATUS_CATEGORIES_OF_SOURCE)
+        .bind(source)
+        .fetch_all(pool)
+        .await?)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -309,11 +388,8 @@ pub struct RunRow {
 
 /// The newest runs first.
 pub async fn recent_runs(pool: &SqlitePool, limit: i64) -> Result<Vec<RunRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, source_name, kind, started_at, finished_at, state, pages, issues_seen, \
-         issues_changed, error FROM sync_runs ORDER BY id DESC LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as(RECENT_RUNS)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
 }

@@ -11,6 +11,7 @@ use futures_util::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
+use crate::clock::Clock;
 use crate::config::secrets::Secret;
 
 /// How a request authenticates; the value is never logged.
@@ -147,6 +148,8 @@ pub struct Http {
     auth: Auth,
     retry: RetryPolicy,
     sleeper: Sleeper,
+    /// Reads "now" for rate-limit resets given as a time (frozen in tests and demos).
+    clock: Clock,
     /// Called before each wait: (why, how long), for the progress line.
     on_wait: OnWait,
 }
@@ -156,15 +159,17 @@ pub struct HttpOptions {
     pub ca_file: Option<std::path::PathBuf>,
     pub retry: RetryPolicy,
     pub sleeper: Sleeper,
+    pub clock: Clock,
 }
 
 impl HttpOptions {
-    pub fn new(timeout: Duration) -> Self {
+    pub fn new(timeout: Duration, clock: Clock) -> Self {
         Self {
             timeout,
             ca_file: None,
             retry: RetryPolicy::default(),
             sleeper: tokio_sleeper(),
+            clock,
         }
     }
 }
@@ -203,6 +208,7 @@ impl Http {
             auth,
             retry: options.retry,
             sleeper: options.sleeper,
+            clock: options.clock,
             on_wait: Arc::new(|_, _| {}),
         })
     }
@@ -329,7 +335,7 @@ impl Http {
         if status.is_success() {
             return Ok(Answer { headers, body, url });
         }
-        Err(classify(status, &headers, &body, shown))
+        Err(classify(status, &headers, &body, shown, self.clock))
     }
 }
 
@@ -375,7 +381,13 @@ fn server_message(body: &[u8]) -> String {
     crate::domain::text::sanitize(&text.chars().take(300).collect::<String>(), false)
 }
 
-fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], url: String) -> HttpError {
+fn classify(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    url: String,
+    clock: Clock,
+) -> HttpError {
     let message = server_message(body);
     match status.as_u16() {
         401 | 403 => HttpError::Auth {
@@ -391,7 +403,7 @@ fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], url: String) -
         410 => HttpError::Gone { url, message },
         429 => HttpError::RateLimited {
             url,
-            retry_after: retry_after(headers).unwrap_or(Duration::from_secs(5)),
+            retry_after: retry_after(headers, clock).unwrap_or(Duration::from_secs(5)),
         },
         500..=599 => HttpError::Server {
             status: status.as_u16(),
@@ -406,8 +418,9 @@ fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], url: String) -
     }
 }
 
-/// `Retry-After` in seconds (or an HTTP date), else GitLab's `RateLimit-Reset` (epoch seconds).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+/// `Retry-After` in seconds (or an HTTP date), else GitLab's `RateLimit-Reset` (epoch seconds);
+/// the times are counted from the clock's now.
+fn retry_after(headers: &HeaderMap, clock: Clock) -> Option<Duration> {
     let get = |name: &str| {
         headers
             .get(name)
@@ -419,12 +432,12 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             return Some(Duration::from_secs(secs));
         }
         if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
-            let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
+            let secs = (at.with_timezone(&chrono::Utc) - clock.now()).num_seconds();
             return Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)));
         }
     }
     let reset: i64 = get("ratelimit-reset")?.parse().ok()?;
-    let secs = reset - chrono::Utc::now().timestamp();
+    let secs = reset - clock.now().timestamp();
     Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0).max(1)))
 }
 

@@ -2,6 +2,12 @@
 //! page into records and writes it through the single writer together with the cursor that
 //! covers it, so a killed sync resumes where it stopped and never duplicates anything. Progress
 //! goes out as [`SyncEvent`]s (status bar, progress bar); every run is logged in `sync_runs`.
+//!
+//! A tracker is a module shaped like `gitlab/` and `jira/`: `mod.rs` (connect, a pass,
+//! reconcile), `api` (its REST answers or calls), `pages` (listings written page by page with
+//! the cursor), `map` (answers into records), `history` (status histories), `push` (write-back
+//! of outbox rows); `run` and `writeback` pick the tracker by source. Time comes from
+//! [`Options::clock`], never the system clock.
 
 pub mod gitlab;
 pub mod http;
@@ -16,6 +22,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::clock::Clock;
+
 /// What a sync pass should do.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -29,11 +37,15 @@ pub struct Options {
     pub timeout: Duration,
     /// Retries of a failed request (rate limits, 5xx, timeouts) before giving up.
     pub retries: usize,
+    /// When the pass started: what its runs, cursors and "gone" marks are stamped with.
     pub now: DateTime<Utc>,
+    /// The injected clock, read while the pass runs (a rate limit's reset time, say).
+    pub clock: Clock,
 }
 
 impl Options {
-    pub fn from_config(config: &crate::config::SyncConfig, now: DateTime<Utc>) -> Self {
+    /// A pass starting now on `clock`.
+    pub fn new(config: &crate::config::SyncConfig, clock: Clock) -> Self {
         Self {
             full: false,
             reconcile: false,
@@ -42,7 +54,8 @@ impl Options {
             closed_window_days: config.closed_window_days,
             timeout: Duration::from_secs(u64::from(config.timeout_secs.max(1))),
             retries: 4,
-            now,
+            now: clock.now(),
+            clock,
         }
     }
 }
@@ -118,7 +131,7 @@ pub(crate) fn source_http(
     sleeper: Option<http::Sleeper>,
     progress: Option<Progress>,
 ) -> Result<http::Http, SyncError> {
-    let mut http_options = http::HttpOptions::new(options.timeout);
+    let mut http_options = http::HttpOptions::new(options.timeout, options.clock);
     http_options.ca_file = ca_file.map(std::path::Path::to_path_buf);
     http_options.retry.retries = options.retries;
     if let Some(s) = sleeper {

@@ -9,20 +9,12 @@ use serde_json::Value;
 
 use super::http::Sleeper;
 use super::{Options, SyncError};
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::time::to_db;
-use crate::store::Store;
+use crate::store::{Store, outbox};
 
 /// One pending row.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct Row {
-    pub id: i64,
-    pub issue_id: Option<i64>,
-    pub source_name: String,
-    pub operation: String,
-    pub payload_json: String,
-    pub attempts: i64,
-}
+pub use crate::store::outbox::Row;
 
 /// The issue a row is about, as the tracker knows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,29 +110,17 @@ where
 
 /// The rows waiting for a push, oldest first, for the configured sources only.
 async fn pending(store: &Store, sources: &[String]) -> Result<Vec<Row>, SyncError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, issue_id, source_name, operation, payload_json, attempts FROM outbox \
-         WHERE state IN ('pending', 'failed') ORDER BY id",
-    )
-    .fetch_all(store.pool())
-    .await
-    .map_err(crate::store::StoreError::from)?;
-    Ok(rows
+    Ok(outbox::pending(store.pool())
+        .await?
         .into_iter()
         .filter(|r| sources.contains(&r.source_name))
         .collect())
 }
 
 async fn target(store: &Store, issue_id: i64) -> Result<Target, SyncError> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT i.key, p.remote_id, p.key FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = ?",
-    )
-    .bind(issue_id)
-    .fetch_optional(store.pool())
-    .await
-    .map_err(crate::store::StoreError::from)?;
-    let (key, project_id, project_key) =
-        row.ok_or_else(|| SyncError::Data(format!("issue {issue_id} no longer exists")))?;
+    let (key, project_id, project_key) = outbox::target(store.pool(), issue_id)
+        .await?
+        .ok_or_else(|| SyncError::Data(format!("issue {issue_id} no longer exists")))?;
     let iid = key.rsplit_once('#').and_then(|(_, n)| n.parse().ok());
     Ok(Target {
         project: if iid.is_some() {
@@ -161,16 +141,28 @@ pub struct Outcome {
     pub result: Result<Pushed, String>,
 }
 
-/// Pushes every pending row of the configured sources (one source: `only`).
+/// Pushes every pending row of the configured sources (one source: `only`), on `clock`.
 pub async fn push(
     store: &Store,
     config: &Config,
     only: Option<&str>,
     dry_run: bool,
-    now: DateTime<Utc>,
+    clock: Clock,
     sleeper: Option<Sleeper>,
 ) -> Result<Vec<Outcome>, SyncError> {
-    let options = Options::from_config(&config.sync, now);
+    let options = Options::new(&config.sync, clock);
+    push_with(store, config, only, dry_run, &options, sleeper).await
+}
+
+async fn push_with(
+    store: &Store,
+    config: &Config,
+    only: Option<&str>,
+    dry_run: bool,
+    options: &Options,
+    sleeper: Option<Sleeper>,
+) -> Result<Vec<Outcome>, SyncError> {
+    let now = options.now;
     let names: Vec<String> = config
         .gitlab
         .iter()
@@ -192,7 +184,7 @@ pub async fn push(
                 .map_err(|e| SyncError::Data(format!("bad payload: {e}")))?;
             if let Some(source) = config.gitlab.iter().find(|s| s.name == row.source_name) {
                 if !gitlabs.contains_key(&source.name) {
-                    let g = super::gitlab::Gitlab::connect(source, &options, sleeper.clone(), None)
+                    let g = super::gitlab::Gitlab::connect(source, options, sleeper.clone(), None)
                         .await?;
                     gitlabs.insert(source.name.clone(), g);
                 }
@@ -201,7 +193,7 @@ pub async fn push(
             } else if let Some(source) = config.jira.iter().find(|s| s.name == row.source_name) {
                 if !jiras.contains_key(&source.name) {
                     let j =
-                        super::jira::Jira::connect(source, &options, sleeper.clone(), None).await?;
+                        super::jira::Jira::connect(source, options, sleeper.clone(), None).await?;
                     jiras.insert(source.name.clone(), j);
                 }
                 let j = &jiras[&source.name];
@@ -239,7 +231,6 @@ async fn record(
     now: DateTime<Utc>,
 ) -> Result<(), SyncError> {
     let (id, issue) = (row.id, row.issue_id);
-    let at = to_db(now);
     let outcome: Result<Option<(String, String)>, String> = match result {
         Ok(p) => Ok(p.created.clone()),
         Err(e) => Err(e.to_string()),
@@ -249,39 +240,9 @@ async fn record(
         .transaction(move |c| {
             Box::pin(async move {
                 match outcome {
-                    Ok(created) => {
-                        sqlx::query(
-                            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, \
-                             remote_id = ?, updated_at = ? WHERE id = ?",
-                        )
-                        .bind(created.as_ref().map(|(r, _)| r.clone()))
-                        .bind(&at)
-                        .bind(id)
-                        .execute(&mut *c)
-                        .await?;
-                        if let (Some((remote, key)), Some(issue)) = (created, issue) {
-                            // The next sync finds the issue under its real identity.
-                            sqlx::query("UPDATE issues SET remote_id = ?, key = ? WHERE id = ?")
-                                .bind(remote)
-                                .bind(key)
-                                .bind(issue)
-                                .execute(&mut *c)
-                                .await?;
-                        }
-                    }
-                    Err(reason) => {
-                        sqlx::query(
-                            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, \
-                             updated_at = ? WHERE id = ?",
-                        )
-                        .bind(reason)
-                        .bind(&at)
-                        .bind(id)
-                        .execute(&mut *c)
-                        .await?;
-                    }
+                    Ok(created) => outbox::mark_sent(c, id, issue, created, now).await,
+                    Err(reason) => outbox::mark_failed(c, id, &reason, now).await,
                 }
-                Ok(())
             })
         })
         .await?;
@@ -307,16 +268,7 @@ pub async fn confirm(
     since: DateTime<Utc>,
 ) -> Result<(usize, usize), SyncError> {
     use crate::domain::proposal::Field;
-    let rows: Vec<(i64, Option<i64>, String, String)> = sqlx::query_as(
-        "SELECT id, issue_id, operation, payload_json FROM outbox \
-         WHERE source_name = ? AND state = 'sent' AND confirmed_at IS NULL \
-           AND operation IN ('set_status', 'set_field') AND updated_at < ?",
-    )
-    .bind(source)
-    .bind(to_db(since))
-    .fetch_all(store.pool())
-    .await
-    .map_err(crate::store::StoreError::from)?;
+    let rows = outbox::sent_unconfirmed(store.pool(), source, since).await?;
     let mut verdicts: Vec<(i64, Option<String>)> = Vec::new();
     for (id, issue, operation, payload) in rows {
         let (Some(issue), Ok(payload)) = (issue, serde_json::from_str::<Value>(&payload)) else {
@@ -332,11 +284,7 @@ pub async fn confirm(
             _ => None,
         };
         let now: Option<String> = match (operation.as_str(), field) {
-            ("set_status", _) => sqlx::query_scalar("SELECT status FROM issues WHERE id = ?")
-                .bind(issue)
-                .fetch_optional(store.pool())
-                .await
-                .map_err(crate::store::StoreError::from)?,
+            ("set_status", _) => crate::store::issues::status(store.pool(), issue).await?,
             (_, Some(f)) => crate::store::proposals::field_value(store.pool(), issue, f).await?,
             _ => continue,
         };
@@ -358,30 +306,14 @@ pub async fn confirm(
     if verdicts.is_empty() {
         return Ok((0, 0));
     }
-    let at = to_db(since);
     store
         .writer()
         .transaction(move |c| {
             Box::pin(async move {
                 for (id, conflict) in verdicts {
                     match conflict {
-                        None => {
-                            sqlx::query("UPDATE outbox SET confirmed_at = ? WHERE id = ?")
-                                .bind(&at)
-                                .bind(id)
-                                .execute(&mut *c)
-                                .await?;
-                        }
-                        Some(why) => {
-                            sqlx::query(
-                                "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
-                            )
-                            .bind(why)
-                            .bind(&at)
-                            .bind(id)
-                            .execute(&mut *c)
-                            .await?;
-                        }
+                        None => outbox::confirm(c, id, since).await?,
+                        Some(why) => outbox::overwritten(c, id, &why, since).await?,
                     }
                 }
                 Ok(())
@@ -487,14 +419,7 @@ pub async fn parent_of(
     let Some(issue) = row.issue_id else {
         return Ok(None);
     };
-    let found: Option<(String, String, String, bool)> = sqlx::query_as(
-        "SELECT p.key, p.issue_type, p.title, p.remote_id NOT LIKE 'local:%' FROM issues c \
-         JOIN issues p ON p.id = c.parent_id WHERE c.id = ?",
-    )
-    .bind(issue)
-    .fetch_optional(store.pool())
-    .await
-    .map_err(crate::store::StoreError::from)?;
+    let found = outbox::parent_of(store.pool(), issue).await?;
     let parent = found.map(|(key, issue_type, title, pushed)| Parent {
         key,
         issue_type,

@@ -112,7 +112,7 @@ async fn jira_gets_epic_story_and_sub_tasks_with_parents_and_adf() {
         &jira_config(&server.uri()),
         None,
         false,
-        now(),
+        sprintdeck::clock::Clock::frozen(now()),
         None,
     )
     .await
@@ -181,7 +181,7 @@ async fn a_child_waits_while_its_parent_is_not_on_the_tracker() {
         &jira_config(&server.uri()),
         None,
         false,
-        now(),
+        sprintdeck::clock::Clock::frozen(now()),
         None,
     )
     .await
@@ -236,9 +236,16 @@ async fn gitlab_gets_labelled_issues_linked_to_their_parents() {
         .mount(&fake.server)
         .await;
     let config = crate::gitlab_sync::config(&fake.server.uri());
-    let outcomes = writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    let outcomes = writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
     let requests = fake.server.received_requests().await.unwrap_or_default();
     let labels: Vec<Value> = bodies(&requests, "POST", "/issues")

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sprintdeck::clock::Clock;
 use sprintdeck::config::Config;
 use sprintdeck::store::Store;
 use sprintdeck::sync::http::Sleeper;
@@ -23,7 +24,10 @@ pub fn config(base_url: &str) -> Config {
 }
 
 pub fn options() -> Options {
-    let mut o = Options::from_config(&sprintdeck::config::SyncConfig::default(), now());
+    let mut o = Options::new(
+        &sprintdeck::config::SyncConfig::default(),
+        Clock::frozen(now()),
+    );
     o.per_page = 20;
     o
 }
@@ -262,6 +266,35 @@ async fn rate_limit_waits_as_asked_and_server_errors_are_retried() {
     assert!(
         waits[1..].iter().all(|w| *w >= Duration::from_millis(500)),
         "{waits:?}"
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_resets_are_counted_from_the_injected_clock() {
+    // Both forms name a time, not a delay: the wait is that time minus the frozen now (the
+    // system clock would make it days long or nothing).
+    let reset = (now() + chrono::Duration::seconds(7))
+        .timestamp()
+        .to_string();
+    let date = (now() + chrono::Duration::seconds(9)).to_rfc2822();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = empty_store(&dir).await;
+    let fake = FakeGitlab::start(issues(10), Paging::Keyset).await;
+    {
+        let mut s = fake.state.lock().expect("lock");
+        s.faults
+            .push_back(Fault::Status(429, vec![("ratelimit-reset", reset)]));
+        s.faults
+            .push_back(Fault::Status(429, vec![("retry-after", date)]));
+    }
+    let (sleeper, waits) = recording_sleeper();
+    let counts = run_with(&store, &fake, &options(), sleeper)
+        .await
+        .expect("recovers");
+    assert_eq!(counts.seen, 10);
+    assert_eq!(
+        *waits.lock().expect("lock"),
+        [Duration::from_secs(7), Duration::from_secs(9)]
     );
 }
 

@@ -69,6 +69,35 @@ async fn token_pages_run_to_is_last_whatever_form_the_last_token_takes() {
 }
 
 #[tokio::test]
+async fn what_a_pass_remembers_is_stamped_with_the_injected_clock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = empty_store(&dir).await;
+    let fake = FakeJira::start(three_pages(Some(Value::from("")))).await;
+    run(&store, &config(&fake.server.uri(), ""), &options())
+        .await
+        .expect("bootstrap");
+    let frozen = sprintdeck::domain::time::to_db(now());
+    let stamps: Vec<(String, String)> =
+        sqlx::query_as("SELECT scope, updated_at FROM sync_cursors ORDER BY scope")
+            .fetch_all(store.pool())
+            .await
+            .expect("cursors");
+    assert!(
+        stamps.iter().any(|(scope, _)| scope == "fields"),
+        "the field ids are remembered: {stamps:?}"
+    );
+    for (scope, at) in &stamps {
+        assert_eq!(at, &frozen, "cursor {scope}");
+    }
+    let (started, finished): (String, Option<String>) =
+        sqlx::query_as("SELECT started_at, finished_at FROM sync_runs")
+            .fetch_one(store.pool())
+            .await
+            .expect("run");
+    assert_eq!((started, finished), (frozen.clone(), Some(frozen)));
+}
+
+#[tokio::test]
 async fn bootstrap_maps_issues_history_and_then_nothing_changed_costs_one_request() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = empty_store(&dir).await;

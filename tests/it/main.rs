@@ -48,6 +48,7 @@ mod roundtrip;
 mod sim;
 mod sim_selftest;
 mod store;
+mod store_sql;
 mod teams_demo;
 mod theme;
 mod tui;

@@ -3,8 +3,7 @@ use sprintdeck::domain::query;
 use sprintdeck::domain::records::{Batch, IssueRecord, ProjectRecord};
 use sprintdeck::domain::{IssueType, Source, StatusCategory};
 use sprintdeck::store::filter::{self, FilterContext};
-use sprintdeck::store::{Create, Store, StoreError, import, queries, read};
-use sqlx::Executor;
+use sprintdeck::store::{Create, Store, StoreError, import, read};
 
 use crate::common::{demo_store, empty_store, now, query_rows};
 
@@ -124,56 +123,6 @@ async fn migrations_create_the_schema_with_wal_and_foreign_keys() {
         .await
         .expect("reopens");
     again.close().await.expect("closes");
-}
-
-#[tokio::test]
-async fn every_read_query_prepares_against_the_migrated_schema() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = empty_store(&dir).await;
-    let mut conn = store.pool().acquire().await.expect("connection");
-    for (name, sql) in queries::ALL {
-        conn.prepare(sqlx::SqlSafeStr::into_sql_str(*sql))
-            .await
-            .unwrap_or_else(|e| panic!("query {name} does not prepare: {e}"));
-    }
-    // Every filter operator compiles to SQL that runs on an empty database.
-    for q in [
-        "word \"a phrase\" status:doing status:\"In Review\" assignee:me assignee:none label:x project:OPS",
-        "type:bug sprint:current sprint:next sprint:none sprint:\"Sprint 1\" epic:OPS-1 priority:high priority:p9",
-        "is:open is:closed is:overdue is:blocked is:unestimated points:>=5 -label:y key:A-1,B-2",
-        "created:>7d updated:<2026-01-01 closed:2026-01-01..2026-02-01 due:<7d due:=2026-05-05 in-progress:>5d % sort:key-desc",
-    ] {
-        for sort in [
-            "",
-            " sort:type",
-            " sort:title",
-            " sort:status",
-            " sort:assignee",
-            " sort:points",
-            " sort:sprint",
-            " sort:priority",
-            " sort:created",
-            " sort:due",
-        ] {
-            let text = format!("{q}{sort}");
-            let compiled = filter::compile(
-                &query::parse(&text).expect("parses"),
-                &FilterContext {
-                    now: now(),
-                    me: None,
-                },
-            )
-            .expect("compiles");
-            read::backlog(store.pool(), &compiled, Some(5))
-                .await
-                .unwrap_or_else(|e| panic!("{text}: {e}"));
-            read::backlog_count(store.pool(), &compiled)
-                .await
-                .unwrap_or_else(|e| panic!("{text}: {e}"));
-        }
-    }
-    drop(conn);
-    store.close().await.expect("closes");
 }
 
 #[tokio::test]

@@ -147,9 +147,16 @@ async fn gitlab_gets_state_notes_and_one_issue_for_a_create_that_timed_out() {
     let mut config = crate::gitlab_sync::config(&fake.server.uri());
     config.sync.timeout_secs = 1;
     let (sleeper, _) = recording_sleeper();
-    let outcomes = writeback::push(&store, &config, None, false, now(), Some(sleeper))
-        .await
-        .expect("pushes");
+    let outcomes = writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        Some(sleeper),
+    )
+    .await
+    .expect("pushes");
     assert_eq!(outcomes.len(), 3);
     for o in &outcomes {
         assert!(o.result.is_ok(), "{o:?}");
@@ -208,9 +215,16 @@ async fn gitlab_gets_state_notes_and_one_issue_for_a_create_that_timed_out() {
         .await
         .expect("count");
     assert_eq!(sent, 3);
-    let again = writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    let again = writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     assert!(again.is_empty(), "sent rows are not sent twice");
 }
 
@@ -244,9 +258,16 @@ async fn apply_and_push(
     proposals::create_and_apply(store, proposal(changes), true, now())
         .await
         .expect("applies");
-    writeback::push(store, &jira_config(&server.uri()), None, false, now(), None)
-        .await
-        .expect("pushes")
+    writeback::push(
+        store,
+        &jira_config(&server.uri()),
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes")
 }
 
 pub fn jira_config(url: &str) -> sprintdeck::config::Config {
@@ -321,9 +342,16 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
         .expect("applies");
     // A dry run reads the transitions but writes nothing.
     let config = jira_config(&server.uri());
-    let dry = writeback::push(&store, &config, None, true, now(), None)
-        .await
-        .expect("dry run");
+    let dry = writeback::push(
+        &store,
+        &config,
+        None,
+        true,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("dry run");
     let listed: Vec<String> = dry
         .iter()
         .flat_map(|o| o.result.as_ref().expect("ok").writes.clone())
@@ -349,9 +377,16 @@ async fn jira_takes_the_transition_whose_target_is_the_status_and_comments_in_ad
         .await
         .expect("count");
     assert_eq!(pending, 3, "and records nothing");
-    let outcomes = writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    let outcomes = writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
     let requests = server.received_requests().await.unwrap_or_default();
     let bodies: Vec<(String, Value)> = requests
@@ -540,9 +575,16 @@ async fn the_next_sync_confirms_a_push_or_marks_a_differing_tracker_as_a_conflic
     )
     .await
     .expect("applies");
-    writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     // A sync that started after the push finds the tracker as pushed: confirmed.
     let later = now() + chrono::Duration::minutes(5);
     assert_eq!(
@@ -581,9 +623,16 @@ async fn the_next_sync_confirms_a_push_or_marks_a_differing_tracker_as_a_conflic
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
-    writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     store
         .writer()
         .transaction(|c| {
@@ -616,9 +665,16 @@ async fn the_next_sync_confirms_a_push_or_marks_a_differing_tracker_as_a_conflic
     // Pushing again does not overwrite: the tracker no longer shows what the change replaced.
     server.reset().await;
     mount_status(&server, "Blocked").await;
-    let again = writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    let again = writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     assert!(
         again[0]
             .result
@@ -712,9 +768,16 @@ async fn a_gitlab_sprint_move_sets_the_milestone_and_an_iteration_stays_local() 
         .await
         .expect("applies");
     let config = crate::gitlab_sync::config(&fake.server.uri());
-    let outcomes = writeback::push(&store, &config, None, true, now(), None)
-        .await
-        .expect("dry run");
+    let outcomes = writeback::push(
+        &store,
+        &config,
+        None,
+        true,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("dry run");
     let writes = &outcomes[0].result.as_ref().expect("a milestone").writes;
     assert_eq!(writes.len(), 1);
     assert!(
@@ -837,9 +900,16 @@ async fn a_gitlab_unlink_deletes_the_relation_gitlab_lists() {
         .await
         .expect("applies");
     let config = crate::gitlab_sync::config(&fake.server.uri());
-    let outcomes = writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    let outcomes = writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     assert!(outcomes[0].result.is_ok(), "{outcomes:?}");
     let deleted: Vec<String> = fake
         .server
@@ -892,9 +962,16 @@ async fn story_points_changed_in_jira_since_are_a_conflict_and_equal_ones_are_no
         .await
         .expect("applies");
     let config = jira_config(&server.uri());
-    let outcomes = writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    let outcomes = writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     let err = outcomes[0].result.clone().expect_err("a conflict");
     assert!(err.contains("points is 8 in Jira, not empty"), "{err}");
     let puts = |reqs: Vec<Request>| reqs.iter().filter(|r| r.method.as_str() == "PUT").count();
@@ -912,9 +989,16 @@ async fn story_points_changed_in_jira_since_are_a_conflict_and_equal_ones_are_no
         )
         .mount(&server)
         .await;
-    let again = writeback::push(&store, &config, None, false, now(), None)
-        .await
-        .expect("pushes");
+    let again = writeback::push(
+        &store,
+        &config,
+        None,
+        false,
+        sprintdeck::clock::Clock::frozen(now()),
+        None,
+    )
+    .await
+    .expect("pushes");
     assert!(again[0].result.is_ok(), "{again:?}");
     assert_eq!(
         puts(server.received_requests().await.unwrap_or_default()),

@@ -62,7 +62,7 @@ async fn load_proposals(store: &Store, all: bool, now: DateTime<Utc>) -> Msg {
 }
 
 /// Pushes the outbox when sources are configured and write-back is on; says what happened.
-async fn push_outbox(store: &Store, io: &EffectIo, now: DateTime<Utc>) -> Option<Msg> {
+async fn push_outbox(store: &Store, io: &EffectIo) -> Option<Msg> {
     let write_back = io.config.proposals.write_back;
     let done =
         |result: Result<String, String>, changed: bool| Msg::ProposalDone { result, changed };
@@ -71,7 +71,7 @@ async fn push_outbox(store: &Store, io: &EffectIo, now: DateTime<Utc>) -> Option
         return None;
     }
     Some(
-        match crate::sync::writeback::push(store, &io.config, None, false, now, None).await {
+        match crate::sync::writeback::push(store, &io.config, None, false, io.clock, None).await {
             Ok(outcomes) if outcomes.is_empty() => return None,
             Ok(outcomes) => {
                 let failed: Vec<String> = outcomes
@@ -166,7 +166,7 @@ pub async fn perform(store: &Store, io: &EffectIo, effect: Effect) -> Option<Msg
                 Err(e) => done(Err(format!("the planner failed: {e}")), false),
             }
         }
-        Effect::PushOutbox => return push_outbox(store, io, now).await,
+        Effect::PushOutbox => return push_outbox(store, io).await,
         Effect::RunAnalyst => match crate::planning::run_analyst(store, &io.config, now).await {
             Ok(new) if new.is_empty() => done(Ok(String::new()), false),
             Ok(new) => done(Ok(format!("{} new insight(s) to review", new.len())), false),

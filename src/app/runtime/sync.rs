@@ -26,7 +26,7 @@ pub async fn sync_pass(
     let Some(config) = &io.sync else {
         return Vec::new();
     };
-    let options = crate::sync::Options::from_config(&config.sync, io.clock.now());
+    let options = crate::sync::Options::new(&config.sync, io.clock);
     match crate::sync::run::pass(store, config, None, &options, None, progress).await {
         Ok(results) => results,
         Err(e) => vec![("sync".to_owned(), Err(e))],

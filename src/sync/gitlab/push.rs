@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::Gitlab;
-use crate::store::Store;
+use crate::store::{Store, issues, people, sprints};
 use crate::sync::SyncError;
 use crate::sync::writeback::{self, Pushed, Row, Target, text, unsupported, write};
 
@@ -248,14 +248,7 @@ impl Gitlab {
 /// The GitLab milestone behind a sprint. Iterations cannot be set over the REST API: those
 /// moves are refused (and stay local) rather than sent wrong.
 async fn milestone_of(store: &Store, source: &str, sprint: &str) -> Result<u64, SyncError> {
-    let remote: Option<String> = sqlx::query_scalar(
-        "SELECT remote_id FROM sprints WHERE name = ? AND source_name = ? LIMIT 1",
-    )
-    .bind(sprint)
-    .bind(source)
-    .fetch_optional(store.pool())
-    .await
-    .map_err(crate::store::StoreError::from)?;
+    let remote = sprints::remote_id(store.pool(), source, sprint).await?;
     let remote = remote.ok_or_else(|| SyncError::Data(format!("no GitLab sprint {sprint}")))?;
     remote
         .strip_prefix("milestone:")
@@ -270,12 +263,10 @@ async fn milestone_of(store: &Store, source: &str, sprint: &str) -> Result<u64, 
 
 /// `state_event` for a move into or out of done; scoped status labels swapped for the rest.
 async fn status_body(store: &Store, row: &Row, payload: &Value) -> Result<Value, SyncError> {
-    let category: Option<String> =
-        sqlx::query_scalar("SELECT status_category FROM issues WHERE id = ?")
-            .bind(row.issue_id)
-            .fetch_optional(store.pool())
-            .await
-            .map_err(crate::store::StoreError::from)?;
+    let category = match row.issue_id {
+        Some(id) => issues::category(store.pool(), id).await?,
+        None => None,
+    };
     let from = text(payload, "from").unwrap_or_default();
     let to = text(payload, "to").unwrap_or_default();
     let mut body = json!({});
@@ -304,12 +295,7 @@ async fn field_body(store: &Store, payload: &Value) -> Result<Value, SyncError> 
         Some("assignee") => {
             let mut ids = Vec::new();
             for name in to.iter().flat_map(|v| v.split(',')) {
-                let id: Option<String> =
-                    sqlx::query_scalar("SELECT remote_id FROM people WHERE username = ? LIMIT 1")
-                        .bind(name.trim())
-                        .fetch_optional(store.pool())
-                        .await
-                        .map_err(crate::store::StoreError::from)?;
+                let id = people::remote_id_of(store.pool(), name.trim()).await?;
                 let id = id.ok_or_else(|| SyncError::Data(format!("no GitLab user {name}")))?;
                 ids.push(json!(id.parse::<u64>().unwrap_or_default()));
             }

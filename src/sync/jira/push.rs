@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::Jira;
-use crate::store::Store;
+use crate::store::{Store, people, sprints};
 use crate::sync::SyncError;
 use crate::sync::writeback::{self, Pushed, Row, Target, text, write};
 
@@ -221,13 +221,7 @@ impl Jira {
             "assignee" => {
                 let account = f.pointer("/assignee/accountId").and_then(Value::as_str);
                 match account {
-                    Some(id) => sqlx::query_scalar::<_, String>(
-                        "SELECT username FROM people WHERE remote_id = ? LIMIT 1",
-                    )
-                    .bind(id)
-                    .fetch_optional(store.pool())
-                    .await
-                    .map_err(crate::store::StoreError::from)?,
+                    Some(id) => people::username_of(store.pool(), id).await?,
                     None => None,
                 }
             }
@@ -252,12 +246,8 @@ impl Jira {
         let field = text(payload, "field").unwrap_or_default();
         if field == "assignee" {
             let name = to.unwrap_or_default();
-            let account: Option<String> =
-                sqlx::query_scalar("SELECT remote_id FROM people WHERE username = ? LIMIT 1")
-                    .bind(name.split(',').next().unwrap_or_default().trim())
-                    .fetch_optional(store.pool())
-                    .await
-                    .map_err(crate::store::StoreError::from)?;
+            let first = name.split(',').next().unwrap_or_default().trim();
+            let account = people::remote_id_of(store.pool(), first).await?;
             let body = json!({ "accountId": account });
             let url = self.url(&format!("{issue}/assignee"));
             write(&self.http, dry_run, writes, "PUT", url, body).await?;
@@ -374,13 +364,6 @@ fn id_and_key(issue: &Value) -> Option<(String, String)> {
 
 /// A sprint's id in Jira.
 async fn jira_sprint(store: &Store, source: &str, name: &str) -> Result<String, SyncError> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT remote_id FROM sprints WHERE name = ? AND source_name = ? LIMIT 1",
-    )
-    .bind(name)
-    .bind(source)
-    .fetch_optional(store.pool())
-    .await
-    .map_err(crate::store::StoreError::from)?;
+    let id = sprints::remote_id(store.pool(), source, name).await?;
     id.ok_or_else(|| SyncError::Data(format!("no Jira sprint {name}")))
 }

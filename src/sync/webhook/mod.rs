@@ -18,7 +18,6 @@ use subtle::ConstantTimeEq;
 
 use crate::clock::Clock;
 use crate::config::secrets::Secret;
-use crate::domain::time::to_db;
 use crate::store::{Store, import};
 use crate::sync::gitlab::status::StatusMap;
 
@@ -195,17 +194,7 @@ async fn first_delivery(
     let Some(id) = delivery else {
         return Ok(true);
     };
-    let fresh = sqlx::query(
-        "INSERT OR IGNORE INTO webhook_deliveries (delivery_id, source_name, received_at) \
-         VALUES (?, ?, ?)",
-    )
-    .bind(id)
-    .bind(source)
-    .bind(to_db(now))
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(fresh > 0)
+    crate::store::webhooks::first_delivery(conn, id, source, now).await
 }
 
 /// A source's webhook secret, from the environment variable its config names.

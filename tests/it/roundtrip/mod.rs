@@ -89,7 +89,7 @@ pub async fn sync(
     reconcile: bool,
 ) -> Vec<(String, Result<Counts, String>)> {
     let config = config(sim, which);
-    let mut options = Options::from_config(&config.sync, at);
+    let mut options = Options::new(&config.sync, sprintdeck::clock::Clock::frozen(at));
     options.reconcile = reconcile;
     let (sleeper, _) = recording_sleeper();
     sync::run::pass(store, &config, None, &options, Some(sleeper), None)

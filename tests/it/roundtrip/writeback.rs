@@ -72,7 +72,7 @@ async fn push(
         &config(sim, Trackers::Jira),
         None,
         false,
-        now(),
+        sprintdeck::clock::Clock::frozen(now()),
         None,
     )
     .await
