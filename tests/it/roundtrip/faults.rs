@@ -91,7 +91,6 @@ async fn jira_5xx_and_503_with_retry_after_are_retried() {
 }
 
 #[tokio::test]
-#[ignore = "issue 17 point 3: a truncated 200 page ends the pass (\"EOF while parsing\") instead of being retried like a 5xx"]
 async fn jira_truncated_page_is_retried() {
     faulted(
         Trackers::Jira,
@@ -104,7 +103,6 @@ async fn jira_truncated_page_is_retried() {
 }
 
 #[tokio::test]
-#[ignore = "issue 17 point 4: more than 4 consecutive 429s on one request fail the whole pass although each Retry-After was honoured"]
 async fn jira_long_429_burst_is_waited_out() {
     faulted(
         Trackers::Jira,
