@@ -29,7 +29,8 @@ statements! {
     HISTORY_DUE = "SELECT i.id, i.key, i.updated_at FROM issues i JOIN projects p ON p.id = i.project_id \
         WHERE p.source_name = ? AND p.remote_id = ? AND i.gone_at IS NULL \
         AND (i.history_synced_at IS NULL OR i.history_synced_at < i.updated_at) \
-        AND (i.status_category <> 'todo' OR i.history_synced_at IS NOT NULL) \
+        AND (i.status_category <> 'todo' OR i.history_synced_at IS NOT NULL \
+        OR i.updated_at > i.created_at) \
         ORDER BY i.updated_at, i.id";
     HISTORY_DUE_SOURCE = "SELECT i.id, i.key, i.updated_at, i.remote_id FROM issues i \
         JOIN projects p ON p.id = i.project_id \
@@ -227,7 +228,8 @@ fn stored_updated_at_query(keys: &[String]) -> QueryBuilder<Sqlite> {
 }
 
 /// Issues of a project whose status history is missing or older than the issue: (id, key,
-/// `updated_at`), oldest change first. Never-fetched issues still to do are left out.
+/// `updated_at`), oldest change first. Issues still to do and untouched since they were made
+/// (never fetched) are left out: they cannot have a history.
 pub async fn history_due(
     pool: &SqlitePool,
     source: &str,

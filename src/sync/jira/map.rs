@@ -10,7 +10,7 @@ use super::{adf, sprints};
 use crate::domain::StatusCategory;
 use crate::domain::issue::{IssueType, LinkKind, Source};
 use crate::domain::records::{
-    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectRecord,
+    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectKind, ProjectRecord,
 };
 use crate::sync::time::{parse, parse_date};
 
@@ -231,6 +231,7 @@ fn project(key: &str, p: Option<&Value>) -> ProjectRecord {
             .map_or_else(|| project_key.clone(), str::to_owned),
         key: project_key,
         web_url: None,
+        kind: ProjectKind::Project,
     }
 }
 

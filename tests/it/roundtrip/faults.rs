@@ -116,7 +116,6 @@ async fn jira_long_429_burst_is_waited_out() {
 }
 
 #[tokio::test]
-#[ignore = "issue 17 points 1, 3: the GitLab group sync fails (point 1); a truncated 200 page ends the pass (point 3)"]
 async fn gitlab_429_burst_5xx_and_a_truncated_page() {
     faulted(
         Trackers::Gitlab,

@@ -30,7 +30,6 @@ async fn jira_story_points_come_from_each_boards_estimation_field() {
 }
 
 #[tokio::test]
-#[ignore = "found by the simulator (not in issue 17): a child written before its parent (an epic fetched in a later bulk-fetch batch) never gets its parent: the store links parents only within a batch or to issues already stored"]
 async fn jira_parents_are_linked_whatever_order_the_pages_come_in() {
     synced().await.assert_clean(&["parents"]);
 }

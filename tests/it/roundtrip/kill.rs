@@ -162,7 +162,6 @@ async fn jira_killed_first_sync_resumes_instead_of_starting_over() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 17 point 1: the GitLab group sync fails on the second project (UNIQUE constraint failed: issues.key)"]
 async fn gitlab_killed_mid_sync_then_run_again_reproduces_the_world() {
     let k = kill_and_resume(Trackers::Gitlab, 300, 0, 5).await;
     compare(k.store.pool(), &expected(&k.sim, Trackers::Gitlab, now()))
