@@ -71,6 +71,12 @@ fragments! {
     MEMBERSHIP_LEFT_TAIL = ") UPDATE sprint_issues SET removed_at = (SELECT t.at FROM t \
         WHERE t.issue_id = sprint_issues.issue_id AND t.sprint_id = sprint_issues.sprint_id) \
         WHERE (issue_id, sprint_id) IN (SELECT issue_id, sprint_id FROM t) AND removed_at IS NOT NULL";
+    /// Stays in sprints an issue has left, by (issue key, sprint remote id, joined or NULL,
+    /// left): rows of `VALUES`, then the source, then the tail.
+    PAST_MEMBERSHIPS_HEAD = "WITH j(key, sprint, added, removed) AS (SELECT * FROM (";
+    PAST_MEMBERSHIPS_JOIN = ")) INSERT OR IGNORE INTO sprint_issues (sprint_id, issue_id, added_at, removed_at) \
+        SELECT s.id, i.id, coalesce(j.added, i.created_at), j.removed FROM j \
+        JOIN issues i ON i.key = j.key JOIN sprints s ON s.remote_id = j.sprint AND s.source_name = ";
     /// History marks by issue id: rows of `VALUES`, then the tail.
     MARK_HISTORY_HEAD = "WITH m(id, at) AS (SELECT * FROM (";
     MARK_HISTORY_TAIL = ")) UPDATE issues SET history_synced_at = (SELECT at FROM m WHERE m.id = issues.id) \
@@ -302,6 +308,39 @@ fn membership_times_query(
     q
 }
 
+/// A stay in a sprint that ended: issue key, sprint remote id, joined (`None`: when the issue
+/// was made), left.
+pub type PastStay = (String, String, Option<DateTime<Utc>>, DateTime<Utc>);
+
+/// Adds stays in sprints that issues left before sync first saw them (scope removed: the sprint
+/// field no longer names the sprint); a stay already stored is left as it is.
+pub async fn add_past_memberships(
+    conn: &mut SqliteConnection,
+    source: &str,
+    stays: &[PastStay],
+) -> Result<()> {
+    for chunk in stays.chunks(500) {
+        past_memberships_query(source, chunk)
+            .build()
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn past_memberships_query(source: &str, stays: &[PastStay]) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::new(PAST_MEMBERSHIPS_HEAD);
+    q.push_values(stays, |mut row, (key, sprint, joined, left)| {
+        row.push_bind(key)
+            .push_bind(sprint)
+            .push_bind(joined.map(to_db))
+            .push_bind(to_db(*left));
+    });
+    q.push(PAST_MEMBERSHIPS_JOIN);
+    q.push_bind(source);
+    q
+}
+
 /// Records that these issues' histories were fetched as of their `updated_at` then.
 pub async fn mark_history(conn: &mut SqliteConnection, marks: &[(i64, String)]) -> Result<()> {
     // One UPDATE per 500 issues through a VALUES table, not one statement each.
@@ -341,6 +380,10 @@ pub(crate) fn examples() -> Vec<Statement> {
             membership_times_query("jira", &times, false),
         ),
         example("mark_history", mark_history_query(&[(1, "x".to_owned())])),
+        example(
+            "past_memberships",
+            past_memberships_query("jira", &[("A-1".to_owned(), "7".to_owned(), None, at)]),
+        ),
     ]
 }
 

@@ -339,8 +339,15 @@ fn field_discovery_finds_points_and_sprint_by_name_and_schema_and_the_config_win
     let overrides = [("story_points".to_owned(), "customfield_10111".to_owned())].into();
     let chosen = fields::discover(&list, &overrides);
     assert_eq!(chosen.story_points.as_deref(), Some("customfield_10111"));
+    assert_eq!(chosen.points_fields, ["customfield_10111"]);
     let none = fields::discover(&[], &std::collections::BTreeMap::default());
-    assert_eq!(none, fields::FieldIds::default());
+    assert_eq!(
+        none,
+        fields::FieldIds {
+            version: fields::DISCOVERY_VERSION,
+            ..fields::FieldIds::default()
+        }
+    );
 }
 
 #[test]

@@ -121,6 +121,7 @@ fn add_issue(
     let key = text(v, "/key").ok_or("an issue without a key")?.to_owned();
     let f = v.get("fields").ok_or_else(|| format!("{key}: no fields"))?;
     let project = project(&key, f.get("project"));
+    let project_key = project.key.clone();
     if !b.projects.iter().any(|p| p.remote_id == project.remote_id) {
         b.projects.push(project.clone());
     }
@@ -204,7 +205,7 @@ fn add_issue(
             })
             .unwrap_or_default(),
         priority: text(f, "/priority/name").map(str::to_owned),
-        story_points: field(&fields.story_points).and_then(Value::as_f64),
+        story_points: fields.points_of(&project_key, f),
         parent_key: parent,
         due_date: text(f, "/duedate").and_then(parse_date),
         created_at: created,

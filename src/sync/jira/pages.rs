@@ -32,6 +32,8 @@ struct Prepared {
     history_keys: Vec<String>,
     /// (issue, sprint, when it left) from those histories.
     left: Vec<(String, String, chrono::DateTime<chrono::Utc>)>,
+    /// Stays in sprints left before the sprint field showed them.
+    stays: Vec<sync_state::PastStay>,
 }
 
 impl Jira {
@@ -222,8 +224,14 @@ impl Jira {
             .collect();
         let history_keys: Vec<String> = logs.iter().map(|(k, _)| k.clone()).collect();
         let mut left = Vec::new();
+        let mut stays = Vec::new();
         for (key, histories) in logs {
             let h = changelog::read(&key, &histories, fields.sprint.as_deref(), &category);
+            stays.extend(
+                h.ended()
+                    .into_iter()
+                    .map(|(s, joined, at)| (key.clone(), s, joined, at)),
+            );
             batch.events.extend(h.events);
             left.extend(h.left.into_iter().map(|(s, at)| (key.clone(), s, at)));
             for (sprint, at) in h.joined {
@@ -244,6 +252,7 @@ impl Jira {
             max_updated,
             history_keys,
             left,
+            stays,
         })
     }
 
@@ -262,6 +271,7 @@ impl Jira {
             changed,
             history_keys,
             left,
+            stays,
             ..
         } = page;
         store
@@ -274,6 +284,7 @@ impl Jira {
                     }
                     sync_state::mark_history_keys(c, &history_keys).await?;
                     sync_state::set_membership_times(c, &source, &left, false).await?;
+                    sync_state::add_past_memberships(c, &source, &stays).await?;
                     sync_state::count_page(c, run, seen, changed).await
                 })
             })
