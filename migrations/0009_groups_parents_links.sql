@@ -34,3 +34,14 @@ DROP TABLE epic_rows;
 UPDATE issues SET parent_key = (SELECT p.key FROM issues p WHERE p.id = issues.parent_id)
     WHERE parent_id IS NOT NULL;
 CREATE INDEX issues_parent_key ON issues (parent_key) WHERE parent_key IS NOT NULL;
+
+-- The issues a first sync listed and has not fetched yet (Jira lists ids, then fetches them in
+-- batches): a first sync that stopped resumes with what is left instead of starting over.
+CREATE TABLE sync_queue (
+    source_name TEXT NOT NULL,
+    remote_id   TEXT NOT NULL,
+    -- The listing's order.
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (source_name, remote_id)
+);
+CREATE INDEX sync_queue_order ON sync_queue (source_name, position);

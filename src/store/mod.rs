@@ -24,6 +24,7 @@ pub mod search;
 pub mod snapshots;
 pub mod sprints;
 pub mod sql;
+pub mod sync_queue;
 pub mod sync_state;
 pub mod webhooks;
 mod writer;

@@ -81,6 +81,7 @@ pub fn all() -> Vec<Statement> {
         super::search::STATEMENTS,
         super::snapshots::STATEMENTS,
         super::sprints::STATEMENTS,
+        super::sync_queue::STATEMENTS,
         super::sync_state::STATEMENTS,
         super::webhooks::STATEMENTS,
     ];
@@ -99,6 +100,7 @@ pub fn all() -> Vec<Statement> {
     out.extend(super::links::examples());
     out.extend(super::import::examples());
     out.extend(super::read::examples());
+    out.extend(super::sync_queue::examples());
     out.extend(super::sync_state::examples());
     out
 }

@@ -49,6 +49,7 @@ statements! {
         JOIN projects p ON p.id = i.project_id WHERE p.source_name = ?";
     RECENT_RUNS = "SELECT id, source_name, kind, started_at, finished_at, state, pages, issues_seen, \
         issues_changed, error FROM sync_runs ORDER BY id DESC LIMIT ?";
+    FORGET_CURSOR = "DELETE FROM sync_cursors WHERE source_name = ? AND scope = ?";
     /// Any value, forward or back.
     SET_CURSOR = "INSERT INTO sync_cursors (source_name, scope, cursor, updated_at) VALUES (?, ?, ?, ?) \
         ON CONFLICT (source_name, scope) DO UPDATE SET cursor = excluded.cursor, \
@@ -122,6 +123,16 @@ pub async fn set_cursor(
         .bind(scope)
         .bind(value)
         .bind(to_db(now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets a remembered value.
+pub async fn forget_cursor(conn: &mut SqliteConnection, source: &str, scope: &str) -> Result<()> {
+    sqlx::query(FORGET_CURSOR)
+        .bind(source)
+        .bind(scope)
         .execute(conn)
         .await?;
     Ok(())
