@@ -51,7 +51,10 @@ fn enqueue_query<'a>(source: &'a str, ids: &'a [String], first: i64) -> QueryBui
 
 /// The ids still to fetch, in the listing's order.
 pub async fn queued(pool: &SqlitePool, source: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(QUEUED).bind(source).fetch_all(pool).await?)
+    Ok(sqlx::query_scalar(QUEUED)
+        .bind(source)
+        .fetch_all(pool)
+        .await?)
 }
 
 /// Takes fetched ids off the queue (in the transaction that stores them).

@@ -145,14 +145,20 @@ impl HttpError {
     /// A rate limit: waited out from the pass's budget rather than the retries. A 503 that
     /// says when to come back counts (Jira: "Some transient 5XX errors are accompanied by a
     /// Retry-After header").
-    fn rate_limit(&self) -> Option<Option<Duration>> {
+    fn rate_limit(&self) -> RateLimit {
         match self {
-            Self::RateLimited { retry_after, .. } => Some(*retry_after),
-            Self::Server {
+            Self::RateLimited {
                 retry_after: Some(after),
                 ..
-            } => Some(Some(*after)),
-            _ => None,
+            }
+            | Self::Server {
+                retry_after: Some(after),
+                ..
+            } => RateLimit::Announced(*after),
+            Self::RateLimited {
+                retry_after: None, ..
+            } => RateLimit::Unannounced,
+            _ => RateLimit::No,
         }
     }
 
@@ -170,6 +176,14 @@ impl HttpError {
             | Self::Decode { url, .. } => url,
         }
     }
+}
+
+/// Whether a failed request was a rate limit, and whether it said how long to wait.
+enum RateLimit {
+    Announced(Duration),
+    /// Waited out with a doubling wait of our own.
+    Unannounced,
+    No,
 }
 
 /// An answer: headers (pagination lives there) and the body.
@@ -345,18 +359,19 @@ impl Http {
                 Err(e) if e.is_transient() => e,
                 Err(e) => return Err(e),
             };
-            let wait = if let Some(asked) = error.rate_limit() {
-                let wait = asked.unwrap_or_else(|| {
-                    let w = unannounced;
+            let wait = match error.rate_limit() {
+                RateLimit::Announced(wait) => self.spend(&error, wait)?,
+                RateLimit::Unannounced => {
+                    let wait = unannounced;
                     unannounced = (unannounced * 2).min(RATE_LIMIT_LONGEST_WAIT);
-                    w
-                });
-                self.spend(&error, wait)?
-            } else {
-                let Some(planned) = delays.next() else {
-                    return Err(error);
-                };
-                planned
+                    self.spend(&error, wait)?
+                }
+                RateLimit::No => {
+                    let Some(planned) = delays.next() else {
+                        return Err(error);
+                    };
+                    planned
+                }
             };
             (self.on_wait)(&error, wait);
             (self.sleeper)(wait).await;

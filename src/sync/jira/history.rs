@@ -103,7 +103,7 @@ impl Jira {
                 }
             }
         };
-        let consumer = async {
+        let consumer = async move {
             while let Some(result) = rx.recv().await {
                 let (chunk, logs) = result?;
                 done += chunk.len();

@@ -151,3 +151,27 @@ async fn a_refused_token_stops_the_source_without_retrying() {
         assert_eq!(sim.log().total(), 1, "{which:?}: {}", sim.log().summary());
     }
 }
+
+/// A batch refused in the middle of a first sync stops the source with the refusal, while the
+/// fetches after it are still coming in: the pass ends, it does not wait for room to hand them
+/// over.
+#[tokio::test]
+async fn a_refusal_mid_bootstrap_ends_the_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = crate::common::empty_store(&dir).await;
+    let sim = crate::sim::Simulator::start(world(0, 3000)).await;
+    sim.set_now(now());
+    sim.inject(
+        Fault::unauthorized()
+            .jira()
+            .on("issue/bulkfetch")
+            .after(2)
+            .times(1000),
+    );
+    let pass = super::sync(&store, &sim, Trackers::Jira, now(), false);
+    let results = tokio::time::timeout(std::time::Duration::from_mins(1), pass)
+        .await
+        .expect("the pass ends");
+    let error = results[0].1.as_ref().expect_err("refused");
+    assert!(error.contains("401"), "{error}");
+}
