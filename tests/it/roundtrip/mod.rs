@@ -14,6 +14,7 @@ mod faults;
 mod gitlab;
 mod jira;
 mod kill;
+mod no_points;
 mod passes;
 mod writeback;
 
