@@ -6,7 +6,7 @@
 //! cursor it leaves makes the pass after it read what changed since the listing.
 
 use futures_util::{StreamExt, stream};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::Jira;
 use super::api::with_hint;
