@@ -495,6 +495,10 @@ async fn webhooks_with_a_good_signature_are_stored_and_a_bad_one_is_refused() {
             name: "jira".into(),
             secret: sprintdeck::config::secrets::Secret::new("hook-secret"),
             base_url: "https://example.atlassian.net".into(),
+            scope: sprintdeck::sync::webhook::Scope {
+                projects: vec!["SCRUM".into()],
+                ..Default::default()
+            },
         }],
         clock: sprintdeck::clock::Clock::frozen(now()),
     };
