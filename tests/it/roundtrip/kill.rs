@@ -86,7 +86,7 @@ pub struct Killed {
 
 /// A clean run for the count, then a run killed after a seeded-random share (35–80 %) of the
 /// clean run's requests, then a run to the end.
-async fn kill_and_resume(which: Trackers, gitlab: usize, jira: usize, seed: u64) -> Killed {
+pub async fn kill_and_resume(which: Trackers, gitlab: usize, jira: usize, seed: u64) -> Killed {
     let latency = Duration::from_millis(15);
     let clean_sim = simulator(which, gitlab, jira, latency).await;
     Env::new(&clean_sim, which).sync().await;
@@ -218,4 +218,14 @@ async fn gitlab_killed_mid_sync_then_run_again_reproduces_the_world() {
     compare(k.store.pool(), &expected(&k.sim, Trackers::Gitlab, now()))
         .await
         .assert_clean(&["issues", "fields", "points", "parents", "people"]);
+    assert!(k.kept > 0, "the killed run kept what it fetched");
+    let resumed = k.total - k.at;
+    assert!(
+        resumed < k.clean,
+        "the run after a kill at request {} sent {resumed}, a clean run {}\nclean:\n{}\nboth:\n{}",
+        k.at,
+        k.clean,
+        k.clean_log.summary(),
+        k.sim.log().summary()
+    );
 }

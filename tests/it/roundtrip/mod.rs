@@ -11,6 +11,7 @@ mod both;
 mod check;
 mod demo_shape;
 mod faults;
+mod figures;
 mod gitlab;
 mod jira;
 mod kill;
