@@ -201,6 +201,7 @@ async fn main() {
         path: "shop/web".into(),
         name: "web".into(),
         web_url: None,
+        group: None,
     };
     let started = Instant::now();
     let statuses = StatusMap::default();

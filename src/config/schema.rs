@@ -192,6 +192,8 @@ pub struct SyncConfig {
     pub closed_window_days: u32,
     pub concurrency: u8,
     pub timeout_secs: u32,
+    /// Minutes one pass of a source may spend waiting out rate limits (429) before it gives up.
+    pub rate_limit_wait_minutes: u32,
 }
 
 impl Default for SyncConfig {
@@ -202,6 +204,7 @@ impl Default for SyncConfig {
             closed_window_days: 90,
             concurrency: 4,
             timeout_secs: 30,
+            rate_limit_wait_minutes: 10,
         }
     }
 }

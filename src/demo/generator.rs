@@ -10,8 +10,8 @@ use super::vocab::{
 use super::{DemoSpec, SOURCE_NAME};
 use crate::domain::issue::{EventSource, IssueType, LinkKind, Source, SprintState};
 use crate::domain::records::{
-    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectRecord, SprintOrigin,
-    SprintRecord, StatusEventRecord,
+    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectKind, ProjectRecord,
+    SprintOrigin, SprintRecord, StatusEventRecord,
 };
 
 const SPRINTS: usize = 8;
@@ -181,6 +181,7 @@ impl Gen {
                 key: p.key.to_owned(),
                 name: p.name.to_owned(),
                 web_url: Some(web_url),
+                kind: ProjectKind::Project,
             });
         }
         for (i, s) in self.sprints.iter().enumerate() {

@@ -12,6 +12,25 @@ pub struct ProjectRecord {
     pub key: String,
     pub name: String,
     pub web_url: Option<String>,
+    pub kind: ProjectKind,
+}
+
+/// A project holds issues; a group (GitLab) holds what its projects share: epics, iterations,
+/// group milestones. Both are rows of `projects`; lists and counts of projects leave groups out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProjectKind {
+    #[default]
+    Project,
+    Group,
+}
+
+impl ProjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Project => "project",
+            Self::Group => "group",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

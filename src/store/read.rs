@@ -34,7 +34,7 @@ statements! {
     /// table scan; the planner does not pick it by itself. (`INDEXED BY` is for this database only.)
     BACKLOG_COUNT_ALL = "SELECT count(*) FROM issues i INDEXED BY issues_updated WHERE i.gone_at IS NULL";
     SUMMARY = "SELECT \
-        (SELECT count(*) FROM projects) AS projects, \
+        (SELECT count(*) FROM projects WHERE kind = 'project') AS projects, \
         (SELECT count(*) FROM issues WHERE gone_at IS NULL) AS issues, \
         (SELECT count(*) FROM people) AS people, \
         (SELECT count(*) FROM sprints) AS sprints, \

@@ -22,13 +22,15 @@ statements! {
     SCOPE_CHANGE = "SELECT sum(CASE WHEN si.added_at <= ?2 THEN i.story_points END), \
         sum(CASE WHEN si.added_at > ?2 AND si.removed_at IS NULL THEN i.story_points END) \
         FROM sprint_issues si JOIN issues i ON i.id = si.issue_id WHERE si.sprint_id = ?1";
-    /// Points completed within each of the last four closed sprints, oldest first.
+    /// Points completed within each of the last four closed sprints, oldest first. A sum over
+    /// no points is NULL, and `coalesce(…, 0)` an INTEGER that does not read as `f64`: the
+    /// fallbacks of point sums are REAL (`0.0`).
     VELOCITY = "SELECT name, pts FROM (SELECT s.name, s.end_at, \
         coalesce((SELECT sum(i.story_points) FROM sprint_issues si JOIN issues i ON i.id = si.issue_id \
-        WHERE si.sprint_id = s.id AND i.status_category = 'done' AND i.closed_at <= s.end_at), 0) AS pts \
+        WHERE si.sprint_id = s.id AND i.status_category = 'done' AND i.closed_at <= s.end_at), 0.0) AS pts \
         FROM sprints s WHERE s.state = 'closed' ORDER BY s.end_at DESC LIMIT 4) ORDER BY end_at";
     /// Points per person in the active sprint.
-    ACTIVE_LOAD = "SELECT pe.username, coalesce(sum(i.story_points), 0) FROM sprints s \
+    ACTIVE_LOAD = "SELECT pe.username, coalesce(sum(i.story_points), 0.0) FROM sprints s \
         JOIN sprint_issues si ON si.sprint_id = s.id AND si.removed_at IS NULL \
         JOIN issues i ON i.id = si.issue_id AND i.gone_at IS NULL \
         JOIN issue_assignees ia ON ia.issue_id = i.id JOIN people pe ON pe.id = ia.person_id \

@@ -61,9 +61,11 @@ pub fn all() -> Vec<Statement> {
         super::completion::STATEMENTS,
         super::detail::STATEMENTS,
         super::failed_pushes::STATEMENTS,
+        super::groups::STATEMENTS,
         super::import::STATEMENTS,
         super::import::upserts::STATEMENTS,
         super::issues::STATEMENTS,
+        super::links::STATEMENTS,
         super::metrics::STATEMENTS,
         super::moves::STATEMENTS,
         super::outbox::STATEMENTS,
@@ -79,6 +81,7 @@ pub fn all() -> Vec<Statement> {
         super::search::STATEMENTS,
         super::snapshots::STATEMENTS,
         super::sprints::STATEMENTS,
+        super::sync_queue::STATEMENTS,
         super::sync_state::STATEMENTS,
         super::webhooks::STATEMENTS,
     ];
@@ -93,8 +96,11 @@ pub fn all() -> Vec<Statement> {
         })
         .collect();
     out.extend(super::detail::examples());
+    out.extend(super::groups::examples());
+    out.extend(super::links::examples());
     out.extend(super::import::examples());
     out.extend(super::read::examples());
+    out.extend(super::sync_queue::examples());
     out.extend(super::sync_state::examples());
     out
 }

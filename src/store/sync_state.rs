@@ -29,7 +29,8 @@ statements! {
     HISTORY_DUE = "SELECT i.id, i.key, i.updated_at FROM issues i JOIN projects p ON p.id = i.project_id \
         WHERE p.source_name = ? AND p.remote_id = ? AND i.gone_at IS NULL \
         AND (i.history_synced_at IS NULL OR i.history_synced_at < i.updated_at) \
-        AND (i.status_category <> 'todo' OR i.history_synced_at IS NOT NULL) \
+        AND (i.status_category <> 'todo' OR i.history_synced_at IS NOT NULL \
+        OR i.updated_at > i.created_at) \
         ORDER BY i.updated_at, i.id";
     HISTORY_DUE_SOURCE = "SELECT i.id, i.key, i.updated_at, i.remote_id FROM issues i \
         JOIN projects p ON p.id = i.project_id \
@@ -48,6 +49,7 @@ statements! {
         JOIN projects p ON p.id = i.project_id WHERE p.source_name = ?";
     RECENT_RUNS = "SELECT id, source_name, kind, started_at, finished_at, state, pages, issues_seen, \
         issues_changed, error FROM sync_runs ORDER BY id DESC LIMIT ?";
+    FORGET_CURSOR = "DELETE FROM sync_cursors WHERE source_name = ? AND scope = ?";
     /// Any value, forward or back.
     SET_CURSOR = "INSERT INTO sync_cursors (source_name, scope, cursor, updated_at) VALUES (?, ?, ?, ?) \
         ON CONFLICT (source_name, scope) DO UPDATE SET cursor = excluded.cursor, \
@@ -70,6 +72,12 @@ fragments! {
     MEMBERSHIP_LEFT_TAIL = ") UPDATE sprint_issues SET removed_at = (SELECT t.at FROM t \
         WHERE t.issue_id = sprint_issues.issue_id AND t.sprint_id = sprint_issues.sprint_id) \
         WHERE (issue_id, sprint_id) IN (SELECT issue_id, sprint_id FROM t) AND removed_at IS NOT NULL";
+    /// Stays in sprints an issue has left, by (issue key, sprint remote id, joined or NULL,
+    /// left): rows of `VALUES`, then the source, then the tail.
+    PAST_MEMBERSHIPS_HEAD = "WITH j(key, sprint, added, removed) AS (SELECT * FROM (";
+    PAST_MEMBERSHIPS_JOIN = ")) INSERT OR IGNORE INTO sprint_issues (sprint_id, issue_id, added_at, removed_at) \
+        SELECT s.id, i.id, coalesce(j.added, i.created_at), j.removed FROM j \
+        JOIN issues i ON i.key = j.key JOIN sprints s ON s.remote_id = j.sprint AND s.source_name = ";
     /// History marks by issue id: rows of `VALUES`, then the tail.
     MARK_HISTORY_HEAD = "WITH m(id, at) AS (SELECT * FROM (";
     MARK_HISTORY_TAIL = ")) UPDATE issues SET history_synced_at = (SELECT at FROM m WHERE m.id = issues.id) \
@@ -115,6 +123,16 @@ pub async fn set_cursor(
         .bind(scope)
         .bind(value)
         .bind(to_db(now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets a remembered value.
+pub async fn forget_cursor(conn: &mut SqliteConnection, source: &str, scope: &str) -> Result<()> {
+    sqlx::query(FORGET_CURSOR)
+        .bind(source)
+        .bind(scope)
         .execute(conn)
         .await?;
     Ok(())
@@ -227,7 +245,8 @@ fn stored_updated_at_query(keys: &[String]) -> QueryBuilder<Sqlite> {
 }
 
 /// Issues of a project whose status history is missing or older than the issue: (id, key,
-/// `updated_at`), oldest change first. Never-fetched issues still to do are left out.
+/// `updated_at`), oldest change first. Issues still to do and untouched since they were made
+/// (never fetched) are left out: they cannot have a history.
 pub async fn history_due(
     pool: &SqlitePool,
     source: &str,
@@ -300,6 +319,39 @@ fn membership_times_query(
     q
 }
 
+/// A stay in a sprint that ended: issue key, sprint remote id, joined (`None`: when the issue
+/// was made), left.
+pub type PastStay = (String, String, Option<DateTime<Utc>>, DateTime<Utc>);
+
+/// Adds stays in sprints that issues left before sync first saw them (scope removed: the sprint
+/// field no longer names the sprint); a stay already stored is left as it is.
+pub async fn add_past_memberships(
+    conn: &mut SqliteConnection,
+    source: &str,
+    stays: &[PastStay],
+) -> Result<()> {
+    for chunk in stays.chunks(500) {
+        past_memberships_query(source, chunk)
+            .build()
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn past_memberships_query(source: &str, stays: &[PastStay]) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::new(PAST_MEMBERSHIPS_HEAD);
+    q.push_values(stays, |mut row, (key, sprint, joined, left)| {
+        row.push_bind(key)
+            .push_bind(sprint)
+            .push_bind(joined.map(to_db))
+            .push_bind(to_db(*left));
+    });
+    q.push(PAST_MEMBERSHIPS_JOIN);
+    q.push_bind(source);
+    q
+}
+
 /// Records that these issues' histories were fetched as of their `updated_at` then.
 pub async fn mark_history(conn: &mut SqliteConnection, marks: &[(i64, String)]) -> Result<()> {
     // One UPDATE per 500 issues through a VALUES table, not one statement each.
@@ -339,6 +391,10 @@ pub(crate) fn examples() -> Vec<Statement> {
             membership_times_query("jira", &times, false),
         ),
         example("mark_history", mark_history_query(&[(1, "x".to_owned())])),
+        example(
+            "past_memberships",
+            past_memberships_query("jira", &[("A-1".to_owned(), "7".to_owned(), None, at)]),
+        ),
     ]
 }
 

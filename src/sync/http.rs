@@ -1,7 +1,13 @@
 //! HTTP for the trackers: one client per source (timeout, extra CA, user agent), the auth
-//! header, and retries with exponential backoff and jitter. 429 waits as long as the server asks
-//! (`Retry-After`, else `RateLimit-Reset`); 5xx, timeouts and dropped connections are retried;
-//! 401/403 and other client errors are not, so a bad token never becomes a retry storm.
+//! header, and retries with exponential backoff and jitter. 5xx, timeouts, dropped connections
+//! and a 200 whose JSON body was cut short are retried a few times; 401/403 and other client
+//! errors are not, so a bad token never becomes a retry storm.
+//!
+//! Rate limits come in bursts, so a 429 (or a 503 that says when to come back) does not spend
+//! those retries: the client waits as long as the server asks (`Retry-After`; else GitLab's
+//! `RateLimit-Reset`, Unix seconds, or Jira's `X-RateLimit-Reset`, an ISO 8601 minute; else its
+//! own growing backoff) for as long as the pass's waiting budget lasts, shared by every request
+//! of the source (`[sync] rate_limit_wait_minutes`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,8 +44,9 @@ pub struct RetryPolicy {
     pub retries: usize,
     pub min_delay: Duration,
     pub max_delay: Duration,
-    /// The longest `Retry-After` honoured; a longer one fails the request (and says so).
-    pub max_wait: Duration,
+    /// The total a pass may wait out rate limits (429, and 503 with `Retry-After`), all
+    /// requests of the source together; a wait beyond it fails the request (and says so).
+    pub wait_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -48,10 +55,14 @@ impl Default for RetryPolicy {
             retries: 4,
             min_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
-            max_wait: Duration::from_mins(5),
+            wait_budget: Duration::from_mins(10),
         }
     }
 }
+
+/// A rate limit without a time to come back: the first wait, doubled each time up to the last.
+const RATE_LIMIT_FIRST_WAIT: Duration = Duration::from_secs(2);
+const RATE_LIMIT_LONGEST_WAIT: Duration = Duration::from_mins(1);
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum HttpError {
@@ -67,13 +78,25 @@ pub enum HttpError {
     /// 410: an endpoint the tracker retired.
     #[error("{url}: HTTP 410 Gone{}", hint(message))]
     Gone { url: String, message: String },
-    #[error("{url}: rate limited (HTTP 429); retry after {}s", retry_after.as_secs())]
-    RateLimited { url: String, retry_after: Duration },
+    /// 429; `retry_after` when the server said when to come back.
+    #[error("{url}: rate limited (HTTP 429){}", waited(*retry_after))]
+    RateLimited {
+        url: String,
+        retry_after: Option<Duration>,
+    },
+    /// Rate limited for longer than the pass may wait.
+    #[error(
+        "{url}: still rate limited after waiting {}s, this pass's budget (`[sync] rate_limit_wait_minutes`)",
+        waited.as_secs()
+    )]
+    RateBudget { url: String, waited: Duration },
     #[error("{url}: server error HTTP {status}{}", hint(message))]
     Server {
         status: u16,
         url: String,
         message: String,
+        /// A transient 5xx may say when to come back (Jira's 503).
+        retry_after: Option<Duration>,
     },
     #[error("{url}: HTTP {status}{}", hint(message))]
     Client {
@@ -83,9 +106,16 @@ pub enum HttpError {
     },
     #[error("{url}: {message}")]
     Network { url: String, message: String },
+    /// A success whose JSON body ends early: the connection gave out mid-answer.
+    #[error("{url}: the answer was cut short ({message})")]
+    Truncated { url: String, message: String },
     /// The body is not the JSON we expect; a retry would get the same.
     #[error("{url}: unexpected answer: {message}")]
     Decode { url: String, message: String },
+}
+
+fn waited(retry_after: Option<Duration>) -> String {
+    retry_after.map_or_else(String::new, |d| format!("; retry after {}s", d.as_secs()))
 }
 
 fn hint(message: &str) -> String {
@@ -100,7 +130,10 @@ impl HttpError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::RateLimited { .. } | Self::Server { .. } | Self::Network { .. }
+            Self::RateLimited { .. }
+                | Self::Server { .. }
+                | Self::Network { .. }
+                | Self::Truncated { .. }
         )
     }
 
@@ -109,12 +142,48 @@ impl HttpError {
         matches!(self, Self::Auth { .. })
     }
 
-    fn retry_after(&self) -> Option<Duration> {
+    /// A rate limit: waited out from the pass's budget rather than the retries. A 503 that
+    /// says when to come back counts (Jira: "Some transient 5XX errors are accompanied by a
+    /// Retry-After header").
+    fn rate_limit(&self) -> RateLimit {
         match self {
-            Self::RateLimited { retry_after, .. } => Some(*retry_after),
-            _ => None,
+            Self::RateLimited {
+                retry_after: Some(after),
+                ..
+            }
+            | Self::Server {
+                retry_after: Some(after),
+                ..
+            } => RateLimit::Announced(*after),
+            Self::RateLimited {
+                retry_after: None, ..
+            } => RateLimit::Unannounced,
+            _ => RateLimit::No,
         }
     }
+
+    fn url(&self) -> &str {
+        match self {
+            Self::Auth { url, .. }
+            | Self::NotFound { url, .. }
+            | Self::Gone { url, .. }
+            | Self::RateLimited { url, .. }
+            | Self::RateBudget { url, .. }
+            | Self::Server { url, .. }
+            | Self::Client { url, .. }
+            | Self::Network { url, .. }
+            | Self::Truncated { url, .. }
+            | Self::Decode { url, .. } => url,
+        }
+    }
+}
+
+/// Whether a failed request was a rate limit, and whether it said how long to wait.
+enum RateLimit {
+    Announced(Duration),
+    /// Waited out with a doubling wait of our own.
+    Unannounced,
+    No,
 }
 
 /// An answer: headers (pagination lives there) and the body.
@@ -152,6 +221,8 @@ pub struct Http {
     clock: Clock,
     /// Called before each wait: (why, how long), for the progress line.
     on_wait: OnWait,
+    /// Time spent waiting out rate limits, by every clone of this client (one pass).
+    rate_waited: Arc<std::sync::Mutex<Duration>>,
 }
 
 pub struct HttpOptions {
@@ -210,6 +281,7 @@ impl Http {
             sleeper: options.sleeper,
             clock: options.clock,
             on_wait: Arc::new(|_, _| {}),
+            rate_waited: Arc::new(std::sync::Mutex::new(Duration::ZERO)),
         })
     }
 
@@ -272,32 +344,54 @@ impl Http {
     }
 
     /// Sends until an answer, a permanent error, or the retries are spent. Delays come from
-    /// backon's exponential backoff with jitter; a server's `Retry-After` replaces the delay.
+    /// backon's exponential backoff with jitter; rate limits are waited out from the budget.
     async fn send(
         &self,
         method: Method,
         url: Url,
         body: Option<serde_json::Value>,
     ) -> Result<Answer, HttpError> {
-        let policy = &self.retry;
         let mut delays = self.delays();
+        let mut unannounced = RATE_LIMIT_FIRST_WAIT;
         loop {
             let error = match self.once(method.clone(), url.clone(), body.as_ref()).await {
                 Ok(answer) => return Ok(answer),
                 Err(e) if e.is_transient() => e,
                 Err(e) => return Err(e),
             };
-            let Some(planned) = delays.next() else {
-                return Err(error);
-            };
-            let wait = match error.retry_after() {
-                Some(asked) if asked > policy.max_wait => return Err(error),
-                Some(asked) => asked,
-                None => planned,
+            let wait = match error.rate_limit() {
+                RateLimit::Announced(wait) => self.spend(&error, wait)?,
+                RateLimit::Unannounced => {
+                    let wait = unannounced;
+                    unannounced = (unannounced * 2).min(RATE_LIMIT_LONGEST_WAIT);
+                    self.spend(&error, wait)?
+                }
+                RateLimit::No => {
+                    let Some(planned) = delays.next() else {
+                        return Err(error);
+                    };
+                    planned
+                }
             };
             (self.on_wait)(&error, wait);
             (self.sleeper)(wait).await;
         }
+    }
+
+    /// Takes `wait` from the pass's rate-limit budget, or fails when it would overrun it.
+    fn spend(&self, error: &HttpError, wait: Duration) -> Result<Duration, HttpError> {
+        let mut waited = self
+            .rate_waited
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *waited + wait > self.retry.wait_budget {
+            return Err(HttpError::RateBudget {
+                url: error.url().to_owned(),
+                waited: *waited,
+            });
+        }
+        *waited += wait;
+        Ok(wait)
     }
 
     async fn once(
@@ -333,9 +427,32 @@ impl Http {
             ),
         })?;
         if status.is_success() {
+            if let Some(message) = cut_short(&headers, &body) {
+                return Err(HttpError::Truncated {
+                    url: shown,
+                    message,
+                });
+            }
             return Ok(Answer { headers, body, url });
         }
         Err(classify(status, &headers, &body, shown, self.clock))
+    }
+}
+
+/// Why a JSON answer is incomplete: its body ends before the JSON does (a connection that gave
+/// out while the length header still matched). A body that is whole but not what we expect is
+/// not retried: the same would come back.
+fn cut_short(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    let json = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+    if !json || body.is_empty() {
+        return None;
+    }
+    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Err(e) if e.is_eof() => Some(e.to_string()),
+        _ => None,
     }
 }
 
@@ -403,12 +520,13 @@ fn classify(
         410 => HttpError::Gone { url, message },
         429 => HttpError::RateLimited {
             url,
-            retry_after: retry_after(headers, clock).unwrap_or(Duration::from_secs(5)),
+            retry_after: retry_after(headers, clock),
         },
         500..=599 => HttpError::Server {
             status: status.as_u16(),
             url,
             message,
+            retry_after: retry_after(headers, clock),
         },
         other => HttpError::Client {
             status: other,
@@ -418,8 +536,9 @@ fn classify(
     }
 }
 
-/// `Retry-After` in seconds (or an HTTP date), else GitLab's `RateLimit-Reset` (epoch seconds);
-/// the times are counted from the clock's now.
+/// When to come back: `Retry-After` in seconds (or an HTTP date); else the reset time, as
+/// GitLab gives it (`RateLimit-Reset`, Unix seconds) or Jira (`X-RateLimit-Reset`, ISO 8601 to
+/// the minute, `yyyy-MM-ddTHH:mmZ`). Times are counted from the clock's now.
 fn retry_after(headers: &HeaderMap, clock: Clock) -> Option<Duration> {
     let get = |name: &str| {
         headers
@@ -427,18 +546,27 @@ fn retry_after(headers: &HeaderMap, clock: Clock) -> Option<Duration> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
+    let until = |at: chrono::DateTime<chrono::Utc>| {
+        let secs = (at - clock.now()).num_seconds();
+        Duration::from_secs(u64::try_from(secs).unwrap_or(0).max(1))
+    };
     if let Some(v) = get("retry-after") {
         if let Ok(secs) = v.parse::<u64>() {
             return Some(Duration::from_secs(secs));
         }
         if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
-            let secs = (at.with_timezone(&chrono::Utc) - clock.now()).num_seconds();
-            return Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)));
+            return Some(until(at.with_timezone(&chrono::Utc)));
         }
     }
-    let reset: i64 = get("ratelimit-reset")?.parse().ok()?;
-    let secs = reset - clock.now().timestamp();
-    Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0).max(1)))
+    if let Some(reset) = get("ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
+        return chrono::DateTime::from_timestamp(reset, 0).map(until);
+    }
+    let reset = get("x-ratelimit-reset")?;
+    chrono::NaiveDateTime::parse_from_str(reset, "%Y-%m-%dT%H:%MZ")
+        .map(|t| t.and_utc())
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(reset).map(|t| t.to_utc()))
+        .ok()
+        .map(until)
 }
 
 /// A URL for messages and logs: no query string (it may carry a cursor or a token).

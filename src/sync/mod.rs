@@ -35,8 +35,10 @@ pub struct Options {
     pub per_page: u32,
     pub closed_window_days: u32,
     pub timeout: Duration,
-    /// Retries of a failed request (rate limits, 5xx, timeouts) before giving up.
+    /// Retries of a failed request (5xx, timeouts, answers cut short) before giving up.
     pub retries: usize,
+    /// What the pass may spend waiting out rate limits, every request of a source together.
+    pub rate_limit_wait: Duration,
     /// When the pass started: what its runs, cursors and "gone" marks are stamped with.
     pub now: DateTime<Utc>,
     /// The injected clock, read while the pass runs (a rate limit's reset time, say).
@@ -54,6 +56,7 @@ impl Options {
             closed_window_days: config.closed_window_days,
             timeout: Duration::from_secs(u64::from(config.timeout_secs.max(1))),
             retries: 4,
+            rate_limit_wait: Duration::from_secs(u64::from(config.rate_limit_wait_minutes) * 60),
             now: clock.now(),
             clock,
         }
@@ -134,6 +137,7 @@ pub(crate) fn source_http(
     let mut http_options = http::HttpOptions::new(options.timeout, options.clock);
     http_options.ca_file = ca_file.map(std::path::Path::to_path_buf);
     http_options.retry.retries = options.retries;
+    http_options.retry.wait_budget = options.rate_limit_wait;
     if let Some(s) = sleeper {
         http_options.sleeper = s;
     }

@@ -55,7 +55,7 @@ fn missing_default_file_means_no_config_but_missing_explicit_file_is_an_error() 
 #[rstest]
 #[case::unknown_key(
     "unknown-key.toml",
-    "config error in tests/fixtures/config/unknown-key.toml, line 2, key `sync.intervall_minutes`: unknown key `intervall_minutes`\n  2 | intervall_minutes = 5\n  hint: did you mean `interval_minutes`? valid keys here: interval_minutes, reconcile_hour, closed_window_days, concurrency, timeout_secs"
+    "config error in tests/fixtures/config/unknown-key.toml, line 2, key `sync.intervall_minutes`: unknown key `intervall_minutes`\n  2 | intervall_minutes = 5\n  hint: did you mean `interval_minutes`? valid keys here: interval_minutes, reconcile_hour, closed_window_days, concurrency, timeout_secs, rate_limit_wait_minutes"
 )]
 #[case::wrong_type(
     "wrong-type.toml",

@@ -128,7 +128,12 @@ impl Respond for BulkFetch {
         let mut issues: Vec<Value> = state
             .issues()
             .into_iter()
-            .filter(|i| i["key"].as_str().is_some_and(|k| wanted.contains(&k)))
+            // Ids or keys, as Jira takes them (rule JR-BULK-1).
+            .filter(|i| {
+                [&i["key"], &i["id"]]
+                    .iter()
+                    .any(|v| v.as_str().is_some_and(|k| wanted.contains(&k)))
+            })
             .collect();
         // Bulk fetch answers in no particular order.
         issues.reverse();

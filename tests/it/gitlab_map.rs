@@ -16,6 +16,7 @@ fn project() -> ProjectInfo {
         path: "my-group/my-project".into(),
         name: "my-project".into(),
         web_url: None,
+        group: None,
     }
 }
 
@@ -72,30 +73,33 @@ fn the_documented_issue_maps_with_its_milestone_as_a_sprint() {
     assert_eq!(people, ["root", "eileen.lowe"]);
 }
 
+/// The epic is the parent, named by its group's path (from the epic's page, a path or a full
+/// URL); the epic itself is not in the page's batch: it is stored once, from its group.
 #[test]
-fn an_epic_becomes_the_parent() {
-    let mut list = issues("gitlab/issues.list.docs-example-13x.json");
-    let mut raw: Value = serde_json::from_str(&list[0].1).expect("json");
-    raw["epic"] = serde_json::json!({"id": 41, "iid": 5, "title": "Checkout revamp", "url": "https://gitlab.example.com/groups/my-group/-/epics/5", "group_id": 7});
-    list[0] = (
-        serde_json::from_value(raw.clone()).expect("issue"),
-        raw.to_string(),
-    );
-    let b = map::batch("work", &project(), &list, &StatusMap::default(), now()).expect("maps");
-    assert_eq!(b.issues.len(), 2);
-    let epic = b
-        .issues
-        .iter()
-        .find(|i| i.key == "my-group&5")
-        .expect("the epic");
-    assert_eq!(epic.issue_type, sprintdeck::domain::issue::IssueType::Epic);
-    assert_eq!(epic.title, "Checkout revamp");
-    let child = b
-        .issues
-        .iter()
-        .find(|i| i.key == "my-group/my-project#6")
-        .expect("child");
-    assert_eq!(child.parent_key.as_deref(), Some("my-group&5"));
+fn an_epic_becomes_the_parent_by_its_groups_path() {
+    for (url, group) in [
+        (
+            "https://gitlab.example.com/groups/my-group/-/epics/5",
+            "my-group",
+        ),
+        ("/groups/my-group/sub/-/epics/5", "my-group/sub"),
+    ] {
+        let mut list = issues("gitlab/issues.list.docs-example-13x.json");
+        let mut raw: Value = serde_json::from_str(&list[0].1).expect("json");
+        raw["epic"] = serde_json::json!({"id": 41, "iid": 5, "title": "Checkout revamp", "url": url, "group_id": 7});
+        list[0] = (
+            serde_json::from_value(raw.clone()).expect("issue"),
+            raw.to_string(),
+        );
+        let b = map::batch("work", &project(), &list, &StatusMap::default(), now()).expect("maps");
+        assert_eq!(b.issues.len(), 1, "no epic row from a child project");
+        let child = b
+            .issues
+            .iter()
+            .find(|i| i.key == "my-group/my-project#6")
+            .expect("child");
+        assert_eq!(child.parent_key, Some(format!("{group}&5")));
+    }
 }
 
 #[test]

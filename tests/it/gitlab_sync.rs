@@ -582,36 +582,3 @@ fn doctor_names_an_unreachable_source_and_fails() {
         "{out}"
     );
 }
-
-#[tokio::test]
-async fn a_group_source_syncs_its_projects_with_subgroups() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = empty_store(&dir).await;
-    let fake = FakeGitlab::start(issues(7), Paging::Keyset).await;
-    let text = format!(
-        "[[gitlab]]\nname = \"work\"\nbase_url = \"{}\"\ngroups = [\"my-group\"]\ntoken = \"t\"\n",
-        fake.server.uri()
-    );
-    let config: Config = toml::from_str(&text).expect("config");
-    let (sleeper, _) = recording_sleeper();
-    let results = sync::run::pass(&store, &config, None, &options(), Some(sleeper), None)
-        .await
-        .expect("a source");
-    assert_eq!(results[0].1.as_ref().map(|c| c.seen), Ok(7));
-    let asked = fake
-        .server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .find(|r| r.url.path() == "/api/v4/groups/my-group/projects")
-        .expect("the group's projects were listed");
-    assert!(
-        asked
-            .url
-            .query()
-            .is_some_and(|q| q.contains("include_subgroups=true")),
-        "{:?}",
-        asked.url.query()
-    );
-}

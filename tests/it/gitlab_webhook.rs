@@ -7,7 +7,7 @@ use sprintdeck::clock::Clock;
 use sprintdeck::config::secrets::Secret;
 use sprintdeck::store::Store;
 use sprintdeck::sync::gitlab::status::StatusMap;
-use sprintdeck::sync::webhook::{self, HookSource, Receiver};
+use sprintdeck::sync::webhook::{self, HookSource, Receiver, Scope};
 
 use crate::common::{empty_store, fixture, now};
 
@@ -28,6 +28,13 @@ impl Hook {
                 name: "work".into(),
                 secret: Secret::new("my-secret-token"),
                 statuses: StatusMap::default(),
+                // The projects of the fixtures' deliveries.
+                scope: Scope {
+                    projects: vec!["gitlabhq/gitlab-test".into()],
+                    groups: vec!["gitlab-org".into()],
+                    include_subgroups: true,
+                    boards: Vec::new(),
+                },
             }],
             jira: Vec::new(),
             clock: Clock::frozen(now()),

@@ -339,8 +339,15 @@ fn field_discovery_finds_points_and_sprint_by_name_and_schema_and_the_config_win
     let overrides = [("story_points".to_owned(), "customfield_10111".to_owned())].into();
     let chosen = fields::discover(&list, &overrides);
     assert_eq!(chosen.story_points.as_deref(), Some("customfield_10111"));
+    assert_eq!(chosen.points_fields, ["customfield_10111"]);
     let none = fields::discover(&[], &std::collections::BTreeMap::default());
-    assert_eq!(none, fields::FieldIds::default());
+    assert_eq!(
+        none,
+        fields::FieldIds {
+            version: fields::DISCOVERY_VERSION,
+            ..fields::FieldIds::default()
+        }
+    );
 }
 
 #[test]
@@ -488,6 +495,10 @@ async fn webhooks_with_a_good_signature_are_stored_and_a_bad_one_is_refused() {
             name: "jira".into(),
             secret: sprintdeck::config::secrets::Secret::new("hook-secret"),
             base_url: "https://example.atlassian.net".into(),
+            scope: sprintdeck::sync::webhook::Scope {
+                projects: vec!["SCRUM".into()],
+                ..Default::default()
+            },
         }],
         clock: sprintdeck::clock::Clock::frozen(now()),
     };

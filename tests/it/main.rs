@@ -53,4 +53,5 @@ mod teams_demo;
 mod theme;
 mod tui;
 mod tui_sync;
+mod webhook_scope;
 mod writeback;

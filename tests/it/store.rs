@@ -1,6 +1,6 @@
 use chrono::Duration;
 use sprintdeck::domain::query;
-use sprintdeck::domain::records::{Batch, IssueRecord, ProjectRecord};
+use sprintdeck::domain::records::{Batch, IssueRecord, ProjectKind, ProjectRecord};
 use sprintdeck::domain::{IssueType, Source, StatusCategory};
 use sprintdeck::store::filter::{self, FilterContext};
 use sprintdeck::store::{Create, Store, StoreError, import, read};
@@ -42,6 +42,7 @@ fn batch(issues: Vec<IssueRecord>) -> Batch {
             key: "T".into(),
             name: "Test".into(),
             web_url: None,
+            kind: ProjectKind::Project,
         }],
         issues,
         ..Batch::default()

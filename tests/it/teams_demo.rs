@@ -56,8 +56,8 @@ fn demo_shape_teams_writes_the_world_as_synced_and_the_file_opens() {
     assert!(ok, "{err}");
     assert!(doctor.contains("workspace Acme teams (demo)"), "{doctor}");
     assert!(
-        doctor.contains("9 projects"),
-        "two groups, five GitLab projects, two Jira projects: {doctor}"
+        doctor.contains("7 projects"),
+        "five GitLab projects and two Jira projects; the two groups are not projects: {doctor}"
     );
     let (ok, csv, err) = binary(
         dir.path(),

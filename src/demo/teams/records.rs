@@ -22,8 +22,8 @@ use super::{GITLAB_SOURCE, JIRA_SOURCE};
 use crate::domain::StatusCategory;
 use crate::domain::issue::{EventSource, IssueType, LinkKind, Source, SprintState};
 use crate::domain::records::{
-    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectRecord, SprintOrigin,
-    SprintRecord, StatusEventRecord,
+    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectKind, ProjectRecord,
+    SprintOrigin, SprintRecord, StatusEventRecord,
 };
 
 /// Where the trackers are and when the sync looks.
@@ -115,6 +115,7 @@ pub fn gitlab_group_row(world: &World, group: u64, url: &str) -> Option<ProjectR
         key: g.full_path.clone(),
         name: g.name.clone(),
         web_url: Some(format!("{url}/groups/{}", g.full_path)),
+        kind: ProjectKind::Group,
     })
 }
 
@@ -176,6 +177,7 @@ pub fn gitlab(world: &World, t: &Target) -> Batch {
             key: p.full_path.clone(),
             name: p.name.clone(),
             web_url: Some(format!("{url}/{}", p.full_path)),
+            kind: ProjectKind::Project,
         });
     }
     let issues = gitlab_issues(world, t);
@@ -408,6 +410,7 @@ pub fn jira(world: &World, t: &Target) -> Batch {
             key: p.key.clone(),
             name: p.name.clone(),
             web_url: None,
+            kind: ProjectKind::Project,
         });
     }
     for s in &jr.sprints {

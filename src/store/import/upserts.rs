@@ -11,8 +11,8 @@ use super::{CHUNK, Ids};
 use crate::domain::StatusCategory;
 use crate::domain::issue::{EventSource, IssueType, LinkKind, Source, SprintState, priority_rank};
 use crate::domain::records::{
-    IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectRecord, SprintOrigin,
-    SprintRecord, StatusEventRecord,
+    IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectKind, ProjectRecord,
+    SprintOrigin, SprintRecord, StatusEventRecord,
 };
 use crate::domain::time::{date_to_db, to_db};
 use crate::store::sql::{Statement, fragments, statements};
@@ -26,9 +26,9 @@ statements! {
 }
 
 fragments! {
-    PROJECTS_HEAD = "INSERT INTO projects (source, source_name, remote_id, key, name, web_url) ";
+    PROJECTS_HEAD = "INSERT INTO projects (source, source_name, remote_id, key, name, web_url, kind) ";
     PROJECTS_TAIL = " ON CONFLICT (source_name, remote_id) DO UPDATE SET key = excluded.key, \
-        name = excluded.name, web_url = excluded.web_url";
+        name = excluded.name, web_url = excluded.web_url, kind = excluded.kind";
     PEOPLE_HEAD = "INSERT INTO people (source_name, remote_id, username, display_name, capacity) ";
     PEOPLE_TAIL = " ON CONFLICT (source_name, remote_id) DO UPDATE SET username = excluded.username, \
         display_name = excluded.display_name, \
@@ -42,9 +42,14 @@ fragments! {
         capacity = coalesce(excluded.capacity, sprints.capacity)";
     ISSUES_HEAD = "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, \
         description, status, status_category, reporter_id, priority, priority_rank, \
-        story_points, due_date, created_at, updated_at, closed_at, web_url, raw_json) ";
-    /// An issue marked gone that comes back is live again.
+        story_points, due_date, created_at, updated_at, closed_at, web_url, raw_json, parent_key) ";
+    /// An issue marked gone that comes back is live again. A parent named anew is linked
+    /// afterwards (now, or when it is stored); no parent named leaves the parent as it was
+    /// (a webhook delivery does not say).
     ISSUES_TAIL = " ON CONFLICT (project_id, remote_id) DO UPDATE SET key = excluded.key, \
+        parent_id = CASE WHEN excluded.parent_key IS NULL \
+        OR excluded.parent_key = issues.parent_key THEN issues.parent_id END, \
+        parent_key = coalesce(excluded.parent_key, issues.parent_key), \
         issue_type = excluded.issue_type, title = excluded.title, \
         description = excluded.description, status = excluded.status, \
         status_category = excluded.status_category, reporter_id = excluded.reporter_id, \
@@ -55,6 +60,10 @@ fragments! {
         raw_json = excluded.raw_json, gone_at = NULL \
         RETURNING key, id";
     PARENTS_HEAD = "WITH p(child, parent) AS (SELECT * FROM (";
+    /// Children stored before their parent, linked now that it is: an `IN` list of the keys
+    /// just stored follows.
+    ORPHANS_HEAD = "UPDATE issues SET parent_id = (SELECT p.id FROM issues p WHERE p.key = issues.parent_key) \
+        WHERE parent_id IS NULL AND parent_key IN (";
     PARENTS_TAIL = ")) UPDATE issues SET parent_id = (SELECT parent FROM p WHERE p.child = issues.id) \
         WHERE id IN (SELECT child FROM p)";
     LABELS_HEAD = "INSERT OR IGNORE INTO labels (name) ";
@@ -97,7 +106,8 @@ fn projects_upsert(source: &str, chunk: &[ProjectRecord]) -> QueryBuilder<Sqlite
             .push_bind(&p.remote_id)
             .push_bind(&p.key)
             .push_bind(&p.name)
-            .push_bind(&p.web_url);
+            .push_bind(&p.web_url)
+            .push_bind(p.kind.as_str());
     });
     q.push(PROJECTS_TAIL);
     q
@@ -216,18 +226,27 @@ fn issues_upsert(chunk: &[IssueRecord], projects: &Ids, people: &Ids) -> QueryBu
             .push_bind(to_db(i.updated_at))
             .push_bind(i.closed_at.map(to_db))
             .push_bind(&i.web_url)
-            .push_bind(&i.raw_json);
+            .push_bind(&i.raw_json)
+            .push_bind(&i.parent_key);
     });
     q.push(ISSUES_TAIL);
     q
 }
 
-/// Parents are set after all issues exist, so a child may come before its parent in the batch.
+/// Parents are set after all issues exist, so a child may come before its parent in the batch;
+/// children stored earlier (a page before their parent's) are linked to the parents stored now.
 pub(super) async fn link_parents(
     conn: &mut SqliteConnection,
     issues: &[IssueRecord],
     issue_id: &impl Fn(&str) -> Result<i64>,
 ) -> Result<()> {
+    let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+    for chunk in keys.chunks(CHUNK) {
+        super::in_list(ORPHANS_HEAD, chunk)
+            .build()
+            .execute(&mut *conn)
+            .await?;
+    }
     let mut pairs = Vec::new();
     for i in issues {
         // A parent outside what is synced (another project) stays unlinked until it arrives.
@@ -455,6 +474,7 @@ pub(super) fn examples() -> Vec<Statement> {
         key: "OPS".to_owned(),
         name: "Ops".to_owned(),
         web_url: None,
+        kind: ProjectKind::Group,
     };
     let person = PersonRecord {
         remote_id: "2".to_owned(),
@@ -525,6 +545,7 @@ pub(super) fn examples() -> Vec<Statement> {
         ),
         example("issues", issues_upsert(&[issue.clone(), issue], &ids, &ids)),
         example("parents", parents_update(&pairs)),
+        example("orphans", super::in_list(ORPHANS_HEAD, &["A-1", "A-2"])),
         example("labels", labels_insert(&["a", "b"])),
         example(
             "clear_labels",

@@ -9,7 +9,9 @@ use crate::store::sql::statements;
 use crate::store::{Result, StoreError};
 
 statements! {
-    PROJECT_BY_KEY_OR_NAME = "SELECT id, source, source_name, key FROM projects WHERE key = ? OR name = ? LIMIT 1";
+    /// A project (not a group: new issues go into projects).
+    PROJECT_BY_KEY_OR_NAME = "SELECT id, source, source_name, key FROM projects \
+        WHERE (key = ? OR name = ?) AND kind = 'project' LIMIT 1";
     /// A new issue to do, with a local key and remote id until the tracker gives the real ones.
     NEW_ISSUE = "INSERT INTO issues (project_id, source, remote_id, key, issue_type, title, description, \
         status, status_category, story_points, parent_id, created_at, updated_at) \

@@ -12,6 +12,83 @@ pub struct Project {
     pub name: Option<String>,
     #[serde(default)]
     pub web_url: Option<String>,
+    /// The group (or user) the project lives in: an object in the REST API, the name alone in
+    /// webhook deliveries.
+    #[serde(default)]
+    pub namespace: Option<serde_json::Value>,
+}
+
+impl Project {
+    /// The namespace, when the answer describes it.
+    pub fn namespace(&self) -> Option<Namespace> {
+        serde_json::from_value(self.namespace.clone()?).ok()
+    }
+}
+
+/// A project's namespace: a group (`kind: "group"`) or a user.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Namespace {
+    pub id: u64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub full_path: Option<String>,
+    #[serde(default)]
+    pub web_url: Option<String>,
+}
+
+/// `GET /groups/:id`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Group {
+    pub id: u64,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub full_path: String,
+    #[serde(default)]
+    pub web_url: Option<String>,
+}
+
+/// A group epic as `GET /groups/:id/epics` lists it (doc/api/epics.md).
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupEpic {
+    pub id: u64,
+    pub iid: u64,
+    pub group_id: u64,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `opened` or `closed`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub web_url: Option<String>,
+    #[serde(default)]
+    pub references: Option<References>,
+    #[serde(default)]
+    pub author: Option<User>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub closed_at: Option<String>,
+}
+
+/// One entry of `GET /projects/:id/issues/:iid/links`: the linked issue, with the link's type
+/// as seen from the issue asked about (`relates_to`, `blocks`, `is_blocked_by`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkedIssue {
+    pub id: u64,
+    #[serde(default)]
+    pub iid: Option<u64>,
+    pub project_id: u64,
+    #[serde(default)]
+    pub references: Option<References>,
+    #[serde(default)]
+    pub web_url: Option<String>,
+    pub link_type: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,6 +121,9 @@ pub struct Milestone {
     pub due_date: Option<String>,
     #[serde(default)]
     pub project_id: Option<u64>,
+    /// Set instead of `project_id` on a group milestone.
+    #[serde(default)]
+    pub group_id: Option<u64>,
 }
 
 /// Iteration state: a string on current GitLab, an integer (1 upcoming, 2 current, 3 closed)
@@ -62,6 +142,9 @@ pub struct Iteration {
     pub title: Option<String>,
     #[serde(default)]
     pub iid: Option<u64>,
+    /// The group whose cadence it belongs to.
+    #[serde(default)]
+    pub group_id: Option<u64>,
     #[serde(default)]
     pub state: Option<IterationState>,
     #[serde(default)]
@@ -78,8 +161,11 @@ pub struct Epic {
     pub iid: Option<u64>,
     #[serde(default)]
     pub title: Option<String>,
+    /// The epic's page, a path (`/groups/acme/-/epics/5`) on current GitLab.
     #[serde(default)]
     pub url: Option<String>,
+    #[serde(default)]
+    pub group_id: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

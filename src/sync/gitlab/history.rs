@@ -21,7 +21,8 @@ use crate::sync::{Options, Progress, SyncError, SyncEvent, report};
 impl Gitlab {
     /// Status histories of the issues whose history is older than the issue (or missing), in
     /// chunks, each written with its "fetched" marks, so a stopped sync resumes here. Issues to
-    /// do that never had a history are skipped: they have not moved yet.
+    /// do that were never changed since they were made are skipped: they have not moved (one
+    /// that went to doing and back is to do again, with a history).
     pub(super) async fn backfill_history(
         &self,
         store: &Store,

@@ -1,21 +1,26 @@
-//! GitLab sync. Per project: a bootstrap (open issues, and everything updated within
-//! `[sync] closed_window_days`), then incremental passes (`updated_after = cursor`, oldest
-//! first); each page is written with its history and the cursor in one transaction. Reconcile
-//! re-lists open issues and marks the ones GitLab no longer shows as gone.
+//! GitLab sync. First the groups and their epics (`groups`), then per project: a bootstrap
+//! (open issues, and everything updated within `[sync] closed_window_days`), then incremental
+//! passes (`updated_after = cursor`, oldest first); each page is written with the cursor in one
+//! transaction, then the changed issues' histories and links are read. Reconcile re-lists open
+//! issues and marks the ones GitLab no longer shows as gone (epics: the ones their groups no
+//! longer list).
 
 pub mod api;
+mod groups;
 pub mod history;
+mod issue_links;
 pub mod map;
 pub mod pages;
 mod push;
 pub mod status;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Mutex;
 
 use futures_util::{StreamExt, TryStreamExt};
 use reqwest::Url;
 
-use self::map::ProjectInfo;
+use self::map::{Known, ProjectInfo};
 use self::status::StatusMap;
 use super::http::{Auth, Http, HttpError, Sleeper};
 use super::{Counts, Options, Progress, SyncError, SyncEvent, report};
@@ -31,6 +36,8 @@ pub struct Gitlab {
     http: Http,
     source: GitlabSource,
     statuses: StatusMap,
+    /// Groups and epics seen in this pass, for mapping issues.
+    known: Mutex<Known>,
 }
 
 impl Gitlab {
@@ -66,6 +73,7 @@ impl Gitlab {
             http,
             source: source.clone(),
             statuses,
+            known: Mutex::new(Known::default()),
         })
     }
 
@@ -195,6 +203,7 @@ impl Gitlab {
         let counts_ref = &mut counts;
         let projects = &projects;
         super::logged_run(store, &self.name, kind, options.now, |run| async move {
+            counts_ref.gone += self.sync_groups(store, projects, options).await?;
             for project in projects {
                 self.sync_project(store, project, options, run, counts_ref, progress)
                     .await?;
@@ -255,7 +264,8 @@ impl Gitlab {
             }
         }
         self.backfill_history(store, project, options, progress)
-            .await
+            .await?;
+        self.read_links(store, project, options).await
     }
 
     /// What to list: since the cursor; or, without one, old open issues (not moving the
@@ -334,14 +344,16 @@ impl Gitlab {
             })?;
             issues.push((issue, raw));
         }
-        let batch = map::batch(
+        let mut batch = map::batch_with(
             &self.name,
             ctx.project,
             &issues,
             &self.statuses,
             ctx.options.now,
+            &self.known(),
         )
         .map_err(|e| SyncError::Data(format!("{}: {e}", ctx.project.path)))?;
+        self.add_owners(&mut batch).await?;
         let keys: Vec<String> = batch.issues.iter().map(|i| i.key.clone()).collect();
         let stored = sync_state::stored_updated_at(store.pool(), &keys).await?;
         let changed = batch
@@ -394,7 +406,9 @@ impl Gitlab {
     }
 
     /// Open issues stored here that GitLab no longer lists as open: each is asked for; gone
-    /// (404), moved or made confidential is marked gone, closed meanwhile is stored as closed.
+    /// (404) or made confidential is marked gone; closed meanwhile, or moved to another project
+    /// (GitLab closes the original and keeps it, with `moved_to_id`: rule GL-ISS-15), is stored
+    /// as it is now.
     async fn reconcile(
         &self,
         store: &Store,
@@ -426,7 +440,7 @@ impl Gitlab {
                     let value: serde_json::Value = answer.json()?;
                     let issue: Option<api::Issue> = serde_json::from_value(value.clone()).ok();
                     match issue {
-                        Some(i) if i.id.to_string() == remote_id && i.moved_to_id.is_none() => {
+                        Some(i) if i.id.to_string() == remote_id => {
                             refreshed.push((i, value.to_string()));
                         }
                         _ => gone.push(id),
@@ -441,10 +455,17 @@ impl Gitlab {
         let batch = if refreshed.is_empty() {
             None
         } else {
-            Some(
-                map::batch(&self.name, project, &refreshed, &self.statuses, options.now)
-                    .map_err(|e| SyncError::Data(e.to_string()))?,
+            let mut batch = map::batch_with(
+                &self.name,
+                project,
+                &refreshed,
+                &self.statuses,
+                options.now,
+                &self.known(),
             )
+            .map_err(|e| SyncError::Data(e.to_string()))?;
+            self.add_owners(&mut batch).await?;
+            Some(batch)
         };
         let n = gone.len();
         let now = options.now;
@@ -460,6 +481,22 @@ impl Gitlab {
             })
             .await?;
         Ok(n)
+    }
+}
+
+impl Gitlab {
+    /// The rows of the groups the batch's sprints belong to (iterations, group milestones).
+    async fn add_owners(&self, batch: &mut Batch) -> Result<(), SyncError> {
+        let wanted: BTreeSet<u64> = batch
+            .sprints
+            .iter()
+            .filter_map(|s| s.project_remote_id.as_deref()?.strip_prefix("group:"))
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        if !wanted.is_empty() {
+            batch.projects.extend(self.group_rows(wanted).await?);
+        }
+        Ok(())
     }
 }
 

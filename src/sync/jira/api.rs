@@ -77,17 +77,24 @@ impl Jira {
         if !refresh
             && let Some(saved) = sync_state::cursor(store.pool(), &self.name, "fields").await?
             && let Ok(ids) = serde_json::from_str::<FieldIds>(&saved)
+            && ids.version >= fields::DISCOVERY_VERSION
         {
             return Ok(ids);
         }
         let mut ids = self.discover_fields().await?;
+        let overridden = self.source.fields.contains_key("story_points");
         for board in &self.source.boards {
             let url = self
                 .base
                 .join(&format!("rest/agile/1.0/board/{board}/configuration"))
                 .unwrap_or_else(|_| self.base.clone());
-            ids.status_columns
-                .extend(fields::board_columns(&self.get_json(url).await?));
+            let config = self.get_json(url).await?;
+            ids.status_columns.extend(fields::board_columns(&config));
+            if let Some((project, field)) = fields::board_estimation(&config)
+                && !overridden
+            {
+                ids.points_by_project.entry(project).or_insert(field);
+            }
         }
         let (name, json, now) = (
             self.name.clone(),

@@ -28,6 +28,28 @@ pub struct History {
     pub left: Vec<(String, DateTime<Utc>)>,
 }
 
+/// A stay in a sprint the issue has left: sprint id, when it joined (when the changelog says;
+/// Jira records no change for a sprint set when the issue was made), when it left.
+pub type Ended = (String, Option<DateTime<Utc>>, DateTime<Utc>);
+
+impl History {
+    /// The sprints left, with the join before each departure: the issue's sprint field no longer
+    /// names a sprint left before it closed (scope removed), so only the changelog remembers.
+    pub fn ended(&self) -> Vec<Ended> {
+        self.left
+            .iter()
+            .map(|(sprint, left)| {
+                let joined = self
+                    .joined
+                    .iter()
+                    .find(|(s, at)| s == sprint && at <= left)
+                    .map(|(_, at)| *at);
+                (sprint.clone(), joined, *left)
+            })
+            .collect()
+    }
+}
+
 pub fn read(
     issue_key: &str,
     histories: &[Value],

@@ -1,6 +1,13 @@
 //! Which custom fields hold story points, the sprint, the epic link and the start date: ids
 //! differ per site, so they are found by schema or name in `/rest/api/N/field`, and
 //! `[[jira]] fields` overrides any of them.
+//!
+//! Story points differ per project too: a company-managed project estimates with "Story
+//! Points" (a plain number field), a team-managed one with "Story point estimate"
+//! (`jsw-story-points`); both exist on a site that has both kinds. The board configuration says
+//! which one its project uses (`estimation.field.fieldId`, rule JR-AG-4: "The type of estimation
+//! and field used for estimation is determined by the board configuration"), so points are read
+//! and written through the project's field.
 
 use std::collections::BTreeMap;
 
@@ -31,7 +38,20 @@ pub struct FieldIds {
     /// done, the ones between in progress): the team's board decides over Jira's category.
     #[serde(default)]
     pub status_columns: BTreeMap<String, crate::domain::StatusCategory>,
+    /// Every story-point field of the site, the preferred first (read where a project's own is
+    /// not known).
+    #[serde(default)]
+    pub points_fields: Vec<String>,
+    /// Project key → the field its board estimates with.
+    #[serde(default)]
+    pub points_by_project: BTreeMap<String, String>,
+    /// What this build's discovery finds: remembered ids of an older build are found again.
+    #[serde(default)]
+    pub version: u32,
 }
+
+/// Raised when discovery finds more than before, so remembered field ids are refreshed.
+pub const DISCOVERY_VERSION: u32 = 2;
 
 /// Names, in order of preference, of the story-point field: team-managed projects use the
 /// first, company-managed ones the second. "Original story points" is not it.
@@ -53,8 +73,23 @@ pub fn discover(fields: &[FieldDef], overrides: &BTreeMap<String, String>) -> Fi
         })
     };
     let pick = |key: &str, found: Option<String>| overrides.get(key).cloned().or(found);
+    let points_fields: Vec<String> = match overrides.get("story_points") {
+        Some(id) => vec![id.clone()],
+        None => POINTS
+            .iter()
+            .filter_map(|n| by_name(&[n]))
+            .fold(Vec::new(), |mut all, id| {
+                if !all.contains(&id) {
+                    all.push(id);
+                }
+                all
+            }),
+    };
     FieldIds {
         story_points: pick("story_points", by_name(&POINTS)),
+        points_fields,
+        points_by_project: BTreeMap::new(),
+        version: DISCOVERY_VERSION,
         sprint: pick(
             "sprint",
             by_custom("com.pyxis.greenhopper.jira:gh-sprint").or_else(|| by_name(&["Sprint"])),
@@ -67,6 +102,23 @@ pub fn discover(fields: &[FieldDef], overrides: &BTreeMap<String, String>) -> Fi
         start_date: pick("start_date", by_name(&["Start date"])),
         status_columns: BTreeMap::new(),
     }
+}
+
+/// A board configuration's project key and estimation field, when it estimates with a field.
+pub fn board_estimation(config: &serde_json::Value) -> Option<(String, String)> {
+    use serde_json::Value;
+    if config.pointer("/estimation/type").and_then(Value::as_str) != Some("field") {
+        return None;
+    }
+    let field = config
+        .pointer("/estimation/field/fieldId")
+        .and_then(Value::as_str)
+        .filter(|f| !f.is_empty())?;
+    let project = config
+        .pointer("/location/key")
+        .or_else(|| config.pointer("/location/projectKey"))
+        .and_then(Value::as_str)?;
+    Some((project.to_owned(), field.to_owned()))
 }
 
 /// A board configuration's columns as status id → category.
@@ -102,6 +154,28 @@ pub fn board_columns(
 }
 
 impl FieldIds {
+    /// The field project `project_key`'s points are in: its board's, else the preferred one.
+    /// (With `[[jira]] fields.story_points` set, boards are not asked: the override is it.)
+    pub fn points_field(&self, project_key: &str) -> Option<&str> {
+        self.points_by_project
+            .get(project_key)
+            .or(self.story_points.as_ref())
+            .map(String::as_str)
+    }
+
+    /// An issue's points: from its project's field when known, else the first points field
+    /// that has a number.
+    pub fn points_of(&self, project_key: &str, fields: &serde_json::Value) -> Option<f64> {
+        let number = |id: &str| fields.get(id).and_then(serde_json::Value::as_f64);
+        if let Some(id) = self.points_by_project.get(project_key) {
+            return number(id);
+        }
+        self.points_fields
+            .iter()
+            .chain(self.story_points.iter())
+            .find_map(|id| number(id))
+    }
+
     /// The fields a search asks for (the endpoint returns ids only unless told).
     pub fn wanted(&self) -> Vec<String> {
         let mut out: Vec<String> = [
@@ -124,17 +198,21 @@ impl FieldIds {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
-        out.extend(
-            [
-                &self.story_points,
-                &self.sprint,
-                &self.epic_link,
-                &self.start_date,
-            ]
-            .into_iter()
-            .flatten()
-            .cloned(),
-        );
+        for id in [
+            &self.story_points,
+            &self.sprint,
+            &self.epic_link,
+            &self.start_date,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(&self.points_fields)
+        .chain(self.points_by_project.values())
+        {
+            if !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
         out
     }
 }

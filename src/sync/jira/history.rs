@@ -103,7 +103,7 @@ impl Jira {
                 }
             }
         };
-        let consumer = async {
+        let consumer = async move {
             while let Some(result) = rx.recv().await {
                 let (chunk, logs) = result?;
                 done += chunk.len();
@@ -150,11 +150,17 @@ impl Jira {
         };
         let mut joins = Vec::new();
         let mut departures = Vec::new();
+        let mut stays = Vec::new();
         for (id, histories) in logs {
             let Some(key) = key_of.get(id.as_str()).copied() else {
                 continue;
             };
             let h = changelog::read(key, &histories, sink.fields.sprint.as_deref(), &category);
+            stays.extend(
+                h.ended()
+                    .into_iter()
+                    .map(|(s, joined, left)| (key.to_owned(), s, joined, left)),
+            );
             batch.events.extend(h.events);
             joins.extend(h.joined.into_iter().map(|(s, at)| (key.to_owned(), s, at)));
             departures.extend(h.left.into_iter().map(|(s, at)| (key.to_owned(), s, at)));
@@ -171,6 +177,7 @@ impl Jira {
                     import::write_batch(c, &batch).await?;
                     sync_state::set_membership_times(c, &source, &joins, true).await?;
                     sync_state::set_membership_times(c, &source, &departures, false).await?;
+                    sync_state::add_past_memberships(c, &source, &stays).await?;
                     sync_state::mark_history(c, &marks).await
                 })
             })

@@ -10,7 +10,7 @@ use super::{adf, sprints};
 use crate::domain::StatusCategory;
 use crate::domain::issue::{IssueType, LinkKind, Source};
 use crate::domain::records::{
-    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectRecord,
+    Batch, IssueRecord, LinkRecord, MembershipRecord, PersonRecord, ProjectKind, ProjectRecord,
 };
 use crate::sync::time::{parse, parse_date};
 
@@ -121,6 +121,7 @@ fn add_issue(
     let key = text(v, "/key").ok_or("an issue without a key")?.to_owned();
     let f = v.get("fields").ok_or_else(|| format!("{key}: no fields"))?;
     let project = project(&key, f.get("project"));
+    let project_key = project.key.clone();
     if !b.projects.iter().any(|p| p.remote_id == project.remote_id) {
         b.projects.push(project.clone());
     }
@@ -204,7 +205,7 @@ fn add_issue(
             })
             .unwrap_or_default(),
         priority: text(f, "/priority/name").map(str::to_owned),
-        story_points: field(&fields.story_points).and_then(Value::as_f64),
+        story_points: fields.points_of(&project_key, f),
         parent_key: parent,
         due_date: text(f, "/duedate").and_then(parse_date),
         created_at: created,
@@ -231,6 +232,7 @@ fn project(key: &str, p: Option<&Value>) -> ProjectRecord {
             .map_or_else(|| project_key.clone(), str::to_owned),
         key: project_key,
         web_url: None,
+        kind: ProjectKind::Project,
     }
 }
 

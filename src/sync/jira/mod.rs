@@ -9,6 +9,7 @@
 
 pub mod adf;
 mod api;
+mod bootstrap;
 pub mod changelog;
 pub mod fields;
 mod history;
@@ -92,7 +93,8 @@ impl Jira {
         progress: Option<&Progress>,
     ) -> Result<Counts, SyncError> {
         let fields = self.fields(store, options.full).await?;
-        let cursor = if options.full {
+        // A first sync that stopped is resumed as one, whatever cursor its pages reached.
+        let cursor = if options.full || self.resuming(store).await? {
             None
         } else {
             sync_state::cursor(store.pool(), &self.name, "issues").await?
@@ -186,7 +188,7 @@ impl Jira {
         let mut token = None;
         loop {
             let (page, next) = if self.cloud {
-                self.search_page(&jql, &["updated".to_owned()], ID_PAGE, token)
+                self.search_page(&jql, &["key".to_owned()], ID_PAGE, token)
                     .await?
             } else {
                 let mut url = self.url("rest/api/2/search");

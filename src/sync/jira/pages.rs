@@ -1,20 +1,18 @@
-//! Issue listings, written page by page with the cursor that covers them: the Cloud bootstrap
-//! (id pages, then concurrent bulk fetches), token pages for incremental passes, Data Center's
+//! Issue listings, written page by page with the cursor that covers them: token pages for
+//! incremental passes (the Cloud bootstrap is in `bootstrap`), Data Center's
 //! `startAt` pages fetched concurrently once the total is known, and the boards' sprints.
 
 use std::collections::HashMap;
 
 use futures_util::{StreamExt, stream};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::api::with_hint;
 use super::fields::FieldIds;
 use super::{Jira, changelog, map, sprints};
 use crate::domain::StatusCategory;
 use crate::domain::records::Batch;
 use crate::domain::time::to_db;
-use crate::store::{Store, import, sync_state};
-use crate::sync::http::HttpError;
+use crate::store::{Store, import, sync_queue, sync_state};
 use crate::sync::{Counts, Options, Progress, SyncError, SyncEvent, report};
 
 /// Issues per search page with all fields, and per bulk fetch.
@@ -32,83 +30,11 @@ struct Prepared {
     history_keys: Vec<String>,
     /// (issue, sprint, when it left) from those histories.
     left: Vec<(String, String, chrono::DateTime<chrono::Utc>)>,
+    /// Stays in sprints left before the sprint field showed them.
+    stays: Vec<sync_state::PastStay>,
 }
 
 impl Jira {
-    /// Bootstrap on Cloud: the matching issues' keys in large id-only pages, then their fields
-    /// in batches of 100 fetched `concurrency` at a time (written in order). Where bulk fetch
-    /// is missing, full search pages instead.
-    pub(super) async fn bootstrap(&self, jql: &str, sink: &mut Sink<'_>) -> Result<(), SyncError> {
-        let (fields, options) = (sink.fields, sink.options);
-        let mut keys = Vec::new();
-        let mut token = None;
-        loop {
-            let (page, next) = self
-                .search_page(jql, &["updated".to_owned()], ID_PAGE, token)
-                .await?;
-            keys.extend(
-                page.iter()
-                    .filter_map(|i| i.get("key").and_then(Value::as_str))
-                    .map(str::to_owned),
-            );
-            match next {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
-        if keys.is_empty() {
-            return sink.write(self, Vec::new()).await;
-        }
-        let wanted = fields.wanted();
-        let url = self.url("rest/api/3/issue/bulkfetch");
-        let batches = stream::iter(keys.chunks(PAGE).map(<[String]>::to_vec))
-            .map(|chunk| {
-                let body = json!({ "issueIdsOrKeys": chunk, "fields": wanted });
-                let url = url.clone();
-                async move {
-                    let answer = self.http.post_json(url, body).await?;
-                    let (source, base, fields, now) =
-                        (self.name.clone(), self.web_base(), fields.clone(), options.now);
-                    let mapped = tokio::task::spawn_blocking(move || {
-                        map_answer(&answer.body, &source, &base, &fields, now)
-                    })
-                    .await
-                    .map_err(|e| SyncError::Data(format!("mapping stopped: {e}")));
-                    Ok::<_, HttpError>(mapped)
-                }
-            })
-            // Bulk fetch is light on Jira's side: twice the configured concurrency.
-            .buffered(options.concurrency.max(1) * 2);
-        // Fetching runs beside the writes (one task, joined), so the next batches arrive while
-        // one is being stored.
-        let (tx, mut rx) = tokio::sync::mpsc::channel(options.concurrency.max(1) * 2);
-        let producer = async move {
-            let mut batches = std::pin::pin!(batches);
-            while let Some(answer) = batches.next().await {
-                if tx.send(answer).await.is_err() {
-                    break;
-                }
-            }
-        };
-        let consumer = async {
-            while let Some(answer) = rx.recv().await {
-                match answer {
-                    Ok(mapped) => sink.write_mapped(self, mapped??, Vec::new()).await?,
-                    Err(HttpError::NotFound { .. } | HttpError::Client { status: 405, .. }) => {
-                        return Ok(true);
-                    }
-                    Err(e) => return Err(SyncError::from(with_hint(e))),
-                }
-            }
-            Ok(false)
-        };
-        let ((), fallback) = tokio::join!(producer, consumer);
-        if fallback? {
-            return self.paged_search(jql, sink).await;
-        }
-        Ok(())
-    }
-
     /// Full search pages, one after another (incremental passes, and where bulk fetch is
     /// missing). An empty answer is still one page: the pass asked and found nothing new.
     pub(super) async fn paged_search(
@@ -222,8 +148,14 @@ impl Jira {
             .collect();
         let history_keys: Vec<String> = logs.iter().map(|(k, _)| k.clone()).collect();
         let mut left = Vec::new();
+        let mut stays = Vec::new();
         for (key, histories) in logs {
             let h = changelog::read(&key, &histories, fields.sprint.as_deref(), &category);
+            stays.extend(
+                h.ended()
+                    .into_iter()
+                    .map(|(s, joined, at)| (key.clone(), s, joined, at)),
+            );
             batch.events.extend(h.events);
             left.extend(h.left.into_iter().map(|(s, at)| (key.clone(), s, at)));
             for (sprint, at) in h.joined {
@@ -244,13 +176,17 @@ impl Jira {
             max_updated,
             history_keys,
             left,
+            stays,
         })
     }
 
+    /// Writes a page with the cursor it reaches; `fetched` (the ids a bootstrap asked for, found
+    /// or not) leave the bootstrap's queue in the same transaction.
     async fn write(
         &self,
         store: &Store,
         page: Prepared,
+        fetched: Vec<String>,
         run: i64,
         options: &Options,
     ) -> Result<(), SyncError> {
@@ -262,6 +198,7 @@ impl Jira {
             changed,
             history_keys,
             left,
+            stays,
             ..
         } = page;
         store
@@ -272,8 +209,10 @@ impl Jira {
                     if let Some(cursor) = &cursor {
                         sync_state::advance_cursor(c, &source, "issues", cursor, now).await?;
                     }
+                    sync_queue::dequeue(c, &source, &fetched).await?;
                     sync_state::mark_history_keys(c, &history_keys).await?;
                     sync_state::set_membership_times(c, &source, &left, false).await?;
+                    sync_state::add_past_memberships(c, &source, &stays).await?;
                     sync_state::count_page(c, run, seen, changed).await
                 })
             })
@@ -375,7 +314,7 @@ pub(super) struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    async fn write(&mut self, jira: &Jira, page: Vec<Value>) -> Result<(), SyncError> {
+    pub(super) async fn write(&mut self, jira: &Jira, page: Vec<Value>) -> Result<(), SyncError> {
         let batch = map::batch(
             &jira.name,
             &jira.web_base(),
@@ -384,15 +323,16 @@ impl Sink<'_> {
             self.options.now,
         )
         .map_err(|e| SyncError::Data(format!("{}: {e}", jira.name)))?;
-        self.write_mapped(jira, batch, inline_changelogs(&page))
+        self.write_mapped(jira, batch, inline_changelogs(&page), Vec::new())
             .await
     }
 
-    async fn write_mapped(
+    pub(super) async fn write_mapped(
         &mut self,
         jira: &Jira,
         batch: Batch,
         inline: Vec<(String, Vec<Value>)>,
+        fetched: Vec<String>,
     ) -> Result<(), SyncError> {
         let prepared = jira
             .prepare(self.store, self.fields, &self.categories, batch, inline)
@@ -402,7 +342,7 @@ impl Sink<'_> {
             self.categories
                 .insert(issue.status.to_lowercase(), issue.status_category);
         }
-        jira.write(self.store, prepared, self.run, self.options)
+        jira.write(self.store, prepared, fetched, self.run, self.options)
             .await?;
         self.counts.pages += 1;
         self.counts.seen += seen;

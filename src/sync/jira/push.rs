@@ -197,7 +197,7 @@ impl Jira {
     ) -> Result<bool, SyncError> {
         let field = text(payload, "field").unwrap_or_default();
         let points = if field == "points" {
-            self.fields(store, false).await?.story_points
+            self.points_field_for(store, issue, key).await?
         } else {
             None
         };
@@ -230,6 +230,35 @@ impl Jira {
         writeback::expect_field(key, "Jira", &field, remote.as_deref(), payload)
     }
 
+    /// The field an issue's points go in: its project's board's; for a project no configured
+    /// board covers, the points field its edit screen offers (`editmeta`); else the one
+    /// discovery prefers. A company-managed project's screens refuse the team-managed field.
+    async fn points_field_for(
+        &self,
+        store: &Store,
+        issue: &str,
+        key: &str,
+    ) -> Result<Option<String>, SyncError> {
+        let ids = self.fields(store, false).await?;
+        let project = key.rsplit_once('-').map_or(key, |(p, _)| p);
+        if let Some(id) = ids.points_by_project.get(project) {
+            return Ok(Some(id.clone()));
+        }
+        if ids.points_fields.len() > 1
+            && let Ok(answer) = self.http.get(self.url(&format!("{issue}/editmeta"))).await
+        {
+            let meta: Value = answer.json()?;
+            if let Some(id) = ids
+                .points_fields
+                .iter()
+                .find(|id| meta.pointer(&format!("/fields/{id}")).is_some())
+            {
+                return Ok(Some(id.clone()));
+            }
+        }
+        Ok(ids.story_points.clone())
+    }
+
     async fn set_field(
         &self,
         store: &Store,
@@ -255,10 +284,12 @@ impl Jira {
         }
         let fields = match field.as_str() {
             "points" => {
-                let ids = self.fields(store, false).await?;
-                let id = ids.story_points.ok_or_else(|| {
-                    SyncError::Data("no story point field found in this Jira".to_owned())
-                })?;
+                let id = self
+                    .points_field_for(store, issue, &key)
+                    .await?
+                    .ok_or_else(|| {
+                        SyncError::Data("no story point field found in this Jira".to_owned())
+                    })?;
                 json!({ id: to.and_then(|v| v.parse::<f64>().ok()) })
             }
             "labels" => {

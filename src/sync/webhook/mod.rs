@@ -5,6 +5,7 @@
 
 pub mod gitlab;
 pub mod jira;
+pub mod scope;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::clock::Clock;
 use crate::config::secrets::Secret;
 use crate::store::{Store, import};
 use crate::sync::gitlab::status::StatusMap;
+pub use scope::Scope;
 
 /// Largest delivery accepted.
 pub const BODY_LIMIT: usize = 1 << 20;
@@ -29,6 +31,8 @@ pub struct HookSource {
     pub name: String,
     pub secret: Secret,
     pub statuses: StatusMap,
+    /// What its deliveries may change.
+    pub scope: Scope,
 }
 
 /// A Jira source that accepts deliveries: its name, HMAC secret and site address.
@@ -36,6 +40,8 @@ pub struct JiraHook {
     pub name: String,
     pub secret: Secret,
     pub base_url: String,
+    /// What its deliveries may change.
+    pub scope: Scope,
 }
 
 pub struct Receiver {
@@ -84,6 +90,11 @@ async fn gitlab_delivery(
         Ok(b) => b,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
+    if let Some(b) = &batch
+        && let Some(refused) = refused(&receiver, &source.name, &source.scope, b, &body).await
+    {
+        return refused;
+    }
     let delivery = header(&headers, "idempotency-key")
         .or_else(|| header(&headers, "x-gitlab-event-uuid"))
         .map(str::to_owned);
@@ -140,6 +151,11 @@ async fn jira_delivery(
         Ok(c) => c,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
+    if let jira::Change::Store(b) = &change
+        && let Some(refused) = refused(&receiver, &source.name, &source.scope, b, &body).await
+    {
+        return refused;
+    }
     let delivery = header(&headers, "x-atlassian-webhook-identifier").map(str::to_owned);
     let name = source.name.clone();
     let stored = receiver
@@ -165,6 +181,24 @@ async fn jira_delivery(
         })
         .await;
     reply(&source.name, stored)
+}
+
+/// The answer to a delivery outside the source's scope (logged), or `None` to store it.
+async fn refused(
+    receiver: &Receiver,
+    source: &str,
+    scope: &Scope,
+    batch: &crate::domain::records::Batch,
+    body: &[u8],
+) -> Option<(StatusCode, String)> {
+    match scope::outside(&receiver.store, source, scope, batch, body).await {
+        Ok(None) => None,
+        Ok(Some(why)) => {
+            tracing::warn!("webhook from {source} ignored: {why}");
+            Some((StatusCode::OK, format!("ignored: {why}\n")))
+        }
+        Err(e) => Some(reply(source, Err(e))),
+    }
 }
 
 /// 200 with what was done, or 500 (logged) when the store refused it.
@@ -227,6 +261,7 @@ pub async fn receiver(
             name: source.name.clone(),
             secret,
             statuses,
+            scope: Scope::gitlab(source),
         });
     }
     let mut jira = Vec::new();
@@ -239,6 +274,7 @@ pub async fn receiver(
             name: source.name.clone(),
             secret,
             base_url: source.base_url.clone(),
+            scope: Scope::jira(source),
         });
     }
     Ok(Receiver {

@@ -6,7 +6,6 @@ use super::{Trackers, assert_ok, expected, first_pass, world};
 use crate::common::now;
 
 #[tokio::test]
-#[ignore = "issue 17 point 1: the GitLab group sync fails on the second project (UNIQUE constraint failed: issues.key); points 7 (GitLab links) and the simulator's findings on Jira points, parents and removed scope also apply"]
 async fn both_trackers_at_once_reproduce_the_world() {
     let (_dir, store, sim, results) = first_pass(world(300, 300), Trackers::Both).await;
     assert_ok(&results);

@@ -91,7 +91,6 @@ async fn jira_5xx_and_503_with_retry_after_are_retried() {
 }
 
 #[tokio::test]
-#[ignore = "issue 17 point 3: a truncated 200 page ends the pass (\"EOF while parsing\") instead of being retried like a 5xx"]
 async fn jira_truncated_page_is_retried() {
     faulted(
         Trackers::Jira,
@@ -104,7 +103,6 @@ async fn jira_truncated_page_is_retried() {
 }
 
 #[tokio::test]
-#[ignore = "issue 17 point 4: more than 4 consecutive 429s on one request fail the whole pass although each Retry-After was honoured"]
 async fn jira_long_429_burst_is_waited_out() {
     faulted(
         Trackers::Jira,
@@ -118,7 +116,6 @@ async fn jira_long_429_burst_is_waited_out() {
 }
 
 #[tokio::test]
-#[ignore = "issue 17 points 1, 3: the GitLab group sync fails (point 1); a truncated 200 page ends the pass (point 3)"]
 async fn gitlab_429_burst_5xx_and_a_truncated_page() {
     faulted(
         Trackers::Gitlab,
@@ -153,4 +150,28 @@ async fn a_refused_token_stops_the_source_without_retrying() {
         assert!(error.contains("401"), "{error}");
         assert_eq!(sim.log().total(), 1, "{which:?}: {}", sim.log().summary());
     }
+}
+
+/// A batch refused in the middle of a first sync stops the source with the refusal, while the
+/// fetches after it are still coming in: the pass ends, it does not wait for room to hand them
+/// over.
+#[tokio::test]
+async fn a_refusal_mid_bootstrap_ends_the_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = crate::common::empty_store(&dir).await;
+    let sim = crate::sim::Simulator::start(world(0, 3000)).await;
+    sim.set_now(now());
+    sim.inject(
+        Fault::unauthorized()
+            .jira()
+            .on("issue/bulkfetch")
+            .after(2)
+            .times(1000),
+    );
+    let pass = super::sync(&store, &sim, Trackers::Jira, now(), false);
+    let results = tokio::time::timeout(std::time::Duration::from_mins(1), pass)
+        .await
+        .expect("the pass ends");
+    let error = results[0].1.as_ref().expect_err("refused");
+    assert!(error.contains("401"), "{error}");
 }

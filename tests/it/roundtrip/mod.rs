@@ -11,9 +11,11 @@ mod both;
 mod check;
 mod demo_shape;
 mod faults;
+mod figures;
 mod gitlab;
 mod jira;
 mod kill;
+mod no_points;
 mod passes;
 mod writeback;
 

@@ -114,7 +114,6 @@ async fn jira_second_pass_follows_changes_deletions_and_moves() {
 }
 
 #[tokio::test]
-#[ignore = "issue 17 points 1, 2: the GitLab group sync fails (point 1), and reconcile asks the project issues API for each epic and marks them all gone (point 2)"]
 async fn gitlab_second_pass_follows_changes_deletions_and_moves() {
     let p = second_pass(Trackers::Gitlab, 300, 0).await;
     assert_ok(&p.results);
@@ -139,7 +138,6 @@ async fn gitlab_second_pass_follows_changes_deletions_and_moves() {
 }
 
 #[tokio::test]
-#[ignore = "issue 17 points 1, 2: the GitLab group sync fails (point 1); reconcile marks every GitLab epic gone (point 2)"]
 async fn both_trackers_second_pass_reconcile_finds_exactly_what_vanished() {
     let p = second_pass(Trackers::Both, 300, 300).await;
     assert_ok(&p.results);

@@ -152,7 +152,6 @@ async fn jira_write_back_lands_in_the_tracker_and_the_next_sync_reads_it_back() 
 }
 
 #[tokio::test]
-#[ignore = "found by the simulator (not in issue 17): write-back sets story points in the one field discovery found (\"Story point estimate\"), which a company-managed project's screens refuse (400, \"cannot be set\"); its board estimates with \"Story Points\""]
 async fn jira_write_back_estimates_a_company_managed_issue() {
     let (_dir, store, sim, results) = first_pass(world(0, 300), Trackers::Jira).await;
     assert_ok(&results);
